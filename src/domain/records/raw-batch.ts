@@ -1,0 +1,80 @@
+/**
+ * A batch of serialized records exactly as a source delivered them. Record i is the bytes
+ * `buffers[i].subarray(starts[i], ends[i])`; several records usually share one buffer (a file
+ * chunk, a Kafka fetch), so slicing is deferred to whoever needs the bytes.
+ */
+export interface RawBatch {
+  readonly count: number;
+  readonly buffers: readonly Uint8Array[];
+  readonly starts: Int32Array;
+  readonly ends: Int32Array;
+  /** Where the records came from: a file path, or a topic-partition. */
+  readonly origin: string;
+  /** Per record: its line number (files) or offset (Kafka) within `origin`. */
+  readonly seqs: Float64Array;
+  /** The source position once this batch is consumed, for the watermark and checkpoints. */
+  readonly position: SourcePosition;
+}
+
+export interface SourcePosition {
+  readonly origin: string;
+  /** Files: the last line consumed; Kafka: the next offset per partition. */
+  readonly seq: number;
+  /** Files: bytes consumed so far; absent for Kafka. */
+  readonly bytes?: number;
+  readonly totalBytes?: number;
+}
+
+const decoder = new TextDecoder('utf-8', { fatal: false });
+
+export function recordText(batch: RawBatch, i: number): string {
+  return decoder.decode(batch.buffers[i].subarray(batch.starts[i], batch.ends[i]));
+}
+
+/** Collects records into a RawBatch; used by every source and by tests. */
+export class RawBatchBuilder {
+  private buffers: Uint8Array[] = [];
+  private starts: number[] = [];
+  private ends: number[] = [];
+  private seqs: number[] = [];
+
+  get count(): number {
+    return this.buffers.length;
+  }
+
+  add(buffer: Uint8Array, start: number, end: number, seq: number): void {
+    this.buffers.push(buffer);
+    this.starts.push(start);
+    this.ends.push(end);
+    this.seqs.push(seq);
+  }
+
+  addText(text: string, seq: number): void {
+    const bytes = Buffer.from(text, 'utf8');
+    this.add(bytes, 0, bytes.length, seq);
+  }
+
+  build(origin: string, position: SourcePosition): RawBatch {
+    const batch: RawBatch = {
+      count: this.buffers.length,
+      buffers: this.buffers,
+      starts: Int32Array.from(this.starts),
+      ends: Int32Array.from(this.ends),
+      origin,
+      seqs: Float64Array.from(this.seqs),
+      position,
+    };
+    this.buffers = [];
+    this.starts = [];
+    this.ends = [];
+    this.seqs = [];
+    return batch;
+  }
+}
+
+/** A batch from in-memory JSON lines (tests, benchmarks). */
+export function rawBatchFromLines(lines: readonly string[], origin = 'memory', firstSeq = 1): RawBatch {
+  const builder = new RawBatchBuilder();
+  lines.forEach((line, i) => builder.addText(line, firstSeq + i));
+  return builder.build(origin, { origin, seq: firstSeq + lines.length - 1 });
+}
