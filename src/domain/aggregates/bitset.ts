@@ -1,0 +1,45 @@
+/**
+ * A growable set of dense non-negative integers: exact distinct counts at one bit per user, and
+ * O(1) insertion that reports whether the member is new.
+ */
+export class Bitset {
+  private words: Uint32Array;
+  private members = 0;
+
+  constructor(initialBits = 1024) {
+    this.words = new Uint32Array(Math.max(1, (initialBits + 31) >>> 5));
+  }
+
+  get size(): number {
+    return this.members;
+  }
+
+  /** Adds `n`; true when it was not a member yet. */
+  add(n: number): boolean {
+    const word = n >>> 5;
+    if (word >= this.words.length) this.grow(word);
+    const mask = 1 << (n & 31);
+    const current = this.words[word];
+    if ((current & mask) !== 0) return false;
+    this.words[word] = current | mask;
+    this.members++;
+    return true;
+  }
+
+  has(n: number): boolean {
+    const word = n >>> 5;
+    return word < this.words.length && (this.words[word] & (1 << (n & 31))) !== 0;
+  }
+
+  get byteLength(): number {
+    return this.words.byteLength;
+  }
+
+  private grow(word: number): void {
+    let length = this.words.length * 2;
+    while (length <= word) length *= 2;
+    const words = new Uint32Array(length);
+    words.set(this.words);
+    this.words = words;
+  }
+}

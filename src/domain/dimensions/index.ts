@@ -1,0 +1,4 @@
+export { AdRateTable } from './ad-rate-table.ts';
+export { PayoutTable } from './payout-table.ts';
+export { SubscriptionStore, type CachedSubscription, type CacheCounters } from './subscription-store.ts';
+export { applyDimensionBatch, createDimensions, type Dimensions, type DimensionApplyResult } from './dimensions.ts';

@@ -1,0 +1,88 @@
+import type { RawBatch } from './raw-batch.ts';
+import type { DeadLetter } from './rejection.ts';
+
+/**
+ * Valid events of one raw batch, column by column, as dictionary ids. Columnar so every later
+ * stage is a tight loop over typed arrays with no per-event objects.
+ */
+export interface EventBatch {
+  readonly raw: RawBatch;
+  readonly count: number;
+  /** Valid event i is raw record rawIndex[i]; the naive strategy re-reads it from there. */
+  readonly rawIndex: Int32Array;
+  /** User dictionary id, -1 when no subscription row was ever seen for the user. */
+  readonly user: Int32Array;
+  /** Artist dictionary id, -1 when no payout row was ever seen for the artist. */
+  readonly artist: Int32Array;
+  readonly genre: Int32Array;
+  readonly region: Int32Array;
+  readonly device: Int32Array;
+  readonly day: Int32Array;
+  readonly duration: Int32Array;
+  readonly completed: Uint8Array;
+  readonly rejected: readonly DeadLetter[];
+}
+
+/** Counts of valid events the inner joins dropped, by the first join that failed. */
+export interface UnmatchedCounts {
+  no_subscription: number;
+  no_ad_rate: number;
+  no_payout: number;
+}
+
+/** Events that passed all three joins, with the dimension columns the reports read. */
+export interface EnrichedBatch {
+  readonly count: number;
+  readonly user: Int32Array;
+  readonly artist: Int32Array;
+  readonly genre: Int32Array;
+  readonly region: Int32Array;
+  readonly device: Int32Array;
+  readonly day: Int32Array;
+  readonly duration: Int32Array;
+  readonly plan: Int32Array;
+  readonly country: Int32Array;
+  readonly label: Int32Array;
+  /** cpm in CPM_SCALE units; ad revenue is cpm / 1000. */
+  readonly cpmUnits: Float64Array;
+  /** per_stream_rate in PAYOUT_SCALE units. */
+  readonly rateUnits: Float64Array;
+  readonly unmatched: UnmatchedCounts;
+}
+
+/** Column storage for an EnrichedBatch being filled by an enrichment strategy. */
+export class EnrichedBatchBuilder {
+  count = 0;
+  readonly user: Int32Array;
+  readonly artist: Int32Array;
+  readonly genre: Int32Array;
+  readonly region: Int32Array;
+  readonly device: Int32Array;
+  readonly day: Int32Array;
+  readonly duration: Int32Array;
+  readonly plan: Int32Array;
+  readonly country: Int32Array;
+  readonly label: Int32Array;
+  readonly cpmUnits: Float64Array;
+  readonly rateUnits: Float64Array;
+  readonly unmatched: UnmatchedCounts = { no_subscription: 0, no_ad_rate: 0, no_payout: 0 };
+
+  constructor(capacity: number) {
+    this.user = new Int32Array(capacity);
+    this.artist = new Int32Array(capacity);
+    this.genre = new Int32Array(capacity);
+    this.region = new Int32Array(capacity);
+    this.device = new Int32Array(capacity);
+    this.day = new Int32Array(capacity);
+    this.duration = new Int32Array(capacity);
+    this.plan = new Int32Array(capacity);
+    this.country = new Int32Array(capacity);
+    this.label = new Int32Array(capacity);
+    this.cpmUnits = new Float64Array(capacity);
+    this.rateUnits = new Float64Array(capacity);
+  }
+
+  build(): EnrichedBatch {
+    return this;
+  }
+}

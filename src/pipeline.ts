@@ -1,0 +1,80 @@
+import { from, lastValueFrom, tap, type Observable } from 'rxjs';
+import { ReportSet } from './domain/aggregates/index.ts';
+import { createDimensions, type Dimensions } from './domain/dimensions/index.ts';
+import type { Reports } from './domain/reports/report-rows.ts';
+import { Watermark, type Strategy, type WatermarkView } from './domain/watermark.ts';
+import { createEventScanner } from '../topology/event-scanner.ts';
+import { topology, type BatchProgress } from '../topology/graph.ts';
+import type { TopologyContext } from '../topology/context.ts';
+import { noMetrics, systemClock, type Clock, type DeadLetterSink, type MetricsSink, type SourceItem } from '../topology/ports.ts';
+
+export interface PipelineOptions {
+  readonly strategies: readonly Strategy[];
+  readonly cacheSize: number;
+  readonly clock?: Clock;
+  readonly metrics?: MetricsSink;
+  readonly deadLetters?: DeadLetterSink;
+}
+
+/** One consistent view: every report and the watermark reflect the same events. */
+export interface ReportSnapshot {
+  readonly strategy: Strategy;
+  readonly watermark: WatermarkView;
+  readonly reports: Reports;
+}
+
+const discardDeadLetters: DeadLetterSink = { write: () => {} };
+
+/** The assembled pipeline: dimensions, per-strategy reports and the watermark, fed by a source. */
+export class Pipeline {
+  readonly dims: Dimensions;
+  readonly watermark: Watermark;
+  readonly strategies: readonly Strategy[];
+  private readonly ctx: TopologyContext;
+
+  constructor(options: PipelineOptions) {
+    if (options.strategies.length === 0) throw new Error('a pipeline needs at least one strategy');
+    const clock = options.clock ?? systemClock;
+    this.strategies = options.strategies;
+    this.dims = createDimensions({ cacheSize: options.cacheSize });
+    this.watermark = new Watermark(options.strategies, clock.now());
+    const reports: Partial<Record<Strategy, ReportSet>> = {};
+    for (const strategy of options.strategies) reports[strategy] = new ReportSet();
+    this.ctx = {
+      dims: this.dims,
+      scanner: createEventScanner(this.dims.dicts),
+      strategies: options.strategies,
+      reports,
+      watermark: this.watermark,
+      deadLetters: options.deadLetters ?? discardDeadLetters,
+      metrics: options.metrics ?? noMetrics,
+      clock,
+    };
+  }
+
+  /** The strategy snapshots default to: cached when it runs. */
+  get primary(): Strategy {
+    return this.strategies.includes('cached') ? 'cached' : this.strategies[0];
+  }
+
+  /** Feeds the source through the topology; resolves when the source is exhausted. */
+  async run(source: AsyncIterable<SourceItem> | Observable<SourceItem>, onBatch?: (progress: BatchProgress) => void): Promise<void> {
+    const items = Symbol.asyncIterator in source ? from(source as AsyncIterable<SourceItem>) : (source as Observable<SourceItem>);
+    await lastValueFrom(items.pipe(topology(this.ctx), tap((p) => onBatch?.(p))), { defaultValue: undefined });
+    this.watermark.finish(this.ctx.clock.now());
+  }
+
+  reportSet(strategy: Strategy): ReportSet {
+    const set = this.ctx.reports[strategy];
+    if (set === undefined) throw new Error(`strategy ${strategy} is not running`);
+    return set;
+  }
+
+  snapshot(strategy: Strategy = this.primary): ReportSnapshot {
+    return {
+      strategy,
+      watermark: this.watermark.view(),
+      reports: this.reportSet(strategy).snapshot(this.dims.dicts),
+    };
+  }
+}

@@ -1,0 +1,109 @@
+import { readdir, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { ErrorCode, StreamPulseError } from '../errors.ts';
+import { SCHEMAS, TABLE_NAMES, type TableName } from '../domain/records/schema.ts';
+import type { RawBatch } from '../domain/records/raw-batch.ts';
+import type { SourceItem } from '../../topology/ports.ts';
+import { readCsvRecords } from './csv-reader.ts';
+import { readNdjsonRecords } from './ndjson-reader.ts';
+import { readParquetRecords } from './parquet-reader.ts';
+
+export type InputFormat = 'ndjson' | 'csv' | 'parquet';
+export const INPUT_FORMATS: readonly (InputFormat | 'auto')[] = ['auto', 'ndjson', 'csv', 'parquet'];
+
+export interface TableInput {
+  readonly table: TableName;
+  readonly format: InputFormat;
+  readonly files: readonly string[];
+  readonly bytes: number;
+}
+
+export type InputLayout = Readonly<Record<TableName, TableInput>>;
+
+const EXTENSIONS: Readonly<Record<InputFormat, readonly string[]>> = {
+  ndjson: ['.ndjson', '.jsonl'],
+  csv: ['.csv'],
+  parquet: ['.parquet'],
+};
+
+async function isFile(path: string): Promise<number | null> {
+  try {
+    const s = await stat(path);
+    return s.isFile() ? s.size : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Part files of a table folder (Spark's `events/part-*.parquet`), skipping `_SUCCESS` and `.crc`. */
+async function partFiles(dir: string, format: InputFormat): Promise<string[]> {
+  let names: string[];
+  try {
+    names = await readdir(dir);
+  } catch {
+    return [];
+  }
+  return names
+    .filter((n) => !n.startsWith('_') && !n.startsWith('.') && EXTENSIONS[format].some((ext) => n.endsWith(ext)))
+    .sort()
+    .map((n) => join(dir, n));
+}
+
+async function findTable(dir: string, table: TableName, formats: readonly InputFormat[]): Promise<TableInput | null> {
+  for (const format of formats) {
+    for (const ext of EXTENSIONS[format]) {
+      const path = join(dir, table + ext);
+      const size = await isFile(path);
+      if (size !== null) return { table, format, files: [path], bytes: size };
+    }
+    const parts = await partFiles(join(dir, table), format);
+    if (parts.length > 0) {
+      let bytes = 0;
+      for (const part of parts) bytes += (await isFile(part)) ?? 0;
+      return { table, format, files: parts, bytes };
+    }
+  }
+  return null;
+}
+
+/**
+ * Finds the four tables in `dir`: `<table>.ndjson|.jsonl|.csv|.parquet`, or a folder `<table>/` of
+ * part files in one format (the notebook writes `revenue_data/events/part-*.parquet`). With
+ * format 'auto' the first match in the order NDJSON, CSV, Parquet wins.
+ */
+export async function resolveInputDir(dir: string, format: InputFormat | 'auto' = 'auto'): Promise<InputLayout> {
+  const formats: readonly InputFormat[] = format === 'auto' ? ['ndjson', 'csv', 'parquet'] : [format];
+  const layout: Partial<Record<TableName, TableInput>> = {};
+  for (const table of TABLE_NAMES) {
+    const found = await findTable(dir, table, formats);
+    if (found === null) {
+      const looked = formats.flatMap((f) => EXTENSIONS[f].map((ext) => table + ext)).join(', ');
+      throw new StreamPulseError(ErrorCode.BadInput, `input ${dir} has no ${table} table (looked for ${looked} and ${table}/ part files)`);
+    }
+    layout[table] = found;
+  }
+  return layout as InputLayout;
+}
+
+export function readTable(input: TableInput, batchSize: number): AsyncIterable<RawBatch> {
+  switch (input.format) {
+    case 'parquet':
+      return readParquetRecords(input.files, { batchSize });
+    case 'csv':
+      return eachFile(input.files, (file) => readCsvRecords(file, SCHEMAS[input.table], { batchSize }));
+    case 'ndjson':
+      return eachFile(input.files, (file) => readNdjsonRecords(file, { batchSize }));
+  }
+}
+
+async function* eachFile(files: readonly string[], read: (file: string) => AsyncIterable<RawBatch>): AsyncGenerator<RawBatch> {
+  for (const file of files) yield* read(file);
+}
+
+/** The embedded source: dimension tables read to their end first, then the events. */
+export async function* readInputLayout(layout: InputLayout, batchSize: number): AsyncGenerator<SourceItem> {
+  for (const table of ['subscriptions', 'ad_rates', 'payouts'] as const) {
+    for await (const batch of readTable(layout[table], batchSize)) yield { kind: 'dimension', table, batch };
+  }
+  for await (const batch of readTable(layout.events, batchSize)) yield { kind: 'events', batch };
+}

@@ -1,0 +1,192 @@
+import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { recordText, type RawBatch } from '../../src/domain/records/raw-batch.ts';
+import { EVENTS, type TableSchema } from '../../src/domain/records/schema.ts';
+import { ErrorCode, StreamPulseError } from '../../src/errors.ts';
+import { readCsvRecords } from '../../src/sources/csv-reader.ts';
+
+const MIXED: TableSchema = {
+  name: 'subscriptions',
+  key: ['id'],
+  columns: { id: 'string', n: 'integer', price: 'decimal', ok: 'boolean', day: 'date', note: 'string' },
+};
+
+let dir: string;
+let instance: DuckDBInstance;
+let db: DuckDBConnection;
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'csv-reader-'));
+  instance = await DuckDBInstance.create();
+  db = await instance.connect();
+});
+
+afterAll(async () => {
+  db?.closeSync();
+  instance?.closeSync();
+  await rm(dir, { recursive: true, force: true });
+});
+
+interface ReadResult {
+  batches: RawBatch[];
+  texts: string[];
+  records: Record<string, unknown>[];
+  seqs: number[];
+}
+
+async function readAll(path: string, schema: TableSchema, batchSize: number): Promise<ReadResult> {
+  const result: ReadResult = { batches: [], texts: [], records: [], seqs: [] };
+  for await (const batch of readCsvRecords(path, schema, { batchSize })) {
+    result.batches.push(batch);
+    for (let i = 0; i < batch.count; i++) {
+      const text = recordText(batch, i);
+      result.texts.push(text);
+      result.records.push(JSON.parse(text) as Record<string, unknown>);
+      result.seqs.push(batch.seqs[i]);
+    }
+  }
+  return result;
+}
+
+async function csvFile(name: string, content: string): Promise<string> {
+  const path = join(dir, name);
+  await writeFile(path, content, 'utf8');
+  return path;
+}
+
+describe('readCsvRecords on a DuckDB-written file', () => {
+  const rows = 8000;
+  let path: string;
+
+  beforeAll(async () => {
+    path = join(dir, 'events.csv');
+    // Every note is quoted (comma, "" escape, newline) and long with multi-byte characters, so
+    // the 1 MiB read chunks split quoted fields and UTF-8 sequences somewhere in the file.
+    await db.run(`
+      COPY (
+        SELECT
+          'e' || i AS event_id,
+          'u' || (i % 7) AS user_id,
+          CASE WHEN i % 10 = 0 THEN NULL ELSE 'a' || i END AS artist_id,
+          'pop' AS genre,
+          'EU' AS region,
+          i * 3 AS duration_sec,
+          i % 2 = 0 AS completed,
+          'mobile' AS device,
+          DATE '2024-02-29' + (i % 3)::INTEGER AS event_date,
+          'row ' || i || ', says "hi"' || chr(10) || 'é' || repeat('ü', 150) AS note
+        FROM range(1, ${rows + 1}) t(i)
+        ORDER BY i
+      ) TO '${join(dir, 'events.csv')}' (HEADER, DELIMITER ',')
+    `);
+  });
+
+  it('reads every row with typed values and exact line numbers', async () => {
+    const { records, seqs } = await readAll(path, EVENTS, 700);
+    expect(records).toHaveLength(rows);
+    expect(records[0]).toEqual({
+      event_id: 'e1',
+      user_id: 'u1',
+      artist_id: 'a1',
+      genre: 'pop',
+      region: 'EU',
+      duration_sec: 3,
+      completed: false,
+      device: 'mobile',
+      event_date: '2024-03-01',
+      note: `row 1, says "hi"\né${'ü'.repeat(150)}`,
+    });
+    expect(records[9]).toMatchObject({ event_id: 'e10', artist_id: null, completed: true, event_date: '2024-03-01' });
+    expect(records[2]).toMatchObject({ event_date: '2024-02-29' });
+    for (let i = 0; i < rows; i++) {
+      const n = i + 1;
+      expect(records[i].event_id).toBe(`e${n}`);
+      expect(records[i].duration_sec).toBe(n * 3);
+      expect(records[i].note).toBe(`row ${n}, says "hi"\né${'ü'.repeat(150)}`);
+      // Each record spans two lines (the quoted newline), after the header on line 1.
+      expect(seqs[i]).toBe(2 * n);
+    }
+  });
+
+  it('batches by batchSize and reports the position once consumed', async () => {
+    const { size } = await stat(path);
+    expect(size).toBeGreaterThan(2 << 20);
+    const { batches } = await readAll(path, EVENTS, 700);
+    expect(batches.map((b) => b.count)).toEqual([...Array<number>(11).fill(700), 300]);
+    expect(batches[0].position).toMatchObject({ origin: path, seq: 1401, totalBytes: size });
+    expect(batches[0].position.bytes).toBeGreaterThan(0);
+    expect(batches[0].position.bytes).toBeLessThan(size);
+    expect(batches.at(-1)?.position).toEqual({ origin: path, seq: 2 * rows + 1, bytes: size, totalBytes: size });
+    expect(batches.every((b) => b.origin === path)).toBe(true);
+  });
+});
+
+describe('readCsvRecords edge cases', () => {
+  it('handles a BOM, CRLF, quoting, blank lines, bad values and short rows', async () => {
+    const path = await csvFile(
+      'edge.csv',
+      '\uFEFFid,n,price,ok,day,note\r\n' +
+        'r1,42,9.99,TRUE,2024-02-29,"a, b"\r\n' +
+        'r2,"007",0.0,false,2024-01-01,"line1\r\nline2"\r\n' +
+        '\r\n' +
+        'r3,4x,1.5.0,yes,someday,"say ""hi"""\r\n' +
+        'r4,,,,,""\r\n' +
+        'r5,7\r\n' +
+        'r6,1,2,true,2024-01-02,x,surplus\r\n',
+    );
+    const { records, texts, seqs } = await readAll(path, MIXED, 100);
+    expect(records).toEqual([
+      { id: 'r1', n: 42, price: 9.99, ok: true, day: '2024-02-29', note: 'a, b' },
+      { id: 'r2', n: 7, price: 0, ok: false, day: '2024-01-01', note: 'line1\r\nline2' },
+      { id: 'r3', n: '4x', price: '1.5.0', ok: 'yes', day: 'someday', note: 'say "hi"' },
+      { id: 'r4', n: null, price: null, ok: null, day: null, note: '' },
+      { id: 'r5', n: 7, _csv_error: 'expected 6 fields, got 2' },
+      {
+        id: 'r6',
+        n: 1,
+        price: 2,
+        ok: true,
+        day: '2024-01-02',
+        note: 'x',
+        _csv_extra: ['surplus'],
+        _csv_error: 'expected 6 fields, got 7',
+      },
+    ]);
+    expect(texts[0]).toBe('{"id":"r1","n":42,"price":9.99,"ok":true,"day":"2024-02-29","note":"a, b"}');
+    // Decimals keep their written digits; only JSON-illegal leading zeros go.
+    expect(texts[1]).toContain('"n":7,"price":0.0,');
+    expect(seqs).toEqual([2, 3, 6, 7, 8, 9]);
+  });
+
+  it('reads LF files without a final newline and flags an unterminated quote', async () => {
+    const lf = await readAll(await csvFile('lf.csv', 'id,n\nr1,1\n\nr2,2'), MIXED, 1);
+    expect(lf.records).toEqual([
+      { id: 'r1', n: 1 },
+      { id: 'r2', n: 2 },
+    ]);
+    expect(lf.seqs).toEqual([2, 4]);
+    expect(lf.batches.map((b) => b.position.seq)).toEqual([2, 4]);
+
+    const open = await readAll(await csvFile('open.csv', 'id,note\nr1,"never closed\nmore'), MIXED, 10);
+    expect(open.records).toEqual([
+      { id: 'r1', note: 'never closed\nmore', _csv_error: 'unterminated quoted field' },
+    ]);
+  });
+
+  it('keeps columns the schema does not know as strings', async () => {
+    const { records } = await readAll(await csvFile('extra.csv', 'id,n,month\nr1,5,3\n'), MIXED, 10);
+    expect(records).toEqual([{ id: 'r1', n: 5, month: '3' }]);
+  });
+
+  it('yields nothing for a header-only file and rejects an empty or missing one', async () => {
+    expect((await readAll(await csvFile('header.csv', 'id,n\r\n'), MIXED, 10)).batches).toEqual([]);
+    const empty = await csvFile('empty.csv', '\n\n');
+    await expect(readAll(empty, MIXED, 10)).rejects.toMatchObject({ code: ErrorCode.BadInput });
+    const missing = readAll(join(dir, 'missing.csv'), MIXED, 10);
+    await expect(missing).rejects.toBeInstanceOf(StreamPulseError);
+    await expect(missing).rejects.toMatchObject({ code: ErrorCode.BadInput });
+  });
+});

@@ -1,0 +1,57 @@
+import type { Dictionaries } from '../src/domain/dictionary.ts';
+import type { EventBatch } from '../src/domain/records/event-batch.ts';
+import { decodeEvent } from '../src/domain/records/event-record.ts';
+import { recordText, type RawBatch } from '../src/domain/records/raw-batch.ts';
+import { Rejection, type DeadLetter } from '../src/domain/records/rejection.ts';
+import { scanEvent, ScanResult, type EventScanner } from './event-scanner.ts';
+
+/**
+ * Raw event records to a columnar batch of dictionary ids, with rejects split off as dead letters.
+ * Each record goes through the byte scanner; what it cannot settle (escapes, non-ASCII, unusual
+ * numbers, duplicate keys, any error) goes through the reference decoder, whose verdict is final.
+ */
+export function decodeEventBatch(raw: RawBatch, dicts: Dictionaries, scanner: EventScanner): EventBatch {
+  const capacity = raw.count;
+  const rawIndex = new Int32Array(capacity);
+  const user = new Int32Array(capacity);
+  const artist = new Int32Array(capacity);
+  const genre = new Int32Array(capacity);
+  const region = new Int32Array(capacity);
+  const device = new Int32Array(capacity);
+  const day = new Int32Array(capacity);
+  const duration = new Int32Array(capacity);
+  const completed = new Uint8Array(capacity);
+  const rejected: DeadLetter[] = [];
+  const ids = scanner.ids;
+  let n = 0;
+  for (let i = 0; i < raw.count; i++) {
+    if (scanEvent(scanner, raw.buffers[i], raw.starts[i], raw.ends[i]) === ScanResult.Ok) {
+      user[n] = ids.user;
+      artist[n] = ids.artist;
+      genre[n] = ids.genre;
+      region[n] = ids.region;
+      device[n] = ids.device;
+      day[n] = ids.day;
+      duration[n] = ids.duration;
+      completed[n] = ids.completed;
+      rawIndex[n++] = i;
+      continue;
+    }
+    const text = recordText(raw, i);
+    const event = decodeEvent(text);
+    if (event instanceof Rejection) {
+      rejected.push({ table: 'events', origin: raw.origin, seq: raw.seqs[i], raw: text, reason: event.reason, detail: event.detail });
+      continue;
+    }
+    user[n] = dicts.user.idOf(event.user_id);
+    artist[n] = dicts.artist.idOf(event.artist_id);
+    genre[n] = dicts.genre.intern(event.genre);
+    region[n] = dicts.region.intern(event.region);
+    device[n] = dicts.device.intern(event.device);
+    day[n] = dicts.day.intern(event.event_date);
+    duration[n] = event.duration_sec;
+    completed[n] = event.completed ? 1 : 0;
+    rawIndex[n++] = i;
+  }
+  return { raw, count: n, rawIndex, user, artist, genre, region, device, day, duration, completed, rejected };
+}

@@ -1,0 +1,50 @@
+import type { Dimensions } from '../src/domain/dimensions/index.ts';
+import { EnrichedBatchBuilder, type EnrichedBatch, type EventBatch } from '../src/domain/records/event-batch.ts';
+
+/**
+ * The cached strategy's join, once per event for all six reports: ad rates and payouts from the
+ * broadcast arrays, the subscription through the store's LRU cache of decoded rows. Inner-join
+ * semantics: an event missing a partner is counted by the first join that failed, in the
+ * notebook's join order (subscriptions, ad rates, payouts).
+ */
+export function enrichCachedBatch(batch: EventBatch, dims: Dimensions): EnrichedBatch {
+  const out = new EnrichedBatchBuilder(batch.count);
+  const { subscriptions, adRates, payouts } = dims;
+  const unmatched = out.unmatched;
+  let n = 0;
+  for (let i = 0; i < batch.count; i++) {
+    const subscription = subscriptions.get(batch.user[i]);
+    if (subscription === undefined) {
+      unmatched.no_subscription++;
+      continue;
+    }
+    const genre = batch.genre[i];
+    const device = batch.device[i];
+    const cpm = adRates.cpmUnits(genre, device);
+    if (cpm < 0) {
+      unmatched.no_ad_rate++;
+      continue;
+    }
+    const artist = batch.artist[i];
+    const rate = payouts.rateUnits(artist);
+    if (rate < 0) {
+      unmatched.no_payout++;
+      continue;
+    }
+    out.user[n] = batch.user[i];
+    out.artist[n] = artist;
+    out.genre[n] = genre;
+    out.region[n] = batch.region[i];
+    out.device[n] = device;
+    out.day[n] = batch.day[i];
+    out.duration[n] = batch.duration[i];
+    out.plan[n] = subscription.plan;
+    out.country[n] = subscription.country;
+    out.label[n] = payouts.label(artist);
+    out.cpmUnits[n] = cpm;
+    out.rateUnits[n] = rate;
+    n++;
+  }
+  out.count = n;
+  return out.build();
+}
