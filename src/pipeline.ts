@@ -1,4 +1,4 @@
-import { from, lastValueFrom, tap, type Observable } from 'rxjs';
+import { from, lastValueFrom, tap, type ObservableInput } from 'rxjs';
 import { ReportSet } from './domain/aggregates/index.ts';
 import { createDimensions, type Dimensions } from './domain/dimensions/index.ts';
 import type { Reports } from './domain/reports/report-rows.ts';
@@ -57,10 +57,12 @@ export class Pipeline {
     return this.strategies.includes('cached') ? 'cached' : this.strategies[0];
   }
 
-  /** Feeds the source through the topology; resolves when the source is exhausted. */
-  async run(source: AsyncIterable<SourceItem> | Observable<SourceItem>, onBatch?: (progress: BatchProgress) => void): Promise<void> {
-    const items = Symbol.asyncIterator in source ? from(source as AsyncIterable<SourceItem>) : (source as Observable<SourceItem>);
-    await lastValueFrom(items.pipe(topology(this.ctx), tap((p) => onBatch?.(p))), { defaultValue: undefined });
+  /**
+   * Feeds the source (async iterable, iterable, Observable) through the topology; resolves when it
+   * is exhausted. May be called again with more input: the state carries on.
+   */
+  async run(source: ObservableInput<SourceItem>, onBatch?: (progress: BatchProgress) => void): Promise<void> {
+    await lastValueFrom(from(source).pipe(topology(this.ctx), tap((p) => onBatch?.(p))), { defaultValue: undefined });
     this.watermark.finish(this.ctx.clock.now());
   }
 

@@ -109,6 +109,16 @@ function literalEnd(b: Uint8Array, p: number, end: number, word: string): number
 
 let stringHash = 0;
 
+/** Like plainStringEnd without hashing: for keys and event_id, which are never looked up. */
+function plainStringEndNoHash(b: Uint8Array, p: number, end: number): number {
+  for (; p < end; p++) {
+    const c = b[p];
+    if (c === QUOTE) return p;
+    if (c < 0x20 || c === BACKSLASH || c >= 0x80) return -1;
+  }
+  return -1;
+}
+
 /** End of a plain string whose opening quote is at p-1 (index of the closing quote), or -1. */
 function plainStringEnd(b: Uint8Array, p: number, end: number): number {
   let hash = FNV_OFFSET;
@@ -156,7 +166,7 @@ export function scanEvent(scanner: EventScanner, b: Uint8Array, start: number, e
     while (p < end && isSpace(b[p])) p++;
     if (p >= end || b[p] !== QUOTE) return ScanResult.Fallback;
     const keyStart = ++p;
-    p = plainStringEnd(b, p, end);
+    p = plainStringEndNoHash(b, p, end);
     if (p < 0) return ScanResult.Fallback;
     const field = fieldOf(b, keyStart, p);
     p++;
@@ -191,7 +201,7 @@ export function scanEvent(scanner: EventScanner, b: Uint8Array, start: number, e
       if (p < 0) return ScanResult.Fallback;
     } else if (c === QUOTE) {
       const valueStart = ++p;
-      p = plainStringEnd(b, p, end);
+      p = field > 0 ? plainStringEnd(b, p, end) : plainStringEndNoHash(b, p, end);
       if (p < 0) return ScanResult.Fallback;
       if (field >= 0 && field !== F_EVENT_ID) {
         if (p === valueStart) return ScanResult.Fallback;

@@ -1,0 +1,93 @@
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { buildRunConfig, DEFAULTS, parseInteger, STRATEGY_CHOICES, type RunFlags } from '../config.ts';
+import { exitCodeFor, StreamPulseError } from '../errors.ts';
+import { generateDataset } from '../generator/index.ts';
+import { INPUT_FORMATS } from '../sources/input-dir.ts';
+import { Progress } from './progress.ts';
+import { runCommand } from './run-command.ts';
+
+function integer(what: string, min: number, max?: number): (text: string) => number {
+  return (text) => {
+    try {
+      return parseInteger(text, what, min, max);
+    } catch (error) {
+      throw new InvalidArgumentError((error as Error).message);
+    }
+  };
+}
+
+function buildProgram(): Command {
+  const program = new Command('streampulse')
+    .description('Live revenue reports from listening events: replay, enrich once, aggregate exactly, serve over HTTP.')
+    .exitOverride()
+    .configureOutput({ outputError: (text, write) => write(text.split('\n')[0] + '\n') });
+
+  program
+    .command('generate')
+    .description("write the notebook's dataset as NDJSON (seeded: the same flags give byte-identical files)")
+    .requiredOption('--out <dir>', 'output directory')
+    .option('--events <n>', 'listening events', integer('--events', 0), DEFAULTS.events)
+    .option('--users <n>', 'users (subscriptions)', integer('--users', 1), DEFAULTS.users)
+    .option('--artists <n>', 'artists (payout rows)', integer('--artists', 1), DEFAULTS.artists)
+    .option('--seed <n>', 'random seed', integer('--seed', 0, 0xffffffff), DEFAULTS.seed)
+    .option('--no-progress', 'no progress output')
+    .exitOverride()
+    .action(async (o: { out: string; events: number; users: number; artists: number; seed: number; progress: boolean }) => {
+      const progress = new Progress(o.progress);
+      progress.start('generating events', o.events, 'events');
+      const started = performance.now();
+      const result = await generateDataset({ outDir: o.out, seed: o.seed, events: o.events, users: o.users, artists: o.artists, onProgress: (n) => progress.update(n) });
+      progress.stop();
+      const seconds = (performance.now() - started) / 1000;
+      process.stdout.write(`wrote ${Object.values(result.files).join(', ')} (${(result.bytes / 1e6).toFixed(1)} MB) in ${seconds.toFixed(2)} s\n`);
+    });
+
+  program
+    .command('run')
+    .description('replay an input directory or a generated dataset through the topology and serve the reports')
+    .option('--input <dir>', 'directory with events, subscriptions, ad_rates, payouts (NDJSON, CSV or Parquet)')
+    .option('--generate <n>', `generate n events (seeded) instead of --input (default ${DEFAULTS.events})`, integer('--generate', 0))
+    .option('--seed <n>', 'seed for --generate', integer('--seed', 0, 0xffffffff))
+    .option('--users <n>', 'users for --generate', integer('--users', 1))
+    .option('--artists <n>', 'artists for --generate', integer('--artists', 1))
+    .addOption(new Option('--format <format>', 'input format').choices(INPUT_FORMATS).default('auto'))
+    .addOption(new Option('--strategy <strategy>', 'enrichment strategy').choices(STRATEGY_CHOICES).default('cached'))
+    .option('--host <host>', 'HTTP bind address', DEFAULTS.host)
+    .option('--port <port>', `HTTP port, 0 for any free one (default ${DEFAULTS.port}, env STREAMPULSE_PORT)`, integer('--port', 0, 65_535))
+    .option('--once', 'exit when the input is exhausted instead of serving on')
+    .option('--report-json <file>', 'write the final snapshot as JSON')
+    .option('--batch-size <n>', 'records per batch', integer('--batch-size', 1, 1_000_000))
+    .option('--cache-size <n>', 'decoded subscriptions held in the LRU cache', integer('--cache-size', 1))
+    .option('--dead-letters <file>', 'where rejected records are appended (default <data-dir>/dead-letters.ndjson)')
+    .option('--no-dead-letters', 'keep rejected records in memory only (counted, last 100 at /dead-letters)')
+    .option('--data-dir <dir>', `working directory for generated data (default ${DEFAULTS.dataDir})`)
+    .option('--print-rows <n>', 'rows printed per report, 0 for all', integer('--print-rows', 0), DEFAULTS.printRows)
+    .option('--no-progress', 'no progress output')
+    .exitOverride()
+    .action(async (o: RunFlags) => {
+      await runCommand(buildRunConfig(o, process.env));
+    });
+
+  return program;
+}
+
+export async function main(argv: readonly string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+    return 0;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // help and version exit 0; every usage error exits 2 with commander's one line already printed
+      return error.exitCode === 0 ? 0 : 2;
+    }
+    const message = error instanceof StreamPulseError ? `streampulse: ${error.message}` : `streampulse: ${(error as Error).stack ?? String(error)}`;
+    process.stderr.write(message + '\n');
+    return exitCodeFor(error);
+  }
+}
+
+const invokedDirectly = process.argv[1] !== undefined && import.meta.url.endsWith(process.argv[1].replace(/\\/g, '/'));
+if (invokedDirectly) {
+  main(process.argv.slice(2)).then((code) => process.exit(code));
+}

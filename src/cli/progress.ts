@@ -1,0 +1,57 @@
+import { Presets, SingleBar } from 'cli-progress';
+
+/**
+ * Progress on stderr: a live bar on a terminal; elsewhere (CI, pipes) a plain line every few
+ * seconds, so long runs still show they are alive without flooding logs.
+ */
+export class Progress {
+  private bar: SingleBar | null = null;
+  private lastLine = 0;
+  private started = 0;
+  private label = '';
+  private total = 0;
+  private unit = '';
+
+  constructor(
+    private readonly enabled: boolean,
+    private readonly stream: NodeJS.WriteStream = process.stderr,
+  ) {}
+
+  start(label: string, total: number, unit: string): void {
+    if (!this.enabled) return;
+    this.started = performance.now();
+    this.lastLine = this.started;
+    if (this.stream.isTTY) {
+      this.bar = new SingleBar(
+        { format: `${label} [{bar}] {percentage}% | {value}/{total} ${unit} | {rate} ${unit}/s | {eta_formatted} left`, stream: this.stream, hideCursor: true },
+        Presets.shades_classic,
+      );
+      this.bar.start(total, 0, { rate: '0' });
+    } else {
+      this.stream.write(`${label}: 0/${total} ${unit}\n`);
+    }
+    this.label = label;
+    this.total = total;
+    this.unit = unit;
+  }
+
+  update(value: number): void {
+    if (!this.enabled) return;
+    const now = performance.now();
+    const rate = Math.round(value / Math.max((now - this.started) / 1000, 1e-3));
+    if (this.bar !== null) {
+      this.bar.update(Math.min(value, this.total), { rate: rate.toLocaleString('en-US') });
+    } else if (now - this.lastLine >= 2_000) {
+      this.lastLine = now;
+      const pct = this.total > 0 ? ` (${Math.floor((100 * value) / this.total)}%)` : '';
+      this.stream.write(`${this.label}: ${value.toLocaleString('en-US')}/${this.total.toLocaleString('en-US')} ${this.unit}${pct}, ${rate.toLocaleString('en-US')} ${this.unit}/s\n`);
+    }
+  }
+
+  stop(): void {
+    if (this.bar !== null) {
+      this.bar.stop();
+      this.bar = null;
+    }
+  }
+}

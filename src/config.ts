@@ -1,0 +1,132 @@
+import { join } from 'node:path';
+import { ErrorCode, StreamPulseError } from './errors.ts';
+import type { Strategy } from './domain/watermark.ts';
+import { INPUT_FORMATS, type InputFormat } from './sources/input-dir.ts';
+
+/**
+ * The one place configuration is built: command-line flags first, then STREAMPULSE_* environment
+ * variables, then defaults. The result is frozen; nothing else reads process.env.
+ */
+export type StrategyChoice = Strategy | 'both';
+export const STRATEGY_CHOICES: readonly StrategyChoice[] = ['cached', 'naive', 'both'];
+
+export interface DatasetConfig {
+  readonly seed: number;
+  readonly events: number;
+  readonly users: number;
+  readonly artists: number;
+}
+
+export interface RunConfig {
+  readonly input: string | null;
+  readonly generate: DatasetConfig | null;
+  readonly format: InputFormat | 'auto';
+  readonly strategies: readonly Strategy[];
+  readonly host: string;
+  readonly port: number;
+  readonly once: boolean;
+  readonly reportJson: string | null;
+  readonly batchSize: number;
+  readonly cacheSize: number;
+  readonly deadLetters: string | null;
+  readonly dataDir: string;
+  readonly printRows: number;
+  readonly progress: boolean;
+}
+
+export interface RunFlags {
+  input?: string;
+  generate?: number;
+  seed?: number;
+  users?: number;
+  artists?: number;
+  format?: string;
+  strategy?: string;
+  host?: string;
+  port?: number;
+  once?: boolean;
+  reportJson?: string;
+  batchSize?: number;
+  cacheSize?: number;
+  deadLetters?: string | false;
+  dataDir?: string;
+  printRows?: number;
+  progress?: boolean;
+}
+
+export const DEFAULTS = Object.freeze({
+  seed: 42,
+  events: 600_000,
+  users: 100_000,
+  artists: 5_000,
+  host: '127.0.0.1',
+  port: 8080,
+  batchSize: 8_192,
+  cacheSize: 131_072,
+  dataDir: '.streampulse',
+  printRows: 10,
+});
+
+function badFlag(message: string): StreamPulseError {
+  return new StreamPulseError(ErrorCode.BadFlag, message);
+}
+
+/** A whole number within [min, max]; used for flags and environment values alike. */
+export function parseInteger(text: string, what: string, min: number, max = Number.MAX_SAFE_INTEGER): number {
+  const value = /^\d+$/.test(text.replace(/_/g, '')) ? Number(text.replace(/_/g, '')) : NaN;
+  if (!Number.isSafeInteger(value) || value < min || value > max) {
+    throw badFlag(`${what} must be a whole number from ${min} to ${max}, got ${JSON.stringify(text)}`);
+  }
+  return value;
+}
+
+function envInteger(env: NodeJS.ProcessEnv, name: string, min: number, max?: number): number | undefined {
+  const text = env[name];
+  return text === undefined || text === '' ? undefined : parseInteger(text, name, min, max);
+}
+
+export function strategiesOf(choice: string): readonly Strategy[] {
+  if (!(STRATEGY_CHOICES as readonly string[]).includes(choice)) {
+    throw badFlag(`--strategy must be one of ${STRATEGY_CHOICES.join(', ')}, got ${JSON.stringify(choice)}`);
+  }
+  return choice === 'both' ? ['cached', 'naive'] : [choice as Strategy];
+}
+
+export function buildRunConfig(flags: RunFlags, env: NodeJS.ProcessEnv = {}): RunConfig {
+  if (flags.input !== undefined && flags.generate !== undefined) throw badFlag('--input and --generate exclude each other');
+  const format = flags.format ?? 'auto';
+  if (!(INPUT_FORMATS as readonly string[]).includes(format)) {
+    throw badFlag(`--format must be one of ${INPUT_FORMATS.join(', ')}, got ${JSON.stringify(format)}`);
+  }
+  const dataDir = flags.dataDir ?? env.STREAMPULSE_DATA_DIR ?? DEFAULTS.dataDir;
+  const generate =
+    flags.input === undefined
+      ? {
+          seed: flags.seed ?? DEFAULTS.seed,
+          events: flags.generate ?? DEFAULTS.events,
+          users: flags.users ?? DEFAULTS.users,
+          artists: flags.artists ?? DEFAULTS.artists,
+        }
+      : null;
+  return Object.freeze({
+    input: flags.input ?? null,
+    generate: generate === null ? null : Object.freeze(generate),
+    format: format as InputFormat | 'auto',
+    strategies: Object.freeze([...strategiesOf(flags.strategy ?? 'cached')]),
+    host: flags.host ?? env.STREAMPULSE_HOST ?? DEFAULTS.host,
+    port: flags.port ?? envInteger(env, 'STREAMPULSE_PORT', 0, 65_535) ?? DEFAULTS.port,
+    once: flags.once ?? false,
+    reportJson: flags.reportJson ?? null,
+    batchSize: flags.batchSize ?? envInteger(env, 'STREAMPULSE_BATCH_SIZE', 1) ?? DEFAULTS.batchSize,
+    cacheSize: flags.cacheSize ?? envInteger(env, 'STREAMPULSE_CACHE_SIZE', 1) ?? DEFAULTS.cacheSize,
+    deadLetters: flags.deadLetters === false ? null : (flags.deadLetters ?? join(dataDir, 'dead-letters.ndjson')),
+    dataDir,
+    printRows: flags.printRows ?? DEFAULTS.printRows,
+    progress: flags.progress ?? true,
+  });
+}
+
+/** Where a generated dataset is cached, so `npm start` generates the reference data only once. */
+export function datasetDir(dataDir: string, d: DatasetConfig): string {
+  return join(dataDir, 'data', `seed-${d.seed}-events-${d.events}-users-${d.users}-artists-${d.artists}`);
+}
