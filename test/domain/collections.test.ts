@@ -1,0 +1,109 @@
+/** Bitset, PairIndex and Dictionary: the small structures every aggregate is built on. */
+import { describe, expect, it } from 'vitest';
+import { Bitset } from '../../src/domain/aggregates/bitset.ts';
+import { PairIndex } from '../../src/domain/aggregates/pair-index.ts';
+import { createDictionaries, Dictionary } from '../../src/domain/dictionary.ts';
+
+describe('Bitset', () => {
+  it('counts distinct members and says when one is new', () => {
+    const set = new Bitset(8);
+    expect(set.size).toBe(0);
+    expect(set.add(3)).toBe(true);
+    expect(set.add(3)).toBe(false);
+    expect(set.add(0)).toBe(true);
+    expect(set.size).toBe(2);
+    expect(set.has(3)).toBe(true);
+    expect(set.has(2)).toBe(false);
+  });
+
+  it('handles bit 31 of a word (the sign bit) and grows far past its initial size', () => {
+    const set = new Bitset(1);
+    const members = [31, 63, 32, 0, 1_000_003, 4096, 31];
+    const added = members.map((n) => set.add(n));
+    expect(added).toEqual([true, true, true, true, true, true, false]);
+    expect(set.size).toBe(6);
+    for (const n of members) expect(set.has(n)).toBe(true);
+    for (const n of [30, 33, 62, 1_000_002, 1_000_004, 5_000_000]) expect(set.has(n)).toBe(false);
+    expect(set.byteLength).toBeGreaterThanOrEqual(Math.ceil(1_000_004 / 8));
+  });
+
+  it('matches a Set on a seeded random sequence', () => {
+    const set = new Bitset();
+    const reference = new Set<number>();
+    let x = 12345;
+    for (let i = 0; i < 20_000; i++) {
+      x = (Math.imul(x, 1103515245) + 12345) >>> 0;
+      const n = x % 70_000;
+      expect(set.add(n)).toBe(!reference.has(n));
+      reference.add(n);
+    }
+    expect(set.size).toBe(reference.size);
+  });
+});
+
+describe('PairIndex', () => {
+  it('gives dense slots in order of first sight and the same slot for the same pair', () => {
+    const index = new PairIndex();
+    expect(index.slot(5, 2)).toBe(0);
+    expect(index.slot(0, 0)).toBe(1);
+    expect(index.slot(5, 0)).toBe(2);
+    expect(index.slot(5, 2)).toBe(0);
+    expect(index.slot(2, 5)).toBe(3);
+    expect(index.slot(5, 1)).toBe(4);
+    expect(index.slot(5, 0)).toBe(2);
+    expect(index.size).toBe(5);
+    expect([0, 1, 2, 3, 4].map((s) => [index.first(s), index.second(s)])).toEqual([
+      [5, 2],
+      [0, 0],
+      [5, 0],
+      [2, 5],
+      [5, 1],
+    ]);
+  });
+
+  it('matches a Map on many pairs', () => {
+    const index = new PairIndex();
+    const reference = new Map<string, number>();
+    for (let a = 0; a < 60; a += 7) {
+      for (let b = 90; b >= 0; b -= 3) {
+        const key = `${a},${b}`;
+        if (!reference.has(key)) reference.set(key, reference.size);
+        expect(index.slot(a, b)).toBe(reference.get(key));
+      }
+    }
+    expect(index.size).toBe(reference.size);
+  });
+});
+
+describe('Dictionary', () => {
+  it('interns values to dense ids in order of first sight', () => {
+    const dict = new Dictionary();
+    expect(dict.idOf('Pop')).toBe(-1);
+    expect(dict.intern('Pop')).toBe(0);
+    expect(dict.intern('Rock')).toBe(1);
+    expect(dict.intern('Pop')).toBe(0);
+    expect(dict.idOf('Rock')).toBe(1);
+    expect(dict.idOf('rock')).toBe(-1);
+    expect(dict.value(1)).toBe('Rock');
+    expect(dict.size).toBe(2);
+  });
+
+  it('keeps distinct values that only differ subtly apart, and accepts any text', () => {
+    const dict = new Dictionary();
+    const values = ['', ' ', 'Pop', 'Pop ', 'pop', 'Électro', 'E\u0301lectro', '__proto__', 'constructor', 'a\u0000b'];
+    const ids = values.map((v) => dict.intern(v));
+    expect(ids).toEqual(values.map((_, i) => i));
+    values.forEach((v, i) => {
+      expect(dict.idOf(v)).toBe(i);
+      expect(dict.value(i)).toBe(v);
+    });
+  });
+
+  it('createDictionaries gives one independent dictionary per column', () => {
+    const dicts = createDictionaries();
+    expect(Object.keys(dicts).sort()).toEqual(['artist', 'country', 'day', 'device', 'genre', 'label', 'plan', 'region', 'user']);
+    dicts.genre.intern('Pop');
+    expect(dicts.device.idOf('Pop')).toBe(-1);
+    expect(new Set(Object.values(dicts)).size).toBe(9);
+  });
+});
