@@ -1,0 +1,67 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { generateDataset } from '../../src/generator/index.ts';
+import { Pipeline } from '../../src/pipeline.ts';
+import { readInputLayout, resolveInputDir } from '../../src/sources/input-dir.ts';
+import { makeTempDir, removeTempDir } from '../helpers/temp-dir.ts';
+
+let root: string;
+const ndjsonDir = (): string => join(root, 'ndjson');
+
+async function reportsOf(dir: string, format: 'auto' | 'ndjson' | 'csv' | 'parquet'): Promise<string> {
+  const pipeline = new Pipeline({ strategies: ['cached'], cacheSize: 500 });
+  await pipeline.run(readInputLayout(await resolveInputDir(dir, format), 999));
+  const w = pipeline.snapshot().watermark;
+  expect(w.rejected_total).toBe(0);
+  expect(w.events_read).toBe(12_000);
+  return JSON.stringify(pipeline.snapshot().reports);
+}
+
+beforeAll(async () => {
+  root = await makeTempDir('streampulse-input-');
+  await generateDataset({ outDir: ndjsonDir(), seed: 5, events: 12_000, users: 2_000, artists: 300 });
+  const db = await (await DuckDBInstance.create(':memory:')).connect();
+  const src = (t: string): string => `read_json('${join(ndjsonDir(), t)}.ndjson', format='newline_delimited')`;
+  // the notebook's layout: one folder per table, Spark-style part files, snappy, DATE event_date,
+  // an extra month column, money as DOUBLE
+  const spark = join(root, 'revenue_data');
+  for (const t of ['events', 'subscriptions', 'ad_rates', 'payouts']) await mkdir(join(spark, t), { recursive: true });
+  await db.run(`CREATE TABLE ev AS SELECT * REPLACE (CAST(event_date AS DATE) AS event_date), month(CAST(event_date AS DATE)) AS month, row_number() OVER () AS rn FROM ${src('events')}`);
+  for (const [part, cond] of [['00000', 'rn <= 7000'], ['00001', 'rn > 7000']]) {
+    await db.run(`COPY (SELECT * EXCLUDE (rn) FROM ev WHERE ${cond} ORDER BY rn) TO '${join(spark, 'events', `part-${part}-abc.snappy.parquet`)}' (FORMAT parquet, COMPRESSION snappy)`);
+  }
+  await db.run(`COPY (SELECT user_id, plan, CAST(monthly_price AS DOUBLE) AS monthly_price, country FROM ${src('subscriptions')}) TO '${join(spark, 'subscriptions', 'part-00000-abc.snappy.parquet')}' (FORMAT parquet)`);
+  await db.run(`COPY (SELECT ad_genre, ad_device, CAST(cpm AS DOUBLE) AS cpm FROM ${src('ad_rates')}) TO '${join(spark, 'ad_rates', 'part-00000-abc.snappy.parquet')}' (FORMAT parquet)`);
+  await db.run(`COPY (SELECT artist_id, CAST(per_stream_rate AS DOUBLE) AS per_stream_rate, label_type FROM ${src('payouts')}) TO '${join(spark, 'payouts', 'part-00000-abc.snappy.parquet')}' (FORMAT parquet)`);
+  for (const t of ['events', 'subscriptions', 'ad_rates', 'payouts']) await writeFile(join(spark, t, '_SUCCESS'), '');
+  const csv = join(root, 'csv');
+  await mkdir(csv);
+  for (const t of ['events', 'subscriptions', 'ad_rates', 'payouts']) {
+    await db.run(`COPY (SELECT * FROM ${src(t)}) TO '${join(csv, `${t}.csv`)}' (HEADER, DELIMITER ',')`);
+  }
+  db.closeSync();
+});
+
+afterAll(async () => {
+  await removeTempDir(root);
+});
+
+describe('input directories', () => {
+  it('gives the same reports from NDJSON, CSV and the notebook Parquet layout', async () => {
+    const fromNdjson = await reportsOf(ndjsonDir(), 'auto');
+    expect(await reportsOf(join(root, 'csv'), 'auto')).toBe(fromNdjson);
+    expect(await reportsOf(join(root, 'revenue_data'), 'auto')).toBe(fromNdjson);
+  });
+
+  it('finds part files and ignores Spark markers', async () => {
+    const layout = await resolveInputDir(join(root, 'revenue_data'));
+    expect(layout.events.format).toBe('parquet');
+    expect(layout.events.files.map((f) => f.split('/').pop())).toEqual(['part-00000-abc.snappy.parquet', 'part-00001-abc.snappy.parquet']);
+  });
+
+  it('says which table is missing', async () => {
+    await expect(resolveInputDir(join(root, 'csv'), 'parquet')).rejects.toThrow(/has no subscriptions table/);
+  });
+});

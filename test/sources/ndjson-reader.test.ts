@@ -1,0 +1,59 @@
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { recordText, type RawBatch } from '../../src/domain/records/raw-batch.ts';
+import { readNdjsonRecords } from '../../src/sources/ndjson-reader.ts';
+import { makeTempDir, removeTempDir } from '../helpers/temp-dir.ts';
+
+let dir: string;
+beforeAll(async () => {
+  dir = await makeTempDir('streampulse-ndjson-');
+});
+afterAll(async () => {
+  await removeTempDir(dir);
+});
+
+async function readAll(path: string, batchSize: number, chunkBytes?: number): Promise<RawBatch[]> {
+  const batches: RawBatch[] = [];
+  for await (const batch of readNdjsonRecords(path, { batchSize, chunkBytes })) batches.push(batch);
+  return batches;
+}
+
+function records(batches: readonly RawBatch[]): { text: string; line: number }[] {
+  return batches.flatMap((b) => Array.from({ length: b.count }, (_, i) => ({ text: recordText(b, i), line: b.seqs[i] })));
+}
+
+describe('readNdjsonRecords', () => {
+  it('splits lines across any chunk size, keeping file line numbers', async () => {
+    const lines = Array.from({ length: 500 }, (_, i) => JSON.stringify({ n: i, pad: 'x'.repeat(i % 37), word: 'é✓' }));
+    const path = join(dir, 'many.ndjson');
+    await writeFile(path, lines.join('\n') + '\n');
+    const expected = lines.map((text, i) => ({ text, line: i + 1 }));
+    for (const chunkBytes of [1, 7, 64, 1000, 1 << 20]) {
+      const batches = await readAll(path, 64, chunkBytes);
+      expect(records(batches)).toEqual(expected);
+      expect(batches.every((b) => b.count <= 64)).toBe(true);
+      const last = batches[batches.length - 1].position;
+      expect(last).toMatchObject({ origin: path, seq: 500 });
+      expect(last.bytes).toBe(last.totalBytes);
+    }
+  });
+
+  it('skips blank lines and a BOM, reads CRLF lines and a last line without newline', async () => {
+    const path = join(dir, 'edges.ndjson');
+    await writeFile(path, Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('{"a":1}\r\n\r\n   \n{"b":2}\n\n{"c":3}')]));
+    const got = records(await readAll(path, 10, 5));
+    expect(got).toEqual([
+      { text: '{"a":1}\r', line: 1 },
+      { text: '{"b":2}', line: 4 },
+      { text: '{"c":3}', line: 6 },
+    ]);
+    expect(JSON.parse(got[0].text)).toEqual({ a: 1 });
+  });
+
+  it('yields nothing for an empty file', async () => {
+    const path = join(dir, 'empty.ndjson');
+    await writeFile(path, '');
+    expect(await readAll(path, 10)).toEqual([]);
+  });
+});
