@@ -23,7 +23,8 @@ export interface CacheCounters {
 /**
  * Subscriptions keyed by user_id, stored serialized as they arrived (like a changelog-backed state
  * store), read through an LRU cache of decoded rows. Every access goes through the key, so the
- * store can later be split by a hash of user_id without changing its callers.
+ * store can later be split by `partitionOf(user_id)` (key-partition.ts, Kafka's own partitioner)
+ * without changing its callers.
  */
 export class SubscriptionStore {
   private readonly rawByUser: (string | undefined)[] = [];

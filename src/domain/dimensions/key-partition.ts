@@ -1,0 +1,44 @@
+const SEED = 0x9747b28c;
+const M = 0x5bd1e995;
+const encoder = new TextEncoder();
+
+/** Kafka's murmur2 (the Java client's and kafkajs' default partitioner hash) of `key`'s UTF-8 bytes. */
+export function murmur2(key: string): number {
+  const data = encoder.encode(key);
+  const length = data.length;
+  let h = SEED ^ length;
+  const fours = length >>> 2;
+  for (let i = 0; i < fours; i++) {
+    const at = i * 4;
+    let k = data[at] | (data[at + 1] << 8) | (data[at + 2] << 16) | (data[at + 3] << 24);
+    k = Math.imul(k, M);
+    k ^= k >>> 24;
+    k = Math.imul(k, M);
+    h = Math.imul(h, M) ^ k;
+  }
+  const tail = fours * 4;
+  switch (length & 3) {
+    case 3:
+      h ^= data[tail + 2] << 16;
+    // falls through
+    case 2:
+      h ^= data[tail + 1] << 8;
+    // falls through
+    case 1:
+      h ^= data[tail];
+      h = Math.imul(h, M);
+  }
+  h ^= h >>> 13;
+  h = Math.imul(h, M);
+  h ^= h >>> 15;
+  return h | 0;
+}
+
+/**
+ * The partition a keyed record lands in under Kafka's default partitioner. Keyed state (the
+ * subscription store) split with the same function lines up with the topic's partitions, so
+ * each consumer owns exactly the users its partitions carry.
+ */
+export function partitionOf(key: string, partitions: number): number {
+  return (murmur2(key) & 0x7fffffff) % partitions;
+}
