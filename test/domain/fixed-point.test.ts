@@ -52,7 +52,7 @@ describe('parseDecimalUnits', () => {
     ['0x10', 2, 'hex'],
     ['NaN', 2, 'NaN'],
     ['Infinity', 2, 'Infinity'],
-  ] as const)('%s at scale %i is rejected (%s)', (text, scale) => {
+  ] as const)('%s at scale %i is rejected (%s)', (text, scale, _why) => {
     expect(parseDecimalUnits(text, scale)).toBeNull();
   });
 

@@ -18,7 +18,9 @@ export function parseDecimalUnits(text: string, scale: number): number | null {
   if (m[3] !== undefined) point += Number(m[3]);
   // digits with the decimal point after `point` digits; shift so that `scale` digits follow it
   const wantLength = point + scale;
-  if (wantLength < 0) return /^0*$/.test(digits) ? 0 : null;
+  if (wantLength < 0 || /^0*$/.test(digits)) return /^0*$/.test(digits) ? 0 : null;
+  // beyond 2^53 in any case: answer before building a huge string from a huge exponent
+  if (wantLength - (digits.length - digits.replace(/^0+/, '').length) > 16) return null;
   if (digits.length > wantLength) {
     if (!/^0*$/.test(digits.slice(wantLength))) return null;
     digits = digits.slice(0, wantLength);

@@ -25,7 +25,8 @@ export interface SourcePosition {
   readonly totalBytes?: number;
 }
 
-const decoder = new TextDecoder('utf-8', { fatal: false });
+// ignoreBOM keeps a stray BOM in the text, so the record is judged (and dead-lettered) as it is
+const decoder = new TextDecoder('utf-8', { fatal: false, ignoreBOM: true });
 
 export function recordText(batch: RawBatch, i: number): string {
   return decoder.decode(batch.buffers[i].subarray(batch.starts[i], batch.ends[i]));

@@ -1,0 +1,81 @@
+/** ByteIndex, the scanner's byte-keyed hash table: agrees with a Map through growth and collisions. */
+import { describe, expect, it } from 'vitest';
+import { createDictionaries } from '../../src/domain/dictionary.ts';
+import { rawBatchFromLines } from '../../src/domain/records/raw-batch.ts';
+import { ByteIndex, fnv1a } from '../../topology/byte-index.ts';
+import { decodeEventBatch } from '../../topology/decode-events.ts';
+import { createEventScanner } from '../../topology/event-scanner.ts';
+
+const enc = new TextEncoder();
+
+describe('ByteIndex', () => {
+  it('finds every key after many rehashes, and nothing else', () => {
+    const index = new ByteIndex();
+    const keys = Array.from({ length: 50_000 }, (_, i) => `USR-${String(i).padStart(6, '0')}`);
+    keys.forEach((key, i) => {
+      const bytes = enc.encode(key);
+      index.set(fnv1a(bytes, 0, bytes.length), bytes, 0, bytes.length, i * 3);
+    });
+    expect(index.size).toBe(keys.length);
+    keys.forEach((key, i) => {
+      const bytes = enc.encode(`xx${key}yy`);
+      expect(index.get(fnv1a(bytes, 2, bytes.length - 2), bytes, 2, bytes.length - 2)).toBe(i * 3);
+    });
+    for (const missing of ['USR-050000', 'USR-00000', 'USR-0000000', '', 'usr-000001']) {
+      const bytes = enc.encode(missing);
+      expect(index.get(fnv1a(bytes, 0, bytes.length), bytes, 0, bytes.length)).toBe(-1);
+    }
+  });
+
+  it('tells apart keys whose hashes collide (same hash, same or other length)', () => {
+    const index = new ByteIndex();
+    const keys = ['a', 'b', 'ab', 'ba', 'abc', 'cba', '', 'x'.repeat(70_000)];
+    // every key stored under the same hash: only the bytes can tell them apart
+    keys.forEach((key, i) => {
+      const bytes = enc.encode(key);
+      index.set(12345, bytes, 0, bytes.length, i);
+    });
+    keys.forEach((key, i) => {
+      const bytes = enc.encode(key);
+      expect(index.get(12345, bytes, 0, bytes.length)).toBe(i);
+    });
+    const other = enc.encode('ac');
+    expect(index.get(12345, other, 0, other.length)).toBe(-1);
+    expect(index.get(0x3fffffff, other, 0, other.length)).toBe(-1);
+  });
+
+  it('hash 0 and the largest 30-bit hash are ordinary keys', () => {
+    const index = new ByteIndex();
+    const a = enc.encode('zero');
+    const b = enc.encode('max');
+    index.set(0, a, 0, a.length, 7);
+    index.set(0x3fffffff, b, 0, b.length, 8);
+    expect(index.get(0, a, 0, a.length)).toBe(7);
+    expect(index.get(0x3fffffff, b, 0, b.length)).toBe(8);
+  });
+});
+
+describe('scanner lookups at scale', () => {
+  it('maps 40,000 distinct users and 2,000 artists to their dictionary ids', () => {
+    const dicts = createDictionaries();
+    const users = Array.from({ length: 40_000 }, (_, i) => `USR-${String(i + 1).padStart(6, '0')}`);
+    const artists = Array.from({ length: 2_000 }, (_, i) => `ART-${String(i + 1).padStart(5, '0')}`);
+    // interned in a scrambled order so ids differ from the numbers in the names
+    for (let i = 0; i < users.length; i++) dicts.user.intern(users[(i * 7919) % users.length]);
+    for (let i = 0; i < artists.length; i++) dicts.artist.intern(artists[(i * 977) % artists.length]);
+    const scanner = createEventScanner(dicts);
+    const line = (u: number): string =>
+      JSON.stringify({ event_id: `E${u}`, user_id: users[u % users.length], artist_id: artists[u % artists.length], genre: 'Pop', region: 'Europe', duration_sec: u % 300, completed: u % 2 === 0, device: 'tv', event_date: '2024-05-05' });
+    for (let pass = 0; pass < 2; pass++) {
+      const lines = Array.from({ length: users.length + 500 }, (_, u) => line(u));
+      const batch = decodeEventBatch(rawBatchFromLines(lines), dicts, scanner);
+      expect(batch.count).toBe(lines.length);
+      const wrong: number[] = [];
+      for (let u = 0; u < lines.length; u++) {
+        if (batch.user[u] !== dicts.user.idOf(users[u % users.length]) || batch.artist[u] !== dicts.artist.idOf(artists[u % artists.length])) wrong.push(u);
+        if (batch.duration[u] !== u % 300 || batch.completed[u] !== (u % 2 === 0 ? 1 : 0)) wrong.push(u);
+      }
+      expect(wrong).toEqual([]);
+    }
+  });
+});
