@@ -36,7 +36,7 @@ function measure(mode: string, passes: number): Result {
   return JSON.parse(child.stdout.trim().split('\n').pop() as string) as Result;
 }
 
-const floor = measure('floor', 1);
+const floor = measure('floor', 2);
 const cached = measure('cached', 2);
 const naive = measure('naive', 1);
 
