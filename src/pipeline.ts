@@ -1,6 +1,7 @@
 import { from, lastValueFrom, tap, type ObservableInput } from 'rxjs';
 import { ReportSet } from './domain/aggregates/index.ts';
 import { createDimensions, type Dimensions } from './domain/dimensions/index.ts';
+import type { Dictionary } from './domain/dictionary.ts';
 import type { Reports } from './domain/reports/report-rows.ts';
 import { Watermark, type Strategy, type WatermarkView } from './domain/watermark.ts';
 import { createEventScanner } from '../topology/event-scanner.ts';
@@ -21,6 +22,14 @@ export interface ReportSnapshot {
   readonly strategy: Strategy;
   readonly watermark: WatermarkView;
   readonly reports: Reports;
+}
+
+/** The pipeline's checkpointable state (see Pipeline.exportState). */
+export interface PipelineState {
+  readonly version: number;
+  readonly dicts: Readonly<Record<string, readonly string[]>>;
+  readonly reports: Readonly<Partial<Record<Strategy, readonly unknown[]>>>;
+  readonly watermark: ReturnType<Watermark['exportState']>;
 }
 
 const discardDeadLetters: DeadLetterSink = { write: () => {} };
@@ -70,6 +79,29 @@ export class Pipeline {
     const set = this.ctx.reports[strategy];
     if (set === undefined) throw new Error(`strategy ${strategy} is not running`);
     return set;
+  }
+
+  /**
+   * Everything the reports depend on, as JSON-able data: dictionaries (ids must survive a
+   * restart), every strategy's aggregates and the watermark counters. Taken synchronously between
+   * batches, so it reflects exactly the batches folded so far.
+   */
+  exportState(): PipelineState {
+    const dicts = Object.fromEntries(Object.entries(this.dims.dicts).map(([name, dict]) => [name, (dict as Dictionary).toState()]));
+    const reports = Object.fromEntries(this.strategies.map((s) => [s, this.reportSet(s).exportState()]));
+    return { version: 1, dicts, reports, watermark: this.watermark.exportState() };
+  }
+
+  /** Restores exportState()'s output; only into a fresh pipeline, before any input. */
+  importState(state: PipelineState): void {
+    if (state.version !== 1) throw new Error(`unknown checkpoint state version ${String(state.version)}`);
+    if (this.watermark.eventsReadTotal > 0) throw new Error('state can only be restored before any input');
+    for (const [name, values] of Object.entries(state.dicts)) (this.dims.dicts as unknown as Record<string, Dictionary>)[name]?.importState(values);
+    for (const strategy of this.strategies) {
+      const saved = state.reports[strategy];
+      if (saved !== undefined) this.reportSet(strategy).importState(saved);
+    }
+    this.watermark.importState(state.watermark);
   }
 
   snapshot(strategy: Strategy = this.primary): ReportSnapshot {

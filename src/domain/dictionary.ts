@@ -30,6 +30,17 @@ export class Dictionary {
   value(id: number): string {
     return this.values[id];
   }
+
+  /** Every value in id order: the checkpoint form. */
+  toState(): string[] {
+    return [...this.values];
+  }
+
+  /** Restores ids exactly; only into an empty dictionary, before anything was interned. */
+  importState(values: readonly string[]): void {
+    if (this.values.length > 0) throw new Error('a dictionary can only be restored while empty');
+    for (const value of values) this.intern(value);
+  }
 }
 
 /** The dictionaries every stage shares: one per identifier or category column. */

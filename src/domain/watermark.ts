@@ -86,6 +86,24 @@ export class Watermark {
     for (const reason of UNMATCHED_REASONS) progress.unmatched[reason] += unmatched[reason];
   }
 
+  /** The counters a checkpoint keeps (the position is kept by the source). */
+  exportState(): { eventsRead: number; eventsValid: number; rejected: Record<RejectReason, number>; strategies: Partial<Record<Strategy, StrategyProgress>> } {
+    const view = this.view();
+    return { eventsRead: this.eventsRead, eventsValid: this.eventsValid, rejected: { ...this.rejected }, strategies: view.strategies };
+  }
+
+  importState(state: ReturnType<Watermark['exportState']>): void {
+    this.eventsRead = state.eventsRead;
+    this.eventsValid = state.eventsValid;
+    Object.assign(this.rejected, state.rejected);
+    for (const [name, progress] of Object.entries(state.strategies) as [Strategy, StrategyProgress][]) {
+      const mine = this.strategies[name];
+      if (mine === undefined || progress === undefined) continue;
+      mine.counted = progress.counted;
+      Object.assign(mine.unmatched, progress.unmatched);
+    }
+  }
+
   finish(now: number): void {
     this.done = true;
     this.updatedAt = now;

@@ -4,11 +4,12 @@ import type { EnrichedBatch } from '../records/event-batch.ts';
 import { compareText, type AdPerformanceRow } from '../reports/report-rows.ts';
 import type { Aggregate } from './aggregate.ts';
 import { PairIndex } from './pair-index.ts';
+import { replaceAll, type PairState } from './state.ts';
 
 /** (device, genre) → Σ cpm/1000 and impressions (one per counted event). */
 export class AdPerformance implements Aggregate<'ad_performance'> {
   readonly name = 'ad_performance';
-  private readonly pairs = new PairIndex();
+  private pairs = new PairIndex();
   private readonly impressions: number[] = [];
   private readonly adUnits: number[] = [];
 
@@ -40,5 +41,15 @@ export class AdPerformance implements Aggregate<'ad_performance'> {
 
   stateBytes(): number {
     return this.impressions.length * 32;
+  }
+
+  exportState(): { pairs: PairState; impressions: number[]; adUnits: number[] } {
+    return { pairs: this.pairs.toState(), impressions: [...this.impressions], adUnits: [...this.adUnits] };
+  }
+
+  importState(state: ReturnType<AdPerformance['exportState']>): void {
+    this.pairs = PairIndex.fromState(state.pairs);
+    replaceAll(this.impressions, state.impressions);
+    replaceAll(this.adUnits, state.adUnits);
   }
 }

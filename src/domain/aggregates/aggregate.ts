@@ -12,4 +12,8 @@ export interface Aggregate<Name extends ReportName = ReportName> {
   rows(dicts: Dictionaries): Reports[Name];
   /** Approximate bytes of state, for the benchmark's memory figures. */
   stateBytes(): number;
+  /** A JSON-able copy of the state, for checkpoints. */
+  exportState(): unknown;
+  /** Replaces the state with one exported earlier (by the same aggregate type). */
+  importState(state: unknown): void;
 }

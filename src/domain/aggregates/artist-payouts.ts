@@ -4,6 +4,7 @@ import type { EnrichedBatch } from '../records/event-batch.ts';
 import { compareText, type ArtistPayoutRow } from '../reports/report-rows.ts';
 import type { Aggregate } from './aggregate.ts';
 import { PairIndex } from './pair-index.ts';
+import { replaceAll, type PairState } from './state.ts';
 
 export const TOP_ARTISTS = 100;
 
@@ -14,7 +15,7 @@ export const TOP_ARTISTS = 100;
  */
 export class ArtistPayouts implements Aggregate<'artist_payouts'> {
   readonly name = 'artist_payouts';
-  private readonly pairs = new PairIndex();
+  private pairs = new PairIndex();
   private readonly streams: number[] = [];
   private readonly rateUnits: number[] = [];
 
@@ -50,5 +51,15 @@ export class ArtistPayouts implements Aggregate<'artist_payouts'> {
 
   stateBytes(): number {
     return this.streams.length * 40;
+  }
+
+  exportState(): { pairs: PairState; streams: number[]; rateUnits: number[] } {
+    return { pairs: this.pairs.toState(), streams: [...this.streams], rateUnits: [...this.rateUnits] };
+  }
+
+  importState(state: ReturnType<ArtistPayouts['exportState']>): void {
+    this.pairs = PairIndex.fromState(state.pairs);
+    replaceAll(this.streams, state.streams);
+    replaceAll(this.rateUnits, state.rateUnits);
   }
 }

@@ -35,6 +35,29 @@ export class Bitset {
     return this.words.byteLength;
   }
 
+  /** Checkpoint form: the words up to the last non-zero one, base64. */
+  toState(): string {
+    let end = this.words.length;
+    while (end > 0 && this.words[end - 1] === 0) end--;
+    return Buffer.from(this.words.buffer, this.words.byteOffset, end * 4).toString('base64');
+  }
+
+  static fromState(state: string): Bitset {
+    const bytes = Buffer.from(state, 'base64');
+    const set = new Bitset(Math.max(32, bytes.length * 8));
+    new Uint8Array(set.words.buffer).set(bytes);
+    let members = 0;
+    for (const word of set.words) {
+      let w = word;
+      while (w !== 0) {
+        w &= w - 1;
+        members++;
+      }
+    }
+    set.members = members;
+    return set;
+  }
+
   private grow(word: number): void {
     let length = this.words.length * 2;
     while (length <= word) length *= 2;

@@ -4,6 +4,7 @@ import type { EnrichedBatch } from '../records/event-batch.ts';
 import { compareText, type DailySummaryRow } from '../reports/report-rows.ts';
 import type { Aggregate } from './aggregate.ts';
 import { Bitset } from './bitset.ts';
+import { bitsetsFromState, bitsetsToState, replaceAll } from './state.ts';
 
 /** event_date → streams, Σ cpm/1000 and exact distinct users, ascending by date. */
 export class DailySummary implements Aggregate<'daily_summary'> {
@@ -44,5 +45,15 @@ export class DailySummary implements Aggregate<'daily_summary'> {
 
   stateBytes(): number {
     return this.users.reduce((sum, set) => sum + set.byteLength + 16, 0);
+  }
+
+  exportState(): { streams: number[]; adUnits: number[]; users: string[] } {
+    return { streams: [...this.streams], adUnits: [...this.adUnits], users: bitsetsToState(this.users) };
+  }
+
+  importState(state: ReturnType<DailySummary['exportState']>): void {
+    replaceAll(this.streams, state.streams);
+    replaceAll(this.adUnits, state.adUnits);
+    bitsetsFromState(this.users, state.users);
   }
 }

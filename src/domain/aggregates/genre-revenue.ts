@@ -4,6 +4,7 @@ import type { EnrichedBatch } from '../records/event-batch.ts';
 import { compareText, type GenreRevenueRow } from '../reports/report-rows.ts';
 import type { Aggregate } from './aggregate.ts';
 import { Bitset } from './bitset.ts';
+import { bitsetsFromState, bitsetsToState, replaceAll } from './state.ts';
 
 /** genre → Σ cpm/1000 and exact distinct listeners. */
 export class GenreRevenue implements Aggregate<'genre_revenue'> {
@@ -39,5 +40,14 @@ export class GenreRevenue implements Aggregate<'genre_revenue'> {
 
   stateBytes(): number {
     return this.listeners.reduce((sum, set) => sum + set.byteLength + 8, 0);
+  }
+
+  exportState(): { adUnits: number[]; listeners: string[] } {
+    return { adUnits: [...this.adUnits], listeners: bitsetsToState(this.listeners) };
+  }
+
+  importState(state: ReturnType<GenreRevenue['exportState']>): void {
+    replaceAll(this.adUnits, state.adUnits);
+    bitsetsFromState(this.listeners, state.listeners);
   }
 }

@@ -28,6 +28,16 @@ export class PairIndex {
     return created;
   }
 
+  toState(): { firsts: number[]; seconds: number[] } {
+    return { firsts: [...this.firsts], seconds: [...this.seconds] };
+  }
+
+  static fromState(state: { firsts: readonly number[]; seconds: readonly number[] }): PairIndex {
+    const index = new PairIndex();
+    state.firsts.forEach((a, i) => index.slot(a, state.seconds[i]));
+    return index;
+  }
+
   first(slot: number): number {
     return this.firsts[slot];
   }

@@ -4,11 +4,12 @@ import type { EnrichedBatch } from '../records/event-batch.ts';
 import { compareText, type RegionalBreakdownRow } from '../reports/report-rows.ts';
 import type { Aggregate } from './aggregate.ts';
 import { PairIndex } from './pair-index.ts';
+import { replaceAll, type PairState } from './state.ts';
 
 /** (region, country) → streams and Σ cpm/1000. */
 export class RegionalBreakdown implements Aggregate<'regional_breakdown'> {
   readonly name = 'regional_breakdown';
-  private readonly pairs = new PairIndex();
+  private pairs = new PairIndex();
   private readonly streams: number[] = [];
   private readonly adUnits: number[] = [];
 
@@ -40,5 +41,15 @@ export class RegionalBreakdown implements Aggregate<'regional_breakdown'> {
 
   stateBytes(): number {
     return this.streams.length * 32;
+  }
+
+  exportState(): { pairs: PairState; streams: number[]; adUnits: number[] } {
+    return { pairs: this.pairs.toState(), streams: [...this.streams], adUnits: [...this.adUnits] };
+  }
+
+  importState(state: ReturnType<RegionalBreakdown['exportState']>): void {
+    this.pairs = PairIndex.fromState(state.pairs);
+    replaceAll(this.streams, state.streams);
+    replaceAll(this.adUnits, state.adUnits);
   }
 }

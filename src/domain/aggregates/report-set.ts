@@ -44,6 +44,14 @@ export class ReportSet {
     };
   }
 
+  exportState(): unknown[] {
+    return this.all.map((aggregate) => aggregate.exportState());
+  }
+
+  importState(state: readonly unknown[]): void {
+    this.all.forEach((aggregate, i) => aggregate.importState(state[i]));
+  }
+
   stateBytes(): number {
     return this.all.reduce((sum, aggregate) => sum + aggregate.stateBytes(), 0);
   }

@@ -3,6 +3,7 @@ import type { EnrichedBatch } from '../records/event-batch.ts';
 import { compareText, type SubscriptionAnalysisRow } from '../reports/report-rows.ts';
 import type { Aggregate } from './aggregate.ts';
 import { Bitset } from './bitset.ts';
+import { bitsetsFromState, bitsetsToState, replaceAll } from './state.ts';
 
 /** plan → distinct users, streams and mean duration (an exact integer sum divided once). */
 export class SubscriptionAnalysis implements Aggregate<'subscription_analysis'> {
@@ -42,5 +43,15 @@ export class SubscriptionAnalysis implements Aggregate<'subscription_analysis'> 
 
   stateBytes(): number {
     return this.users.reduce((sum, set) => sum + set.byteLength + 16, 0);
+  }
+
+  exportState(): { users: string[]; streams: number[]; durationSum: number[] } {
+    return { users: bitsetsToState(this.users), streams: [...this.streams], durationSum: [...this.durationSum] };
+  }
+
+  importState(state: ReturnType<SubscriptionAnalysis['exportState']>): void {
+    bitsetsFromState(this.users, state.users);
+    replaceAll(this.streams, state.streams);
+    replaceAll(this.durationSum, state.durationSum);
   }
 }

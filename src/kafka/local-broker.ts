@@ -1,0 +1,191 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import kafkajs from 'kafkajs';
+import { ErrorCode, StreamPulseError } from '../errors.ts';
+import { freePort } from './free-port.ts';
+import { resolveKafkaJars } from './kafka-jars.ts';
+
+const KAFKA_DIR = resolve(import.meta.dirname, '../../kafka');
+
+export interface LocalBrokerOptions {
+  /** Where the Kafka jars are cached (default .streampulse). */
+  readonly cacheDir?: string;
+  /** KRaft storage; default a fresh temporary folder, removed by stop(). */
+  readonly dataDir?: string;
+  /** Client port on 127.0.0.1; 0 or absent picks a free one. */
+  readonly port?: number;
+  readonly log?: (line: string) => void;
+  readonly startTimeoutMs?: number;
+}
+
+/** Kafka's cluster id format: 16 random bytes, URL-safe base64 without padding. */
+function clusterId(): string {
+  return randomBytes(16).toString('base64url');
+}
+
+function serverProperties(dataDir: string, port: number, controllerPort: number): string {
+  return [
+    'process.roles=broker,controller',
+    'node.id=1',
+    `controller.quorum.voters=1@127.0.0.1:${controllerPort}`,
+    `listeners=PLAINTEXT://127.0.0.1:${port},CONTROLLER://127.0.0.1:${controllerPort}`,
+    `advertised.listeners=PLAINTEXT://127.0.0.1:${port}`,
+    'controller.listener.names=CONTROLLER',
+    'inter.broker.listener.name=PLAINTEXT',
+    'listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT',
+    `log.dirs=${join(dataDir, 'logs')}`,
+    // one node, two cores: single-partition internal topics load fast and replicate nowhere
+    'offsets.topic.replication.factor=1',
+    'offsets.topic.num.partitions=1',
+    'transaction.state.log.replication.factor=1',
+    'transaction.state.log.min.isr=1',
+    'transaction.state.log.num.partitions=1',
+    'group.initial.rebalance.delay.ms=0',
+    'auto.create.topics.enable=false',
+    'num.network.threads=2',
+    'num.io.threads=2',
+    '',
+  ].join('\n');
+}
+
+function runJava(args: readonly string[], logPath: string): Promise<number> {
+  const fd = openSync(logPath, 'a');
+  return new Promise((done, fail) => {
+    const java = spawn('java', args, { stdio: ['ignore', fd, fd] });
+    java.once('error', (error) => fail(new StreamPulseError(ErrorCode.Io, `cannot run java: ${error.message}`)));
+    java.once('exit', (code) => {
+      closeSync(fd);
+      done(code ?? 1);
+    });
+  });
+}
+
+function tail(path: string, lines = 15): string {
+  return existsSync(path) ? readFileSync(path, 'utf8').trimEnd().split('\n').slice(-lines).join('\n') : '(no log)';
+}
+
+/**
+ * A real single-node Apache Kafka broker (KRaft, broker + controller in one JVM) on loopback,
+ * from the jars Maven resolved. Restartable on the same ports and storage, so tests can stop the
+ * broker mid-stream and bring it back.
+ */
+export class LocalBroker {
+  private jvm: ChildProcess | null = null;
+  private exited: Promise<void> = Promise.resolve();
+  private readonly onExit = (): void => this.killNow();
+
+  private constructor(
+    readonly port: number,
+    readonly controllerPort: number,
+    readonly dataDir: string,
+    private readonly ownsDataDir: boolean,
+    private readonly lib: string,
+    private readonly log: (line: string) => void,
+    private readonly startTimeoutMs: number,
+  ) {}
+
+  get brokers(): string {
+    return `127.0.0.1:${this.port}`;
+  }
+
+  get logPath(): string {
+    return join(this.dataDir, 'broker.log');
+  }
+
+  static async start(options: LocalBrokerOptions = {}): Promise<LocalBroker> {
+    const log = options.log ?? ((line: string) => process.stderr.write(line + '\n'));
+    const lib = await resolveKafkaJars(options.cacheDir ?? '.streampulse', log);
+    const ownsDataDir = options.dataDir === undefined;
+    const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'streampulse-kafka-'));
+    mkdirSync(dataDir, { recursive: true });
+    const port = options.port !== undefined && options.port > 0 ? options.port : await freePort();
+    const broker = new LocalBroker(port, await freePort(), dataDir, ownsDataDir, lib, log, options.startTimeoutMs ?? 90_000);
+    await broker.launch();
+    return broker;
+  }
+
+  private javaArgs(): string[] {
+    return ['-cp', join(this.lib, '*'), `-Dlog4j.configuration=file:${join(KAFKA_DIR, 'log4j.properties')}`, '-Djava.awt.headless=true'];
+  }
+
+  private async launch(): Promise<void> {
+    const props = join(this.dataDir, 'server.properties');
+    writeFileSync(props, serverProperties(this.dataDir, this.port, this.controllerPort));
+    if (!existsSync(join(this.dataDir, 'logs', 'meta.properties'))) {
+      const code = await runJava([...this.javaArgs(), 'kafka.tools.StorageTool', 'format', '-t', clusterId(), '-c', props], this.logPath);
+      if (code !== 0) throw new StreamPulseError(ErrorCode.Io, `formatting KRaft storage failed (exit ${code}):\n${tail(this.logPath)}`);
+    }
+    const fd = openSync(this.logPath, 'a');
+    const jvm = spawn(
+      'sh',
+      [join(KAFKA_DIR, 'run-broker.sh'), String(process.pid), 'java', '-Xms256m', '-Xmx768m', ...this.javaArgs(), 'kafka.Kafka', props],
+      { stdio: ['ignore', fd, fd], detached: true },
+    );
+    closeSync(fd);
+    this.jvm = jvm;
+    this.exited = new Promise((done) => jvm.once('exit', () => done()));
+    process.once('exit', this.onExit);
+    await this.waitUntilReady(jvm);
+  }
+
+  private async waitUntilReady(jvm: ChildProcess): Promise<void> {
+    const deadline = Date.now() + this.startTimeoutMs;
+    const kafka = new kafkajs.Kafka({ clientId: 'streampulse-broker-probe', brokers: [this.brokers], logLevel: kafkajs.logLevel.NOTHING, retry: { retries: 0 } });
+    while (Date.now() < deadline) {
+      if (jvm.exitCode !== null) throw new StreamPulseError(ErrorCode.Io, `the Kafka broker exited (${jvm.exitCode}):\n${tail(this.logPath)}`);
+      const admin = kafka.admin();
+      try {
+        await admin.connect();
+        const cluster = await admin.describeCluster();
+        if (cluster.brokers.length > 0) return;
+      } catch {
+        // not answering yet
+      } finally {
+        await admin.disconnect().catch(() => {});
+      }
+      await new Promise((r) => setTimeout(r, 300));
+    }
+    this.killNow();
+    throw new StreamPulseError(ErrorCode.Io, `the Kafka broker did not answer within ${this.startTimeoutMs} ms:\n${tail(this.logPath)}`);
+  }
+
+  /** Stops the JVM cleanly (SIGTERM, then SIGKILL after 30 s); keeps storage for restart(). */
+  async halt(): Promise<void> {
+    const jvm = this.jvm;
+    if (jvm === null) return;
+    this.jvm = null;
+    process.off('exit', this.onExit);
+    if (jvm.exitCode === null && jvm.signalCode === null) {
+      jvm.kill('SIGTERM');
+      const killer = setTimeout(() => this.killGroup(jvm), 30_000);
+      await this.exited;
+      clearTimeout(killer);
+    }
+  }
+
+  /** Stops and starts the broker on the same ports and storage. */
+  async restart(): Promise<void> {
+    await this.halt();
+    await this.launch();
+  }
+
+  async stop(): Promise<void> {
+    await this.halt();
+    if (this.ownsDataDir) rmSync(this.dataDir, { recursive: true, force: true });
+  }
+
+  private killGroup(jvm: ChildProcess): void {
+    try {
+      if (jvm.pid !== undefined) process.kill(-jvm.pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+
+  private killNow(): void {
+    if (this.jvm !== null) this.killGroup(this.jvm);
+  }
+}
