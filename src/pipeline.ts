@@ -15,6 +15,8 @@ export interface PipelineOptions {
   readonly clock?: Clock;
   readonly metrics?: MetricsSink;
   readonly deadLetters?: DeadLetterSink;
+  /** Source-specific position for the watermark (Kafka: offsets and lag per partition). */
+  readonly describeSource?: () => unknown;
 }
 
 /** One consistent view: every report and the watermark reflect the same events. */
@@ -40,11 +42,13 @@ export class Pipeline {
   readonly watermark: Watermark;
   readonly strategies: readonly Strategy[];
   private readonly ctx: TopologyContext;
+  private readonly describeSource: (() => unknown) | undefined;
 
   constructor(options: PipelineOptions) {
     if (options.strategies.length === 0) throw new Error('a pipeline needs at least one strategy');
     const clock = options.clock ?? systemClock;
     this.strategies = options.strategies;
+    this.describeSource = options.describeSource;
     this.dims = createDimensions({ cacheSize: options.cacheSize });
     this.watermark = new Watermark(options.strategies, clock.now());
     const reports: Partial<Record<Strategy, ReportSet>> = {};
@@ -105,9 +109,10 @@ export class Pipeline {
   }
 
   snapshot(strategy: Strategy = this.primary): ReportSnapshot {
+    const source = this.describeSource?.();
     return {
       strategy,
-      watermark: this.watermark.view(),
+      watermark: source === undefined ? this.watermark.view() : { ...this.watermark.view(), source },
       reports: this.reportSet(strategy).snapshot(this.dims.dicts),
     };
   }

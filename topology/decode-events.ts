@@ -40,7 +40,15 @@ export function decodeEventBatch(raw: RawBatch, dicts: Dictionaries, scanner: Ev
     const text = recordText(raw, i);
     const event = decodeEvent(text);
     if (event instanceof Rejection) {
-      rejected.push({ table: 'events', origin: raw.origin, seq: raw.seqs[i], raw: text, reason: event.reason, detail: event.detail });
+      rejected.push({
+        table: 'events',
+        origin: raw.origin,
+        seq: raw.seqs[i],
+        raw: text,
+        reason: event.reason,
+        detail: event.detail,
+        bytes: raw.buffers[i].subarray(raw.starts[i], raw.ends[i]),
+      });
       continue;
     }
     user[n] = dicts.user.idOf(event.user_id);

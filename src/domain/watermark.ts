@@ -24,6 +24,8 @@ export interface WatermarkView {
   readonly started_at: string;
   readonly updated_at: string | null;
   readonly done: boolean;
+  /** The source's own position detail, when it has one (Kafka: offsets and lag per partition). */
+  readonly source?: unknown;
 }
 
 function zeroRejects(): Record<RejectReason, number> {

@@ -27,10 +27,10 @@ export class DeadLetterLog implements DeadLetterSink {
       this.created = true;
     }
     // synchronous append: a reject is on disk before the batch that produced it is acknowledged
-    appendFileSync(this.path, letters.map((l) => JSON.stringify(l)).join('\n') + '\n');
+    appendFileSync(this.path, letters.map(({ bytes: _bytes, ...letter }) => JSON.stringify(letter)).join('\n') + '\n');
   }
 
   view(): { total: number; file: string | null; recent: readonly DeadLetter[] } {
-    return { total: this.total, file: this.path, recent: [...this.recent] };
+    return { total: this.total, file: this.path, recent: this.recent.map(({ bytes: _bytes, ...letter }) => letter) };
   }
 }

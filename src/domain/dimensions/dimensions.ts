@@ -43,7 +43,8 @@ export function applyDimensionBatch(dims: Dimensions, table: DimensionName, batc
     if (problem === undefined) {
       applied++;
     } else {
-      rejected.push({ table, origin: batch.origin, seq: batch.seqs[i], raw, reason: problem.reason, detail: problem.detail });
+      const bytes = batch.buffers[i].subarray(batch.starts[i], batch.ends[i]);
+      rejected.push({ table, origin: batch.origin, seq: batch.seqs[i], raw, reason: problem.reason, detail: problem.detail, bytes });
     }
   }
   return { applied, rejected };

@@ -16,6 +16,8 @@ export interface DeadLetter {
   readonly raw: string;
   readonly reason: RejectReason;
   readonly detail: string;
+  /** The record's original bytes, for sinks that keep bytes (the Kafka dead-letter topic). */
+  readonly bytes?: Uint8Array;
 }
 
 type Fields = Record<string, unknown>;

@@ -1,0 +1,79 @@
+import type { Pipeline } from '../pipeline.ts';
+import { writeCheckpoint, type Checkpoint } from './checkpoint-file.ts';
+
+export interface CheckpointerOptions {
+  readonly path: string;
+  readonly group: string;
+  readonly topic: string;
+  readonly intervalMs: number;
+  /** Offsets of everything folded into the pipeline so far (read between batches). */
+  readonly offsets: () => Record<string, number>;
+  /** Made durable before a checkpoint is written (e.g. pending dead-letter sends). */
+  readonly flushBefore?: () => Promise<void>;
+  readonly now?: () => number;
+  readonly log: (line: string) => void;
+}
+
+/**
+ * Periodic checkpoints of the pipeline's state with the offsets it reflects. The state is copied
+ * synchronously between batches (so it matches the offsets exactly), then written in the
+ * background; one write at a time, a due checkpoint waits for the next batch boundary.
+ */
+export class Checkpointer {
+  private lastWrite: number;
+  private writing: Promise<void> | null = null;
+  private written = 0;
+  private lastDurationMs = 0;
+
+  constructor(
+    private readonly pipeline: Pipeline,
+    private readonly options: CheckpointerOptions,
+  ) {
+    this.lastWrite = this.now();
+  }
+
+  private now(): number {
+    return (this.options.now ?? Date.now)();
+  }
+
+  get stats(): { written: number; lastWriteAt: number; lastDurationMs: number } {
+    return { written: this.written, lastWriteAt: this.lastWrite, lastDurationMs: this.lastDurationMs };
+  }
+
+  /** Call between batches; starts a write when one is due and none is running. */
+  maybeCheckpoint(): void {
+    if (this.writing !== null || this.now() - this.lastWrite < this.options.intervalMs) return;
+    this.writing = this.write().finally(() => (this.writing = null));
+  }
+
+  /** A checkpoint now, waiting for any running write first. */
+  async checkpointNow(): Promise<void> {
+    await this.writing;
+    await this.write();
+  }
+
+  private capture(): Checkpoint {
+    return {
+      version: 1,
+      group: this.options.group,
+      topic: this.options.topic,
+      offsets: this.options.offsets(),
+      state: this.pipeline.exportState(),
+      writtenAt: new Date(this.now()).toISOString(),
+    };
+  }
+
+  private async write(): Promise<void> {
+    const started = performance.now();
+    const checkpoint = this.capture();
+    this.lastWrite = this.now();
+    try {
+      await this.options.flushBefore?.();
+      await writeCheckpoint(this.options.path, checkpoint);
+      this.written++;
+      this.lastDurationMs = performance.now() - started;
+    } catch (error) {
+      this.options.log(`checkpoint to ${this.options.path} failed: ${(error as Error).message}; the next one retries`);
+    }
+  }
+}

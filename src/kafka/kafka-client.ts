@@ -1,0 +1,47 @@
+import kafkajs, { type Admin, type Kafka } from 'kafkajs';
+
+/**
+ * The thin seam over kafkajs (little maintained, so kept behind this module and the source and
+ * producer that use it). kafkajs' own logging is off: its connection errors repeat on every retry,
+ * so StreamPulse logs one clear line of its own instead.
+ */
+export function createKafka(brokers: readonly string[], clientId: string): Kafka {
+  return new kafkajs.Kafka({
+    clientId,
+    brokers: [...brokers],
+    logLevel: process.env.STREAMPULSE_KAFKA_LOG === 'debug' ? kafkajs.logLevel.DEBUG : kafkajs.logLevel.NOTHING,
+    connectionTimeout: 3_000,
+    requestTimeout: 30_000,
+    retry: { initialRetryTime: 250, maxRetryTime: 5_000, retries: 12 },
+  });
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Connects an admin client, retrying with exponential backoff (250 ms doubling to 5 s) until the
+ * broker answers or `timeoutMs` passes. Logs one line when the broker is not there, not one per try.
+ */
+export async function connectAdmin(kafka: Kafka, brokers: readonly string[], log: (line: string) => void, timeoutMs = Number.POSITIVE_INFINITY): Promise<Admin> {
+  const started = Date.now();
+  let delay = 250;
+  let warned = false;
+  for (;;) {
+    const admin = kafka.admin();
+    try {
+      await admin.connect();
+      await admin.describeCluster();
+      if (warned) log(`Kafka at ${brokers.join(',')} is answering after ${((Date.now() - started) / 1000).toFixed(1)} s`);
+      return admin;
+    } catch (error) {
+      await admin.disconnect().catch(() => {});
+      if (Date.now() - started + delay > timeoutMs) throw error;
+      if (!warned) {
+        log(`Kafka at ${brokers.join(',')} is not answering (${(error as Error).message}); retrying with backoff…`);
+        warned = true;
+      }
+      await sleep(delay);
+      delay = Math.min(delay * 2, 5_000);
+    }
+  }
+}

@@ -1,0 +1,53 @@
+import type { Admin } from 'kafkajs';
+import type { DimensionName } from '../domain/records/schema.ts';
+
+export interface TopicConfig {
+  readonly events: string;
+  readonly subscriptions: string;
+  readonly adRates: string;
+  readonly payouts: string;
+  readonly deadLetters: string;
+  /** Partitions of the events topic (and of subscriptions, keyed by the same user_id). */
+  readonly partitions: number;
+}
+
+export function defaultTopics(overrides: Partial<TopicConfig> = {}): TopicConfig {
+  const events = overrides.events ?? 'listening-events';
+  return {
+    events,
+    subscriptions: overrides.subscriptions ?? 'subscriptions',
+    adRates: overrides.adRates ?? 'ad-rates',
+    payouts: overrides.payouts ?? 'artist-payouts',
+    deadLetters: overrides.deadLetters ?? `${events}.dlq`,
+    partitions: overrides.partitions ?? 6,
+  };
+}
+
+export function dimensionTopic(topics: TopicConfig, table: DimensionName): string {
+  return table === 'subscriptions' ? topics.subscriptions : table === 'ad_rates' ? topics.adRates : topics.payouts;
+}
+
+export function tableOfTopic(topics: TopicConfig, topic: string): DimensionName | undefined {
+  if (topic === topics.subscriptions) return 'subscriptions';
+  if (topic === topics.adRates) return 'ad_rates';
+  if (topic === topics.payouts) return 'payouts';
+  return undefined;
+}
+
+/**
+ * Creates the topics that are missing: events keyed by user_id over `partitions` partitions; the
+ * dimension topics compacted (the latest row per key is the table); the dead-letter topic.
+ */
+export async function ensureTopics(admin: Admin, topics: TopicConfig): Promise<string[]> {
+  const existing = new Set(await admin.listTopics());
+  const compacted = [{ name: 'cleanup.policy', value: 'compact' }];
+  const wanted = [
+    { topic: topics.events, numPartitions: topics.partitions },
+    { topic: topics.subscriptions, numPartitions: topics.partitions, configEntries: compacted },
+    { topic: topics.adRates, numPartitions: 1, configEntries: compacted },
+    { topic: topics.payouts, numPartitions: 1, configEntries: compacted },
+    { topic: topics.deadLetters, numPartitions: 1 },
+  ].filter((t) => !existing.has(t.topic));
+  if (wanted.length > 0) await admin.createTopics({ topics: wanted, waitForLeaders: true });
+  return wanted.map((t) => t.topic);
+}
