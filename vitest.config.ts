@@ -6,5 +6,7 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 120_000,
     pool: 'forks',
+    // brokers and pipelines share two cores: two test files at a time is the most that helps
+    maxWorkers: 2,
   },
 });

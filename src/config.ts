@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { ErrorCode, StreamPulseError } from './errors.ts';
 import type { Strategy } from './domain/watermark.ts';
+import { defaultTopics, type TopicConfig } from './kafka/topics.ts';
 import { INPUT_FORMATS, type InputFormat } from './sources/input-dir.ts';
 
 /**
@@ -17,7 +18,17 @@ export interface DatasetConfig {
   readonly artists: number;
 }
 
+export interface KafkaConfig {
+  readonly brokers: readonly string[];
+  readonly groupId: string;
+  readonly topics: TopicConfig;
+  readonly checkpoint: string;
+  readonly checkpointIntervalMs: number;
+}
+
 export interface RunConfig {
+  readonly source: 'file' | 'kafka';
+  readonly kafka: KafkaConfig | null;
   readonly input: string | null;
   readonly generate: DatasetConfig | null;
   readonly format: InputFormat | 'auto';
@@ -34,7 +45,17 @@ export interface RunConfig {
   readonly progress: boolean;
 }
 
-export interface RunFlags {
+export interface KafkaFlags {
+  brokers?: string;
+  group?: string;
+  eventsTopic?: string;
+  partitions?: number;
+  checkpoint?: string;
+  checkpointInterval?: number;
+}
+
+export interface RunFlags extends KafkaFlags {
+  source?: string;
   input?: string;
   generate?: number;
   seed?: number;
@@ -92,7 +113,28 @@ export function strategiesOf(choice: string): readonly Strategy[] {
   return choice === 'both' ? ['cached', 'naive'] : [choice as Strategy];
 }
 
+/** Kafka settings from flags and KAFKA_BROKERS / STREAMPULSE_GROUP / STREAMPULSE_CHECKPOINT. */
+export function buildKafkaConfig(flags: KafkaFlags, env: NodeJS.ProcessEnv, dataDir: string): KafkaConfig {
+  const brokers = (flags.brokers ?? env.KAFKA_BROKERS ?? '').split(',').map((b) => b.trim()).filter((b) => b !== '');
+  if (brokers.length === 0) throw badFlag('--source kafka needs --brokers host:port[,…] (or KAFKA_BROKERS)');
+  for (const broker of brokers) if (!/^[^\s:]+:\d{1,5}$/.test(broker)) throw badFlag(`--brokers: ${JSON.stringify(broker)} is not host:port`);
+  const groupId = flags.group ?? env.STREAMPULSE_GROUP ?? 'streampulse';
+  const topics = defaultTopics({ events: flags.eventsTopic, partitions: flags.partitions });
+  return Object.freeze({
+    brokers: Object.freeze(brokers),
+    groupId,
+    topics: Object.freeze(topics),
+    checkpoint: flags.checkpoint ?? env.STREAMPULSE_CHECKPOINT ?? join(dataDir, 'checkpoints', `${groupId}--${topics.events}.json`),
+    checkpointIntervalMs: flags.checkpointInterval ?? 2_000,
+  });
+}
+
 export function buildRunConfig(flags: RunFlags, env: NodeJS.ProcessEnv = {}): RunConfig {
+  const source = flags.source ?? 'file';
+  if (source !== 'file' && source !== 'kafka') throw badFlag(`--source must be file or kafka, got ${JSON.stringify(source)}`);
+  if (source === 'kafka' && (flags.input !== undefined || flags.generate !== undefined)) {
+    throw badFlag('--source kafka reads topics; replay files into them with `streampulse produce`');
+  }
   if (flags.input !== undefined && flags.generate !== undefined) throw badFlag('--input and --generate exclude each other');
   const format = flags.format ?? 'auto';
   if (!(INPUT_FORMATS as readonly string[]).includes(format)) {
@@ -100,7 +142,7 @@ export function buildRunConfig(flags: RunFlags, env: NodeJS.ProcessEnv = {}): Ru
   }
   const dataDir = flags.dataDir ?? env.STREAMPULSE_DATA_DIR ?? DEFAULTS.dataDir;
   const generate =
-    flags.input === undefined
+    flags.input === undefined && source === 'file'
       ? {
           seed: flags.seed ?? DEFAULTS.seed,
           events: flags.generate ?? DEFAULTS.events,
@@ -109,6 +151,8 @@ export function buildRunConfig(flags: RunFlags, env: NodeJS.ProcessEnv = {}): Ru
         }
       : null;
   return Object.freeze({
+    source,
+    kafka: source === 'kafka' ? buildKafkaConfig(flags, env, dataDir) : null,
     input: flags.input ?? null,
     generate: generate === null ? null : Object.freeze(generate),
     format: format as InputFormat | 'auto',
@@ -122,6 +166,49 @@ export function buildRunConfig(flags: RunFlags, env: NodeJS.ProcessEnv = {}): Ru
     deadLetters: flags.deadLetters === false ? null : (flags.deadLetters ?? join(dataDir, 'dead-letters.ndjson')),
     dataDir,
     printRows: flags.printRows ?? DEFAULTS.printRows,
+    progress: flags.progress ?? true,
+  });
+}
+
+export interface ProduceConfig {
+  readonly kafka: KafkaConfig;
+  readonly input: string | null;
+  readonly generate: DatasetConfig | null;
+  readonly format: InputFormat | 'auto';
+  readonly rate: number;
+  readonly batchSize: number;
+  readonly compression: 'none' | 'gzip';
+  readonly dataDir: string;
+  readonly progress: boolean;
+}
+
+export interface ProduceFlags extends KafkaFlags {
+  input?: string;
+  generate?: number;
+  seed?: number;
+  users?: number;
+  artists?: number;
+  format?: string;
+  rate?: number;
+  batchSize?: number;
+  compression?: string;
+  dataDir?: string;
+  progress?: boolean;
+}
+
+export function buildProduceConfig(flags: ProduceFlags, env: NodeJS.ProcessEnv = {}): ProduceConfig {
+  const run = buildRunConfig({ input: flags.input, generate: flags.generate, seed: flags.seed, users: flags.users, artists: flags.artists, format: flags.format, dataDir: flags.dataDir }, env);
+  const compression = flags.compression ?? 'none';
+  if (compression !== 'none' && compression !== 'gzip') throw badFlag(`--compression must be none or gzip, got ${JSON.stringify(compression)}`);
+  return Object.freeze({
+    kafka: buildKafkaConfig(flags, env, run.dataDir),
+    input: run.input,
+    generate: run.generate,
+    format: run.format,
+    rate: flags.rate ?? 0,
+    batchSize: flags.batchSize ?? 10_000,
+    compression,
+    dataDir: run.dataDir,
     progress: flags.progress ?? true,
   });
 }

@@ -1,9 +1,10 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { buildRunConfig, DEFAULTS, parseInteger, STRATEGY_CHOICES, type RunFlags } from '../config.ts';
+import { buildProduceConfig, buildRunConfig, DEFAULTS, parseInteger, STRATEGY_CHOICES, type ProduceFlags, type RunFlags } from '../config.ts';
 import { exitCodeFor, StreamPulseError } from '../errors.ts';
 import { generateDataset } from '../generator/index.ts';
 import { INPUT_FORMATS } from '../sources/input-dir.ts';
 import { Progress } from './progress.ts';
+import { produceCommand } from './produce-command.ts';
 import { runCommand } from './run-command.ts';
 
 function integer(what: string, min: number, max?: number): (text: string) => number {
@@ -45,6 +46,7 @@ function buildProgram(): Command {
   program
     .command('run')
     .description('replay an input directory or a generated dataset through the topology and serve the reports')
+    .addOption(new Option('--source <source>', 'where events come from').choices(['file', 'kafka']).default('file'))
     .option('--input <dir>', 'directory with events, subscriptions, ad_rates, payouts (NDJSON, CSV or Parquet)')
     .option('--generate <n>', `generate n events (seeded) instead of --input (default ${DEFAULTS.events})`, integer('--generate', 0))
     .option('--seed <n>', 'seed for --generate', integer('--seed', 0, 0xffffffff))
@@ -63,9 +65,37 @@ function buildProgram(): Command {
     .option('--data-dir <dir>', `working directory for generated data (default ${DEFAULTS.dataDir})`)
     .option('--print-rows <n>', 'rows printed per report, 0 for all', integer('--print-rows', 0), DEFAULTS.printRows)
     .option('--no-progress', 'no progress output')
+    .option('--brokers <list>', 'Kafka bootstrap servers host:port[,…] (env KAFKA_BROKERS)')
+    .option('--group <id>', 'Kafka consumer group (default streampulse)')
+    .option('--events-topic <name>', 'events topic (default listening-events; dead letters go to <name>.dlq)')
+    .option('--partitions <n>', 'partitions when creating the events topic (default 6)', integer('--partitions', 1, 10_000))
+    .option('--checkpoint <file>', 'state + offsets checkpoint (default <data-dir>/checkpoints/<group>--<topic>.json)')
+    .option('--checkpoint-interval <ms>', 'milliseconds between checkpoints (default 2000)', integer('--checkpoint-interval', 50))
     .exitOverride()
     .action(async (o: RunFlags) => {
       await runCommand(buildRunConfig(o, process.env));
+    });
+
+  program
+    .command('produce')
+    .description('replay an input directory or a generated dataset into Kafka: dimension topics first, then events')
+    .option('--brokers <list>', 'Kafka bootstrap servers host:port[,…] (env KAFKA_BROKERS)')
+    .option('--input <dir>', 'directory with events, subscriptions, ad_rates, payouts (NDJSON, CSV or Parquet)')
+    .option('--generate <n>', `generate n events (seeded) instead of --input (default ${DEFAULTS.events})`, integer('--generate', 0))
+    .option('--seed <n>', 'seed for --generate', integer('--seed', 0, 0xffffffff))
+    .option('--users <n>', 'users for --generate', integer('--users', 1))
+    .option('--artists <n>', 'artists for --generate', integer('--artists', 1))
+    .addOption(new Option('--format <format>', 'input format').choices(INPUT_FORMATS).default('auto'))
+    .option('--rate <n>', 'events per second (default: as fast as the broker takes them)', integer('--rate', 0), 0)
+    .option('--batch-size <n>', 'messages per send', integer('--batch-size', 1, 1_000_000))
+    .addOption(new Option('--compression <codec>', 'record batch compression').choices(['none', 'gzip']).default('none'))
+    .option('--events-topic <name>', 'events topic (default listening-events)')
+    .option('--partitions <n>', 'partitions when creating the events topic (default 6)', integer('--partitions', 1, 10_000))
+    .option('--data-dir <dir>', `working directory for generated data (default ${DEFAULTS.dataDir})`)
+    .option('--no-progress', 'no progress output')
+    .exitOverride()
+    .action(async (o: ProduceFlags) => {
+      await produceCommand(buildProduceConfig(o, process.env));
     });
 
   return program;

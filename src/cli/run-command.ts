@@ -4,75 +4,119 @@ import type { RunConfig } from '../config.ts';
 import { REPORT_NAMES, renderTable } from '../domain/reports/index.ts';
 import { startReportServer } from '../http/report-server.ts';
 import { PrometheusMetrics } from '../metrics/prometheus-metrics.ts';
-import { Pipeline } from '../pipeline.ts';
+import { Pipeline, type ReportSnapshot } from '../pipeline.ts';
 import { DeadLetterLog } from '../sources/dead-letter-log.ts';
 import { readInputLayout, resolveInputDir } from '../sources/input-dir.ts';
+import type { SourceItem } from '../../topology/ports.ts';
 import { ensureDataset } from './ensure-dataset.ts';
+import { KafkaRun } from './kafka-run.ts';
 import { Progress } from './progress.ts';
 
 const fmt = (n: number): string => Math.round(n).toLocaleString('en-US');
+const log = (line: string): void => void process.stderr.write(line + '\n');
 
-/**
- * `streampulse run`: replay an input directory (or a generated dataset) through the topology while
- * serving live snapshots, then print the reports; with --once exit, otherwise keep serving.
- */
-export async function runCommand(config: RunConfig, out: NodeJS.WritableStream = process.stdout): Promise<void> {
-  const inputDir = config.input ?? (await ensureDataset(config.dataDir, config.generate!, config.progress));
-  const layout = await resolveInputDir(inputDir, config.format);
-  const metrics = new PrometheusMetrics();
-  const deadLetters = new DeadLetterLog(config.deadLetters);
-  const pipeline = new Pipeline({ strategies: config.strategies, cacheSize: config.cacheSize, metrics, deadLetters });
-  const server = await startReportServer({ host: config.host, port: config.port, pipeline, metrics, deadLetters });
-  process.stderr.write(`serving live reports on ${server.url}/reports (strategy ${config.strategies.join(' + ')})\n`);
-
-  const progress = new Progress(config.progress);
-  const eventBytes = layout.events.format === 'parquet' ? 0 : layout.events.bytes;
-  let eventsStarted = 0;
-  const started = performance.now();
-  await pipeline.run(readInputLayout(layout, config.batchSize), (p) => {
-    if (eventsStarted === 0) {
-      eventsStarted = performance.now();
-      if (eventBytes > 0) progress.start('replaying events', eventBytes, 'bytes');
-      else progress.start('replaying events', config.generate?.events ?? 0, 'events');
-    }
-    progress.update(eventBytes > 0 ? (p.position.bytes ?? 0) : p.eventsRead);
+function waitForSignal(): { promise: Promise<string>; dispose: () => void } {
+  let dispose = (): void => {};
+  const promise = new Promise<string>((resolve) => {
+    const onSignal = (signal: string): void => resolve(signal);
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
+    dispose = () => {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    };
   });
-  progress.stop();
-  const finished = performance.now();
-  const snapshot = pipeline.snapshot();
-  const w = snapshot.watermark;
-  const eventSeconds = (finished - (eventsStarted || finished)) / 1000;
+  return { promise, dispose };
+}
 
+function printSummary(out: NodeJS.WritableStream, config: RunConfig, snapshot: ReportSnapshot, eventSeconds: number, totalSeconds: number, deadLetterFile: string | null): void {
+  const w = snapshot.watermark;
   for (const name of REPORT_NAMES) out.write(`\n${renderTable(name, snapshot.reports[name], config.printRows)}\n`);
-  const rejected = w.rejected_total > 0 ? `, ${fmt(w.rejected_total)} rejected (see ${deadLetters.path ?? '/dead-letters'})` : '';
+  const rejected = w.rejected_total > 0 ? `, ${fmt(w.rejected_total)} rejected (see ${deadLetterFile ?? '/dead-letters'})` : '';
   const counted = config.strategies.map((s) => `${s}: ${fmt(w.strategies[s]?.counted ?? 0)} counted`).join(', ');
   out.write(
     `\nreplayed ${fmt(w.events_read)} events in ${eventSeconds.toFixed(2)} s: ${fmt(w.events_read / Math.max(eventSeconds, 1e-9))} events/s` +
-      ` (${counted}${rejected}; total ${((finished - started) / 1000).toFixed(2)} s with dimensions)\n`,
+      ` (${counted}${rejected}; total ${totalSeconds.toFixed(2)} s with dimensions)\n`,
   );
+}
 
-  if (config.reportJson !== null) {
-    mkdirSync(dirname(config.reportJson), { recursive: true });
-    const body: Record<string, unknown> = { reports: snapshot.reports, watermark: w };
-    if (config.strategies.length > 1) {
-      body.strategies = Object.fromEntries(config.strategies.map((s) => [s, pipeline.snapshot(s).reports]));
+function writeReportJson(path: string, pipeline: Pipeline, config: RunConfig): void {
+  const snapshot = pipeline.snapshot();
+  mkdirSync(dirname(path), { recursive: true });
+  const body: Record<string, unknown> = { reports: snapshot.reports, watermark: snapshot.watermark };
+  if (config.strategies.length > 1) body.strategies = Object.fromEntries(config.strategies.map((s) => [s, pipeline.snapshot(s).reports]));
+  writeFileSync(path, JSON.stringify(body, null, 2) + '\n');
+}
+
+/**
+ * `streampulse run`: replay files (or follow Kafka) through the topology while serving live
+ * snapshots, then print the reports; with --once exit, otherwise keep serving until a signal.
+ */
+export async function runCommand(config: RunConfig, out: NodeJS.WritableStream = process.stdout): Promise<void> {
+  const metrics = new PrometheusMetrics();
+  const fileDeadLetters = new DeadLetterLog(config.deadLetters);
+  const kafka = config.kafka === null ? null : new KafkaRun(config.kafka, { once: config.once, batchSize: config.batchSize, fileDeadLetters, log });
+  let items: AsyncIterable<SourceItem>;
+  let progressTotal = (): number => config.generate?.events ?? 0;
+  let progressValue = (p: { eventsRead: number; bytes?: number }): number => p.eventsRead;
+  let unit = 'events';
+  if (kafka !== null) {
+    items = kafka.source;
+    progressTotal = () => kafka.source.describe().lag;
+  } else {
+    const layout = await resolveInputDir(config.input ?? (await ensureDataset(config.dataDir, config.generate!, config.progress)), config.format);
+    items = readInputLayout(layout, config.batchSize);
+    if (layout.events.format !== 'parquet') {
+      progressTotal = () => layout.events.bytes;
+      progressValue = (p) => p.bytes ?? 0;
+      unit = 'bytes';
     }
-    writeFileSync(config.reportJson, JSON.stringify(body, null, 2) + '\n');
   }
+  const pipeline = new Pipeline({
+    strategies: config.strategies,
+    cacheSize: config.cacheSize,
+    metrics,
+    deadLetters: kafka?.deadLetters ?? fileDeadLetters,
+    describeSource: kafka === null ? undefined : () => kafka.source.describe(),
+  });
+  kafka?.attach(pipeline, log);
+  const server = await startReportServer({ host: config.host, port: config.port, pipeline, metrics, deadLetters: fileDeadLetters });
+  log(`serving live reports on ${server.url}/reports (strategy ${config.strategies.join(' + ')})`);
 
-  if (config.once) {
+  const signal = waitForSignal();
+  let stopped = false;
+  void signal.promise.then((name) => {
+    stopped = true;
+    log(`${name}: stopping after the current batch`);
+    void kafka?.source.stop();
+  });
+  const progress = new Progress(config.progress);
+  let eventsStarted = 0;
+  const started = performance.now();
+  const run = pipeline.run(items, (p) => {
+    if (eventsStarted === 0) {
+      eventsStarted = performance.now();
+      progress.start('replaying events', progressTotal() + (kafka === null ? 0 : p.eventsRead), unit);
+    }
+    progress.update(progressValue({ eventsRead: p.eventsRead, bytes: p.position.bytes }));
+    kafka?.afterBatch();
+  });
+  // a file replay stops at once on a signal; a Kafka run drains the batch in hand and checkpoints
+  await (kafka === null ? Promise.race([run, signal.promise]) : run);
+  progress.stop();
+  const finished = performance.now();
+  await kafka?.close();
+  if (!stopped || kafka !== null) {
+    printSummary(out, config, pipeline.snapshot(), (finished - (eventsStarted || finished)) / 1000, (finished - started) / 1000, fileDeadLetters.path);
+    if (config.reportJson !== null) writeReportJson(config.reportJson, pipeline, config);
+  }
+  if (config.once || stopped) {
+    signal.dispose();
     await server.close();
     return;
   }
   out.write(`serving ${server.url}/reports until Ctrl-C\n`);
-  await new Promise<void>((resolve) => {
-    const stop = (): void => {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-      resolve();
-    };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
-  });
+  await signal.promise;
+  signal.dispose();
   await server.close();
 }

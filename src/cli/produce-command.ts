@@ -1,0 +1,37 @@
+import { replayToKafka } from '../../producers/replay-producer.ts';
+import type { ProduceConfig } from '../config.ts';
+import { resolveInputDir } from '../sources/input-dir.ts';
+import { ensureDataset } from './ensure-dataset.ts';
+import { Progress } from './progress.ts';
+
+const fmt = (n: number): string => Math.round(n).toLocaleString('en-US');
+
+/** `streampulse produce`: replay a directory into Kafka with progress and a closing summary. */
+export async function produceCommand(config: ProduceConfig, out: NodeJS.WritableStream = process.stdout): Promise<void> {
+  const dir = config.input ?? (await ensureDataset(config.dataDir, config.generate!, config.progress));
+  const layout = await resolveInputDir(dir, config.format);
+  const progress = new Progress(config.progress);
+  let started = false;
+  const summary = await replayToKafka({
+    brokers: config.kafka.brokers,
+    topics: config.kafka.topics,
+    layout,
+    batchSize: config.batchSize,
+    rate: config.rate,
+    compression: config.compression,
+    log: (line) => void process.stderr.write(line + '\n'),
+    onProgress: (events) => {
+      if (!started) {
+        started = true;
+        progress.start('producing events', config.generate?.events ?? 0, 'events');
+      }
+      progress.update(events);
+    },
+  });
+  progress.stop();
+  const rows = summary.dimensionRows;
+  out.write(
+    `produced ${fmt(summary.events)} events to ${config.kafka.topics.events} in ${summary.eventSeconds.toFixed(2)} s: ${fmt(summary.eventsPerSecond)} events/s, ` +
+      `${(summary.bytes / 1e6).toFixed(1)} MB (after ${fmt(rows.subscriptions)} subscriptions, ${fmt(rows.ad_rates)} ad rates, ${fmt(rows.payouts)} payouts)\n`,
+  );
+}
