@@ -49,6 +49,7 @@ export interface KafkaFlags {
   brokers?: string;
   group?: string;
   eventsTopic?: string;
+  topicPrefix?: string;
   partitions?: number;
   checkpoint?: string;
   checkpointInterval?: number;
@@ -119,7 +120,7 @@ export function buildKafkaConfig(flags: KafkaFlags, env: NodeJS.ProcessEnv, data
   if (brokers.length === 0) throw badFlag('--source kafka needs --brokers host:port[,…] (or KAFKA_BROKERS)');
   for (const broker of brokers) if (!/^[^\s:]+:\d{1,5}$/.test(broker)) throw badFlag(`--brokers: ${JSON.stringify(broker)} is not host:port`);
   const groupId = flags.group ?? env.STREAMPULSE_GROUP ?? 'streampulse';
-  const topics = defaultTopics({ events: flags.eventsTopic, partitions: flags.partitions });
+  const topics = defaultTopics({ events: flags.eventsTopic, partitions: flags.partitions }, flags.topicPrefix ?? env.STREAMPULSE_TOPIC_PREFIX ?? '');
   return Object.freeze({
     brokers: Object.freeze(brokers),
     groupId,

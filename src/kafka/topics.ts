@@ -11,13 +11,14 @@ export interface TopicConfig {
   readonly partitions: number;
 }
 
-export function defaultTopics(overrides: Partial<TopicConfig> = {}): TopicConfig {
-  const events = overrides.events ?? 'listening-events';
+/** Topic names: the defaults, each behind `prefix` (for several pipelines on one cluster). */
+export function defaultTopics(overrides: Partial<TopicConfig> = {}, prefix = ''): TopicConfig {
+  const events = overrides.events ?? `${prefix}listening-events`;
   return {
     events,
-    subscriptions: overrides.subscriptions ?? 'subscriptions',
-    adRates: overrides.adRates ?? 'ad-rates',
-    payouts: overrides.payouts ?? 'artist-payouts',
+    subscriptions: overrides.subscriptions ?? `${prefix}subscriptions`,
+    adRates: overrides.adRates ?? `${prefix}ad-rates`,
+    payouts: overrides.payouts ?? `${prefix}artist-payouts`,
     deadLetters: overrides.deadLetters ?? `${events}.dlq`,
     partitions: overrides.partitions ?? 6,
   };

@@ -29,6 +29,11 @@ export interface PartitionPosition {
 }
 
 const EMPTY = Buffer.alloc(0);
+/**
+ * A restarted instance rejoins its group only once the broker has given up on the instance that
+ * died: a short session keeps that pause to seconds (the broker's minimum is 6 s).
+ */
+const SESSION_TIMEOUT_MS = 10_000;
 
 /**
  * Reads the dimension topics to their end offsets first, then the events topic through a consumer
@@ -137,7 +142,7 @@ export class KafkaSource implements AsyncIterable<SourceItem> {
   }
 
   private async consume(groupId: string, topicNames: readonly string[], eachBatch: (payload: EachBatchPayload) => Promise<void>): Promise<void> {
-    const consumer = this.kafka.consumer({ groupId, maxBytes: 16 << 20, maxWaitTimeInMs: 200, sessionTimeout: 30_000, heartbeatInterval: 3_000 });
+    const consumer = this.kafka.consumer({ groupId, maxBytes: 16 << 20, maxWaitTimeInMs: 200, sessionTimeout: SESSION_TIMEOUT_MS, heartbeatInterval: 1_000 });
     this.consumers.push(consumer);
     // offsets live in StreamPulse's checkpoints, not in the group: on every (re)join, resume
     // exactly where the reports are

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { LocalBroker } from '../../../src/kafka/local-broker.ts';
 import { connectAdmin, createKafka } from '../../../src/kafka/kafka-client.ts';
-import type { TopicConfig } from '../../../src/kafka/topics.ts';
+import { defaultTopics, type TopicConfig } from '../../../src/kafka/topics.ts';
 
 export interface TestBroker {
   readonly brokers: string;
@@ -38,17 +38,10 @@ export async function obtainBroker(): Promise<TestBroker> {
   return { brokers: broker.brokers, kind: 'local', stop: () => broker.stop() };
 }
 
-/** Topic names no other test uses. */
-export function uniqueTopics(prefix: string, partitions = 6): TopicConfig {
-  const id = `${prefix}-${randomUUID().slice(0, 8)}`;
-  return {
-    events: `${id}-events`,
-    subscriptions: `${id}-subscriptions`,
-    adRates: `${id}-ad-rates`,
-    payouts: `${id}-payouts`,
-    deadLetters: `${id}-events.dlq`,
-    partitions,
-  };
+/** A topic prefix no other test uses, and the topic names under it. */
+export function uniqueTopics(name: string, partitions = 6): TopicConfig & { prefix: string } {
+  const prefix = `${name}-${randomUUID().slice(0, 8)}.`;
+  return { ...defaultTopics({ partitions }, prefix), prefix };
 }
 
 export async function deleteTopics(brokers: string, topics: TopicConfig): Promise<void> {
