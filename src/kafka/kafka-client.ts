@@ -5,14 +5,14 @@ import kafkajs, { type Admin, type Kafka } from 'kafkajs';
  * producer that use it). kafkajs' own logging is off: its connection errors repeat on every retry,
  * so StreamPulse logs one clear line of its own instead.
  */
-export function createKafka(brokers: readonly string[], clientId: string): Kafka {
+export function createKafka(brokers: readonly string[], clientId: string, retries = 12): Kafka {
   return new kafkajs.Kafka({
     clientId,
     brokers: [...brokers],
     logLevel: process.env.STREAMPULSE_KAFKA_LOG === 'debug' ? kafkajs.logLevel.DEBUG : kafkajs.logLevel.NOTHING,
     connectionTimeout: 3_000,
     requestTimeout: 30_000,
-    retry: { initialRetryTime: 250, maxRetryTime: 5_000, retries: 12 },
+    retry: { initialRetryTime: 250, maxRetryTime: 5_000, retries },
   });
 }
 
@@ -26,13 +26,19 @@ export async function connectAdmin(kafka: Kafka, brokers: readonly string[], log
   const started = Date.now();
   let delay = 250;
   let warned = false;
+  // kafkajs retries connections inside its broker pool with the client's settings, so the
+  // probing is done by a client that does not retry: this loop owns the backoff and the log line
+  const probe = createKafka(brokers, 'streampulse-probe', 0);
   for (;;) {
-    const admin = kafka.admin();
+    const admin = probe.admin();
     try {
       await admin.connect();
       await admin.describeCluster();
+      await admin.disconnect();
+      const connected = kafka.admin();
+      await connected.connect();
       if (warned) log(`Kafka at ${brokers.join(',')} is answering after ${((Date.now() - started) / 1000).toFixed(1)} s`);
-      return admin;
+      return connected;
     } catch (error) {
       await admin.disconnect().catch(() => {});
       if (Date.now() - started + delay > timeoutMs) throw error;

@@ -166,6 +166,11 @@ export class LocalBroker {
     }
   }
 
+  /** Starts a halted broker again on the same ports and storage. */
+  async resume(): Promise<void> {
+    if (this.jvm === null) await this.launch();
+  }
+
   /** Stops and starts the broker on the same ports and storage. */
   async restart(): Promise<void> {
     await this.halt();
