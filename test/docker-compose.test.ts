@@ -1,0 +1,44 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+
+const ROOT = resolve(import.meta.dirname, '..');
+
+interface Service {
+  image?: string;
+  command?: string;
+  volumes?: string[];
+  ports?: string[];
+}
+
+const compose = parse(readFileSync(join(ROOT, 'docker-compose.yml'), 'utf8'), { merge: true }) as { services: Record<string, Service>; volumes?: Record<string, unknown> };
+
+// No container engine runs here, so this checks what can be checked without one: the file
+// parses, the services are wired, and every file it mounts is in the repo.
+describe('docker-compose.yml', () => {
+  it('has Kafka (KRaft), producer, pipeline, Prometheus and Grafana', () => {
+    expect(Object.keys(compose.services).sort()).toEqual(['grafana', 'install', 'kafka', 'producer', 'prometheus', 'streampulse']);
+    expect(compose.services.kafka.image).toMatch(/^apache\/kafka:3\.9/);
+    expect(compose.services.streampulse.command).toContain('--source kafka');
+    expect(compose.services.producer.command).toContain('produce');
+  });
+
+  it('mounts only files and folders that exist', () => {
+    const named = new Set(Object.keys(compose.volumes ?? {}));
+    const mounts = Object.values(compose.services).flatMap((s) => s.volumes ?? []);
+    expect(mounts.length).toBeGreaterThan(3);
+    for (const mount of mounts) {
+      const source = mount.split(':')[0];
+      if (named.has(source)) continue;
+      expect(existsSync(resolve(ROOT, source)), `${source} (from ${mount})`).toBe(true);
+    }
+  });
+
+  it('binds published ports to loopback and scrapes the pipeline where it listens', () => {
+    for (const service of Object.values(compose.services)) for (const port of service.ports ?? []) expect(port).toMatch(/^127\.0\.0\.1:/);
+    const prometheus = readFileSync(join(ROOT, 'dashboards/prometheus/prometheus.yml'), 'utf8');
+    expect(prometheus).toContain("targets: ['streampulse:8080']");
+    expect(compose.services.streampulse.command).toContain('--port 8080');
+  });
+});
