@@ -1,3 +1,4 @@
+import kafkajs from 'kafkajs';
 import { describe, expect, it } from 'vitest';
 import { murmur2, partitionOf } from '../../../src/domain/dimensions/key-partition.ts';
 
@@ -19,5 +20,16 @@ describe('murmur2 / partitionOf', () => {
     for (let i = 1; i <= 60_000; i++) counts[partitionOf(`USR-${String(i).padStart(6, '0')}`, 6)]++;
     for (const n of counts) expect(n).toBeGreaterThan(9_000);
     expect(counts.reduce((a, b) => a + b, 0)).toBe(60_000);
+  });
+
+  it('puts every key where the kafkajs default partitioner puts it', () => {
+    const partitioner = kafkajs.Partitioners.DefaultPartitioner();
+    for (const n of [1, 6, 7]) {
+      const partitionMetadata = Array.from({ length: n }, (_, partitionId) => ({ partitionId, leader: 1, replicas: [1], isr: [1], partitionErrorCode: 0 }));
+      for (let i = 0; i < 2_000; i++) {
+        const key = i % 3 === 0 ? `USR-${i}` : `ART-${String(i).padStart(5, '0')}-é`;
+        expect(partitionOf(key, n)).toBe(partitioner({ topic: 't', partitionMetadata, message: { key, value: null } }));
+      }
+    }
   });
 });
