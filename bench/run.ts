@@ -36,6 +36,12 @@ function measure(mode: string, passes: number): Result {
   return JSON.parse(child.stdout.trim().split('\n').pop() as string) as Result;
 }
 
+if (args.includes('--kafka')) {
+  const { benchKafka } = await import('./kafka.ts');
+  await benchKafka(dir, eventsFlag);
+  process.exit(process.exitCode ?? 0);
+}
+
 const floor = measure('floor', 2);
 const cached = measure('cached', 2);
 const naive = measure('naive', 1);

@@ -21,6 +21,8 @@ export interface ReplayOptions {
   readonly compression: Compression;
   readonly log: (line: string) => void;
   readonly onProgress?: (events: number) => void;
+  /** Replay only the dimension tables, or only the events (default: both, dimensions first). */
+  readonly only?: 'dimensions' | 'events';
 }
 
 export interface ReplaySummary {
@@ -99,7 +101,7 @@ export async function replayToKafka(options: ReplayOptions): Promise<ReplaySumma
   let bytes = 0;
   try {
     const dimensionRows: Record<DimensionName, number> = { subscriptions: 0, ad_rates: 0, payouts: 0 };
-    for (const table of ['subscriptions', 'ad_rates', 'payouts'] as const) {
+    for (const table of options.only === 'events' ? [] : (['subscriptions', 'ad_rates', 'payouts'] as const)) {
       for await (const batch of readTable(layout[table], options.batchSize)) {
         const topic = dimensionTopic(topics, table);
         const messages = toMessages(batch, (i) => dimensionKey(table, recordText(batch, i)), partitions.get(topic) ?? 1);
@@ -109,7 +111,7 @@ export async function replayToKafka(options: ReplayOptions): Promise<ReplaySumma
     }
     let events = 0;
     const started = performance.now();
-    for await (const batch of readTable(layout.events, options.batchSize)) {
+    for await (const batch of options.only === 'dimensions' ? [] : readTable(layout.events, options.batchSize)) {
       const messages = toMessages(batch, (i) => eventKey(batch, i), partitions.get(topics.events) ?? 1);
       for (const m of messages) bytes += (m.value as Buffer).length;
       await producer.send({ topic: topics.events, messages, acks: -1, compression });
