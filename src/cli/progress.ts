@@ -23,12 +23,16 @@ export class Progress {
     this.lastLine = this.started;
     if (this.stream.isTTY) {
       this.bar = new SingleBar(
-        { format: `${label} [{bar}] {percentage}% | {value}/{total} ${unit} | {rate} ${unit}/s | {eta_formatted} left`, stream: this.stream, hideCursor: true },
+        {
+          format: total > 0 ? `${label} [{bar}] {percentage}% | {value}/{total} ${unit} | {rate} ${unit}/s | {eta_formatted} left` : `${label} {value} ${unit} | {rate} ${unit}/s`,
+          stream: this.stream,
+          hideCursor: true,
+        },
         Presets.shades_classic,
       );
       this.bar.start(total, 0, { rate: '0' });
     } else {
-      this.stream.write(`${label}: 0/${total} ${unit}\n`);
+      this.stream.write(`${label}: started${total > 0 ? `, ${total.toLocaleString('en-US')} ${unit} to go` : ''}\n`);
     }
     this.label = label;
     this.total = total;
@@ -43,8 +47,8 @@ export class Progress {
       this.bar.update(Math.min(value, this.total), { rate: rate.toLocaleString('en-US') });
     } else if (now - this.lastLine >= 2_000) {
       this.lastLine = now;
-      const pct = this.total > 0 ? ` (${Math.floor((100 * value) / this.total)}%)` : '';
-      this.stream.write(`${this.label}: ${value.toLocaleString('en-US')}/${this.total.toLocaleString('en-US')} ${this.unit}${pct}, ${rate.toLocaleString('en-US')} ${this.unit}/s\n`);
+      const of = this.total > 0 ? `/${this.total.toLocaleString('en-US')} ${this.unit} (${Math.floor((100 * value) / this.total)}%)` : ` ${this.unit}`;
+      this.stream.write(`${this.label}: ${value.toLocaleString('en-US')}${of}, ${rate.toLocaleString('en-US')} ${this.unit}/s\n`);
     }
   }
 

@@ -154,6 +154,9 @@ export class KafkaSource implements AsyncIterable<SourceItem> {
         }
       }
     });
+    consumer.on(consumer.events.CRASH, ({ payload }) => {
+      this.options.log(`Kafka consumer ${groupId} stopped on an error (${payload.error.message}); ${payload.restart ? 'restarting' : 'not restarting'}`);
+    });
     await consumer.connect();
     for (const topic of topicNames) await consumer.subscribe({ topic, fromBeginning: true });
     await consumer.run({ autoCommit: false, eachBatch });

@@ -91,4 +91,51 @@ describe('Kafka end to end (real broker)', () => {
     expect(message.value).toBe('not json');
     expect(message.headers).toMatchObject({ reason: 'not_json', table: 'events', origin: `${topics.events}/3`, seq: '41' });
   });
+
+  it('follows the dimension topics while running: a changed cpm or plan applies to later events', async () => {
+    const small = await makeTempDir('streampulse-follow-');
+    const followTopics = uniqueTopics('follow');
+    try {
+      await generateDataset({ outDir: small, seed: 31, events: 2_000, users: 300, artists: 40 });
+      await replayToKafka({ brokers: [broker.brokers], topics: followTopics, layout: await resolveInputDir(small), batchSize: 1_000, rate: 0, compression: 'none', log });
+      const source = new KafkaSource({ brokers: [broker.brokers], topics: followTopics, groupId: `g-${followTopics.prefix}`, once: false, batchSize: 500, log });
+      const pipeline = new Pipeline({ strategies: ['cached', 'naive'], cacheSize: 100 });
+      const running = pipeline.run(source);
+      const until = async (done: () => boolean): Promise<void> => {
+        while (!done()) await new Promise((r) => setTimeout(r, 20));
+      };
+      const counted = (): number => pipeline.watermark.view().strategies.cached?.counted ?? 0;
+      await until(() => counted() === 2_000);
+      const before = pipeline.snapshot();
+      const popBefore = before.reports.genre_revenue.find((r) => r.genre === 'Pop')?.total_ad_rev ?? 0;
+
+      const applied = (): number => pipeline.watermark.view().dimensions.ad_rates.rows_applied + pipeline.watermark.view().dimensions.subscriptions.rows_applied;
+      const appliedBefore = applied();
+      const kafka = createKafka([broker.brokers], 'follow-test');
+      const producer = kafka.producer();
+      await producer.connect();
+      await producer.send({ topic: followTopics.adRates, messages: [{ key: 'Pop\u0000mobile', value: '{"ad_genre":"Pop","ad_device":"mobile","cpm":100.00}' }] });
+      await producer.send({ topic: followTopics.subscriptions, messages: [{ key: 'USR-000001', value: '{"user_id":"USR-000001","plan":"platinum","monthly_price":29.99,"country":"US"}' }] });
+      await until(() => applied() === appliedBefore + 2);
+      const event = (i: number): string =>
+        JSON.stringify({ event_id: `EVT-NEW-${i}`, user_id: 'USR-000001', artist_id: 'ART-00001', genre: 'Pop', region: 'Europe', duration_sec: 100, completed: true, device: 'mobile', event_date: '2024-12-31' });
+      await producer.send({ topic: followTopics.events, messages: Array.from({ length: 10 }, (_, i) => ({ key: 'USR-000001', value: event(i) })) });
+      await producer.disconnect();
+      await until(() => counted() === 2_010);
+      await source.stop();
+      await running;
+
+      for (const strategy of ['cached', 'naive'] as const) {
+        const after = pipeline.snapshot(strategy).reports;
+        const popAfter = after.genre_revenue.find((r) => r.genre === 'Pop')?.total_ad_rev ?? 0;
+        expect(Math.round((popAfter - popBefore) * 1e7)).toBe(10_000_000); // 10 events × 100.00 / 1000
+        expect(after.subscription_analysis.find((r) => r.plan === 'platinum')).toEqual({ plan: 'platinum', users: 1, total_streams: 10, avg_duration: 100 });
+        for (const row of before.reports.subscription_analysis) expect(after.subscription_analysis).toContainEqual(row);
+      }
+    } finally {
+      await deleteTopics(broker.brokers, followTopics).catch(() => {});
+      await removeTempDir(small);
+    }
+  });
 });
+
