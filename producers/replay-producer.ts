@@ -35,21 +35,22 @@ export interface ReplaySummary {
 
 const USER_ID = Buffer.from('"user_id":"');
 
-/** The user_id of an event record from its bytes; JSON.parse only when the plain pattern is absent. */
-export function eventKey(batch: RawBatch, i: number): string | null {
-  const buffer = Buffer.from(batch.buffers[i].buffer, batch.buffers[i].byteOffset, batch.buffers[i].byteLength);
+/**
+ * The user_id of an event record: a view of its bytes in the record when it is plain ASCII without
+ * escapes (no string, no copy), else from JSON.parse. Null when the record has none.
+ */
+export function eventKey(batch: RawBatch, i: number): Buffer | null {
+  const b = batch.buffers[i];
+  const buffer = Buffer.from(b.buffer, b.byteOffset, b.byteLength);
   const at = buffer.indexOf(USER_ID, batch.starts[i]);
   if (at >= 0 && at < batch.ends[i]) {
     const start = at + USER_ID.length;
-    const end = buffer.indexOf(0x22, start);
-    if (end > start && end < batch.ends[i]) {
-      // plain ASCII without escapes is the key as written; anything else goes through JSON.parse
-      const key = buffer.toString('latin1', start, end);
-      if (/^[\x20-\x5b\x5d-\x7e]*$/.test(key)) return key;
-    }
+    let end = start;
+    while (end < batch.ends[i] && buffer[end] !== 0x22 && buffer[end] !== 0x5c && buffer[end] >= 0x20 && buffer[end] < 0x80) end++;
+    if (end < batch.ends[i] && buffer[end] === 0x22) return buffer.subarray(start, end);
   }
   const fields = parseJsonObject(recordText(batch, i));
-  return fields instanceof Rejection || typeof fields.user_id !== 'string' ? null : fields.user_id;
+  return fields instanceof Rejection || typeof fields.user_id !== 'string' ? null : Buffer.from(fields.user_id);
 }
 
 /** The key a dimension row is stored under in its compacted topic (null for a row the pipeline will reject). */
@@ -66,7 +67,7 @@ export function dimensionKey(table: DimensionName, text: string): string | null 
  * uses (so keys land where it would put them), computed here because kafkajs' own murmur2 runs on
  * 64-bit emulated longs and cost a tenth of the replay.
  */
-function toMessages(batch: RawBatch, key: (i: number) => string | null, partitions: number): Message[] {
+function toMessages(batch: RawBatch, key: (i: number) => string | Buffer | null, partitions: number): Message[] {
   const messages: Message[] = new Array(batch.count);
   for (let i = 0; i < batch.count; i++) {
     const b = batch.buffers[i];

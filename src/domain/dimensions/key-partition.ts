@@ -4,7 +4,11 @@ const encoder = new TextEncoder();
 
 /** Kafka's murmur2 (the Java client's and kafkajs' default partitioner hash) of `key`'s UTF-8 bytes. */
 export function murmur2(key: string): number {
-  const data = encoder.encode(key);
+  return murmur2Bytes(encoder.encode(key));
+}
+
+/** murmur2 of raw key bytes (a key sliced straight out of a record needs no string). */
+export function murmur2Bytes(data: Uint8Array): number {
   const length = data.length;
   let h = SEED ^ length;
   const fours = length >>> 2;
@@ -35,6 +39,6 @@ export function murmur2(key: string): number {
  * subscription store) split with the same function lines up with the topic's partitions, so
  * each consumer owns exactly the users its partitions carry.
  */
-export function partitionOf(key: string, partitions: number): number {
-  return (murmur2(key) & 0x7fffffff) % partitions;
+export function partitionOf(key: string | Uint8Array, partitions: number): number {
+  return ((typeof key === 'string' ? murmur2(key) : murmur2Bytes(key)) & 0x7fffffff) % partitions;
 }
