@@ -63,8 +63,9 @@ function lookupsOf(joined: EnrichedBatch): number {
 
 function record(ctx: TopologyContext, strategy: Strategy, batch: EventBatch, joined: EnrichedBatch, started: number, joins: number): StrategyResult {
   const seconds = (ctx.clock.monotonic() - started) / 1000;
-  ctx.watermark.strategyBatch(strategy, joined.count, joined.unmatched);
-  ctx.metrics.strategyBatch(strategy, batch.count, joined.count, seconds, lookupsOf(joined) * joins);
+  const lookups = lookupsOf(joined) * joins;
+  ctx.watermark.strategyBatch(strategy, joined.count, joined.unmatched, { events: batch.count, seconds, lookups });
+  ctx.metrics.strategyBatch(strategy, batch.count, joined.count, seconds, lookups);
   return { strategy, events: batch.count, counted: joined.count, unmatched: joined.unmatched, seconds };
 }
 

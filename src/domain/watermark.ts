@@ -12,6 +12,16 @@ export interface StrategyProgress {
   unmatched: UnmatchedCounts;
 }
 
+/** What a strategy's work cost: the naive vs cached comparison, independent of the figures. */
+export interface StrategyCost {
+  /** Valid events the strategy joined (counted + unmatched). */
+  events: number;
+  /** Seconds spent enriching and aggregating, summed over batches. */
+  seconds: number;
+  /** Dimension lookups performed. */
+  lookups: number;
+}
+
 /** What the reports reflect: how far the stream has been read and what happened to each record. */
 export interface WatermarkView {
   readonly events_read: number;
@@ -19,6 +29,7 @@ export interface WatermarkView {
   readonly rejected_total: number;
   readonly rejected: Readonly<Record<RejectReason, number>>;
   readonly strategies: Readonly<Partial<Record<Strategy, StrategyProgress>>>;
+  readonly cost: Readonly<Partial<Record<Strategy, StrategyCost>>>;
   readonly dimensions: Readonly<Record<DimensionName, { rows_applied: number; rejected: number }>>;
   readonly position: SourcePosition | null;
   readonly started_at: string;
@@ -42,6 +53,7 @@ export class Watermark {
   private eventsValid = 0;
   private readonly rejected = zeroRejects();
   private readonly strategies: Partial<Record<Strategy, StrategyProgress>> = {};
+  private readonly cost: Partial<Record<Strategy, StrategyCost>> = {};
   private readonly dimensions: Record<DimensionName, { rows_applied: number; rejected: number }> = {
     subscriptions: { rows_applied: 0, rejected: 0 },
     ad_rates: { rows_applied: 0, rejected: 0 },
@@ -55,7 +67,10 @@ export class Watermark {
     strategies: readonly Strategy[],
     private readonly startedAt: number,
   ) {
-    for (const s of strategies) this.strategies[s] = { counted: 0, unmatched: zeroUnmatched() };
+    for (const s of strategies) {
+      this.strategies[s] = { counted: 0, unmatched: zeroUnmatched() };
+      this.cost[s] = { events: 0, seconds: 0, lookups: 0 };
+    }
   }
 
   get eventsReadTotal(): number {
@@ -81,9 +96,15 @@ export class Watermark {
     this.updatedAt = now;
   }
 
-  strategyBatch(strategy: Strategy, counted: number, unmatched: UnmatchedCounts): void {
+  strategyBatch(strategy: Strategy, counted: number, unmatched: UnmatchedCounts, cost?: StrategyCost): void {
     const progress = this.strategies[strategy];
     if (progress === undefined) return;
+    const total = this.cost[strategy];
+    if (cost !== undefined && total !== undefined) {
+      total.events += cost.events;
+      total.seconds += cost.seconds;
+      total.lookups += cost.lookups;
+    }
     progress.counted += counted;
     for (const reason of UNMATCHED_REASONS) progress.unmatched[reason] += unmatched[reason];
   }
@@ -123,6 +144,7 @@ export class Watermark {
       rejected_total: this.eventsRead - this.eventsValid,
       rejected: { ...this.rejected },
       strategies,
+      cost: Object.fromEntries(Object.entries(this.cost).map(([name, c]) => [name, { ...c }])),
       dimensions: {
         subscriptions: { ...this.dimensions.subscriptions },
         ad_rates: { ...this.dimensions.ad_rates },
