@@ -55,17 +55,18 @@ export function decodeEvents(ctx: TopologyContext): OperatorFunction<RawBatch, E
   });
 }
 
-/** Joins attempted: every event tries the subscription, survivors the ad rate, then the payout. */
-function lookupsOf(joined: EnrichedBatch): number {
+/** Joins attempted per table: every event tries the subscription, survivors the ad rate, then the payout. */
+function lookupsOf(events: number, joined: EnrichedBatch, joins: number): Record<DimensionName, number> {
   const u = joined.unmatched;
-  return joined.count * 3 + u.no_subscription + u.no_ad_rate * 2 + u.no_payout * 3;
+  const adRates = events - u.no_subscription;
+  return { subscriptions: events * joins, ad_rates: adRates * joins, payouts: (adRates - u.no_ad_rate) * joins };
 }
 
 function record(ctx: TopologyContext, strategy: Strategy, batch: EventBatch, joined: EnrichedBatch, started: number, joins: number): StrategyResult {
   const seconds = (ctx.clock.monotonic() - started) / 1000;
-  const lookups = lookupsOf(joined) * joins;
-  ctx.watermark.strategyBatch(strategy, joined.count, joined.unmatched, { events: batch.count, seconds, lookups });
-  ctx.metrics.strategyBatch(strategy, batch.count, joined.count, seconds, lookups);
+  const lookups = lookupsOf(batch.count, joined, joins);
+  ctx.watermark.strategyBatch(strategy, joined.count, joined.unmatched, { events: batch.count, seconds, lookups: lookups.subscriptions + lookups.ad_rates + lookups.payouts });
+  ctx.metrics.strategyBatch(strategy, { events: batch.count, counted: joined.count, unmatched: joined.unmatched, seconds, lookups });
   return { strategy, events: batch.count, counted: joined.count, unmatched: joined.unmatched, seconds };
 }
 

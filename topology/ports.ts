@@ -3,6 +3,7 @@ import type { RejectReason } from '../src/errors.ts';
 import type { DeadLetter } from '../src/domain/records/rejection.ts';
 import type { RawBatch } from '../src/domain/records/raw-batch.ts';
 import type { DimensionName } from '../src/domain/records/schema.ts';
+import type { UnmatchedCounts } from '../src/domain/records/event-batch.ts';
 
 /** What a source emits, in order: dimension rows (upserts) and event batches, interleaved. */
 export type SourceItem =
@@ -24,10 +25,19 @@ export interface DeadLetterSink {
   write(letters: readonly DeadLetter[]): void;
 }
 
+/** One strategy's work on one batch. */
+export interface StrategyWork {
+  readonly events: number;
+  readonly counted: number;
+  readonly unmatched: UnmatchedCounts;
+  readonly seconds: number;
+  readonly lookups: Readonly<Record<DimensionName, number>>;
+}
+
 /** Per-batch measurements; a metrics backend implements it, tests may ignore it. */
 export interface MetricsSink {
   eventsDecoded(read: number, rejectedByReason: ReadonlyMap<RejectReason, number>): void;
-  strategyBatch(strategy: Strategy, events: number, counted: number, seconds: number, lookups: number): void;
+  strategyBatch(strategy: Strategy, work: StrategyWork): void;
   subscriptionCache(hits: number, misses: number, evictions: number, entries: number): void;
   dimensionRows(table: DimensionName, rows: number): void;
 }

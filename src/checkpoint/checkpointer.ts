@@ -12,6 +12,8 @@ export interface CheckpointerOptions {
   readonly flushBefore?: () => Promise<void>;
   readonly now?: () => number;
   readonly log: (line: string) => void;
+  /** Called after each successful write with its duration. */
+  readonly onWritten?: (seconds: number) => void;
 }
 
 /**
@@ -24,6 +26,7 @@ export class Checkpointer {
   private writing: Promise<void> | null = null;
   private written = 0;
   private lastDurationMs = 0;
+  private lastWrittenAt: number | null = null;
 
   constructor(
     private readonly pipeline: Pipeline,
@@ -36,8 +39,8 @@ export class Checkpointer {
     return (this.options.now ?? Date.now)();
   }
 
-  get stats(): { written: number; lastWriteAt: number; lastDurationMs: number } {
-    return { written: this.written, lastWriteAt: this.lastWrite, lastDurationMs: this.lastDurationMs };
+  get stats(): { written: number; lastWrittenAt: number | null; lastDurationMs: number } {
+    return { written: this.written, lastWrittenAt: this.lastWrittenAt, lastDurationMs: this.lastDurationMs };
   }
 
   /** Call between batches; starts a write when one is due and none is running. */
@@ -72,6 +75,8 @@ export class Checkpointer {
       await writeCheckpoint(this.options.path, checkpoint);
       this.written++;
       this.lastDurationMs = performance.now() - started;
+      this.lastWrittenAt = this.now();
+      this.options.onWritten?.(this.lastDurationMs / 1000);
     } catch (error) {
       this.options.log(`checkpoint to ${this.options.path} failed: ${(error as Error).message}; the next one retries`);
     }

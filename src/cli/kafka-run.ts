@@ -3,6 +3,7 @@ import { readCheckpoint } from '../checkpoint/checkpoint-file.ts';
 import { Checkpointer } from '../checkpoint/checkpointer.ts';
 import type { KafkaConfig } from '../config.ts';
 import { createKafka } from '../kafka/kafka-client.ts';
+import type { PrometheusMetrics } from '../metrics/prometheus-metrics.ts';
 import type { Pipeline } from '../pipeline.ts';
 import type { DeadLetterSink } from '../../topology/ports.ts';
 import { KafkaDeadLetters } from '../sources/kafka-dead-letters.ts';
@@ -46,9 +47,15 @@ export class KafkaRun {
   }
 
   /** Restores the checkpointed state (if any) and starts checkpointing this pipeline. */
-  attach(pipeline: Pipeline, log: (line: string) => void): void {
+  attach(pipeline: Pipeline, metrics: PrometheusMetrics, log: (line: string) => void): void {
     if (this.restored !== null) pipeline.importState(this.restored.state);
+    metrics.observeConsumerLag(() => this.source.describe());
+    metrics.observeCheckpointAge(() => this.checkpointer?.stats.lastWrittenAt ?? null);
     this.checkpointer = new Checkpointer(pipeline, {
+      onWritten: (seconds) => {
+        metrics.checkpointSeconds.observe(seconds);
+        metrics.checkpoints.inc();
+      },
       path: this.config.checkpoint,
       group: this.config.groupId,
       topic: this.config.topics.events,

@@ -4,6 +4,7 @@ import type { RunConfig } from '../config.ts';
 import { REPORT_NAMES, renderTable } from '../domain/reports/index.ts';
 import { startReportServer } from '../http/report-server.ts';
 import { PrometheusMetrics } from '../metrics/prometheus-metrics.ts';
+import { registerReportGauges } from '../metrics/report-gauges.ts';
 import { Pipeline, type ReportSnapshot } from '../pipeline.ts';
 import { DeadLetterLog } from '../sources/dead-letter-log.ts';
 import { readInputLayout, resolveInputDir } from '../sources/input-dir.ts';
@@ -79,7 +80,8 @@ export async function runCommand(config: RunConfig, out: NodeJS.WritableStream =
     deadLetters: kafka?.deadLetters ?? fileDeadLetters,
     describeSource: kafka === null ? undefined : () => kafka.source.describe(),
   });
-  kafka?.attach(pipeline, log);
+  kafka?.attach(pipeline, metrics, log);
+  registerReportGauges(metrics.registry, pipeline);
   const server = await startReportServer({ host: config.host, port: config.port, pipeline, metrics, deadLetters: fileDeadLetters });
   log(`serving live reports on ${server.url}/reports (strategy ${config.strategies.join(' + ')})`);
 

@@ -1,4 +1,5 @@
 import type { Dictionaries } from '../dictionary.ts';
+import { AD_REVENUE_SCALE, unitsToNumber } from '../records/fixed-point.ts';
 import type { EnrichedBatch } from '../records/event-batch.ts';
 import { compareText, type SubscriptionAnalysisRow } from '../reports/report-rows.ts';
 import type { Aggregate } from './aggregate.ts';
@@ -11,6 +12,8 @@ export class SubscriptionAnalysis implements Aggregate<'subscription_analysis'> 
   private readonly users: Bitset[] = [];
   private readonly streams: number[] = [];
   private readonly durationSum: number[] = [];
+  /** Not a report column: feeds the per-plan ad revenue gauge. */
+  private readonly adUnits: number[] = [];
 
   add(b: EnrichedBatch): void {
     const { users, streams, durationSum } = this;
@@ -20,10 +23,12 @@ export class SubscriptionAnalysis implements Aggregate<'subscription_analysis'> 
         users.push(new Bitset());
         streams.push(0);
         durationSum.push(0);
+        this.adUnits.push(0);
       }
       users[plan].add(b.user[i]);
       streams[plan]++;
       durationSum[plan] += b.duration[i];
+      this.adUnits[plan] += b.cpmUnits[i];
     }
   }
 
@@ -45,13 +50,23 @@ export class SubscriptionAnalysis implements Aggregate<'subscription_analysis'> 
     return this.users.reduce((sum, set) => sum + set.byteLength + 16, 0);
   }
 
-  exportState(): { users: string[]; streams: number[]; durationSum: number[] } {
-    return { users: bitsetsToState(this.users), streams: [...this.streams], durationSum: [...this.durationSum] };
+  /** Ad revenue per plan, exact units converted once. */
+  adRevenueByPlan(dicts: Dictionaries): Map<string, number> {
+    const out = new Map<string, number>();
+    for (let plan = 0; plan < this.streams.length; plan++) {
+      if (this.streams[plan] > 0) out.set(dicts.plan.value(plan), unitsToNumber(this.adUnits[plan], AD_REVENUE_SCALE));
+    }
+    return out;
+  }
+
+  exportState(): { users: string[]; streams: number[]; durationSum: number[]; adUnits: number[] } {
+    return { users: bitsetsToState(this.users), streams: [...this.streams], durationSum: [...this.durationSum], adUnits: [...this.adUnits] };
   }
 
   importState(state: ReturnType<SubscriptionAnalysis['exportState']>): void {
     bitsetsFromState(this.users, state.users);
     replaceAll(this.streams, state.streams);
     replaceAll(this.durationSum, state.durationSum);
+    replaceAll(this.adUnits, state.adUnits ?? state.streams.map(() => 0));
   }
 }
