@@ -6,6 +6,7 @@ import { ErrorCode, StreamPulseError } from '../errors.ts';
 import type { PrometheusMetrics } from '../metrics/prometheus-metrics.ts';
 import type { Pipeline, ReportSnapshot } from '../pipeline.ts';
 import type { DeadLetterLog } from '../sources/dead-letter-log.ts';
+import { livePageHtml } from './live-page.ts';
 
 export interface ReportServerOptions {
   readonly host: string;
@@ -53,14 +54,16 @@ export function handleRequest(options: ReportServerOptions, req: IncomingMessage
     }
     strategy = strategyParam as Strategy;
   }
-  const snapshot = (): ReportSnapshot => {
-    const end = metrics?.snapshotSeconds.startTimer();
+  const snapshot = (report = 'all'): ReportSnapshot => {
+    const end = metrics?.snapshotSeconds.startTimer({ report });
     const s = pipeline.snapshot(strategy);
     end?.();
     return s;
   };
 
-  if (path === '/health') {
+  if (path === '/' || path === '/index.html') {
+    send(res, 200, 'text/html; charset=utf-8', livePageHtml());
+  } else if (path === '/health') {
     const w = pipeline.watermark.view();
     sendJson(res, 200, { status: 'ok', done: w.done, events_read: w.events_read, updated_at: w.updated_at });
   } else if (path === '/reports') {
@@ -71,7 +74,7 @@ export function handleRequest(options: ReportServerOptions, req: IncomingMessage
       sendJson(res, 404, { error: `no report named ${name}` });
       return;
     }
-    const s = snapshot();
+    const s = snapshot(name);
     const format = url.searchParams.get('format') ?? 'json';
     if (format === 'csv') send(res, 200, 'text/csv; charset=utf-8', renderCsv(name, s.reports[name]));
     else if (format === 'json') sendJson(res, 200, { name, strategy: s.strategy, watermark: s.watermark, rows: s.reports[name] });
