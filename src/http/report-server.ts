@@ -87,7 +87,7 @@ export function handleRequest(options: ReportServerOptions, req: IncomingMessage
       (error: Error) => sendJson(res, 500, { error: error.message }),
     );
   } else {
-    sendJson(res, 404, { error: `no route ${path}`, routes: ['/reports', '/reports/:name', '/health', '/metrics', '/dead-letters'] });
+    sendJson(res, 404, { error: `no route ${path}`, routes: ['/', '/reports', '/reports/:name', '/health', '/metrics', '/dead-letters'] });
   }
 }
 

@@ -46,7 +46,9 @@ export class PrometheusMetrics implements MetricsSink {
     for (const name of ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total']) this.registry.removeSingleMetric(name);
     this.read = new Counter({ name: MetricNames.eventsRead, help: 'Event records read from the source.', registers });
     const rejected = new Counter({ name: MetricNames.eventsRejected, help: 'Event records rejected at decode, by reason.', labelNames: ['reason'], registers });
+    // every reason exists from the start at 0, so "none rejected" is a series, not a gap
     this.rejected = new Map(REJECT_REASONS.map((reason) => [reason, rejected.labels(reason)]));
+    for (const child of this.rejected.values()) child.inc(0);
     const unmatched = new Counter({ name: MetricNames.eventsUnmatched, help: 'Valid events an inner join dropped, by strategy and reason.', labelNames: ['strategy', 'reason'], registers });
     const enriched = new Counter({ name: MetricNames.eventsEnriched, help: 'Valid events joined, by strategy.', labelNames: ['strategy'], registers });
     const counted = new Counter({ name: MetricNames.eventsCounted, help: 'Events folded into the reports, by strategy.', labelNames: ['strategy'], registers });
@@ -69,6 +71,7 @@ export class PrometheusMetrics implements MetricsSink {
         lookups: new Map(DIMENSION_NAMES.map((table) => [table, lookups.labels(table, strategy)])),
       });
     }
+    for (const m of this.byStrategy.values()) for (const child of m.unmatched.values()) child.inc(0);
     this.batchEvents = new Histogram({ name: MetricNames.batchEvents, help: 'Records per event batch.', buckets: BATCH_BUCKETS, registers });
     this.hits = new Counter({ name: MetricNames.cacheHits, help: 'Subscription LRU cache hits.', registers });
     this.misses = new Counter({ name: MetricNames.cacheMisses, help: 'Subscription LRU cache misses.', registers });
