@@ -23,6 +23,11 @@ const args = process.argv.slice(2);
 const events = Number(args[args.indexOf('--events') + 1] || DEFAULTS.events);
 const eventsFlag = args.includes('--events') ? events : DEFAULTS.events;
 
+if (args.includes('--compare')) {
+  const { runCompare } = await import('./compare/index.ts');
+  process.exit(await runCompare(args.includes('--quick')));
+}
+
 const dir = await ensureDataset(DEFAULTS.dataDir, { seed: DEFAULTS.seed, events: eventsFlag, users: DEFAULTS.users, artists: DEFAULTS.artists }, true);
 process.stderr.write(`dataset: ${dir}\nmachine: ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown'}), ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}\n`);
 
