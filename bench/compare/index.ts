@@ -90,11 +90,11 @@ async function kafka(dir: string, work: string): Promise<{ m: Measured; reports:
   }
 }
 
-async function spark(dir: string, work: string, mode: 'baseline' | 'optimized'): Promise<{ m: Measured; reports: Reports } | string> {
+async function spark(revenueData: string, work: string, mode: 'baseline' | 'optimized'): Promise<{ m: Measured; reports: Reports } | string> {
   if (!existsSync(SPARK_PYTHON)) return `Spark ${mode} skipped: no PySpark environment (run \`npm run bench:setup\`)`;
   const out = join(work, `spark-${mode}.json`);
-  log(`Spark ${mode} (local mode; the baseline takes minutes)…`);
-  const m = await measure(SPARK_PYTHON, [join(ROOT, 'bench/spark/notebook_pipeline.py'), '--input', dir, '--format', 'parquet', '--mode', mode, '--out', out], { echo: true });
+  if (mode === 'baseline') log('the Spark baseline takes minutes…');
+  const m = await measure(SPARK_PYTHON, [join(ROOT, 'bench/spark/notebook_pipeline.py'), '--input', revenueData, '--mode', mode, '--out', out], { echo: true });
   check(m, `Spark ${mode}`);
   return { m, reports: reportsOf(out) };
 }
@@ -106,7 +106,7 @@ export async function runCompare(quick: boolean): Promise<number> {
   const machine = `${cpus().length} cores (${cpus()[0]?.model ?? '?'}), ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
   log(`comparing engines on ${fmt(events)} events (seed ${DEFAULTS.seed}) — ${machine}`);
   try {
-    await ensureParquet(dir);
+    const revenueData = await ensureParquet(dir);
     const skipped: string[] = [];
     const runs: { engine: string; run: () => Promise<{ m: Measured; reports: Reports } | string>; tolerance: number }[] = [
       { engine: 'StreamPulse cached', run: () => streampulse(dir, work, 'cached'), tolerance: 0 },
@@ -116,8 +116,8 @@ export async function runCompare(quick: boolean): Promise<number> {
     ];
     if (quick) skipped.push('Spark skipped in --quick mode');
     else {
-      runs.push({ engine: 'Spark baseline', run: () => spark(dir, work, 'baseline'), tolerance: 1e-6 });
-      runs.push({ engine: 'Spark optimized', run: () => spark(dir, work, 'optimized'), tolerance: 1e-6 });
+      runs.push({ engine: 'Spark baseline', run: () => spark(revenueData, work, 'baseline'), tolerance: 1e-6 });
+      runs.push({ engine: 'Spark optimized', run: () => spark(revenueData, work, 'optimized'), tolerance: 1e-6 });
     }
     const results: EngineResult[] = [];
     let reference: Reports | null = null;

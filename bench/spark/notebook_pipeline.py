@@ -1,11 +1,10 @@
 #!/usr/bin/env python3
 """The Spark notebook's revenue pipeline, run on the files StreamPulse reads, for `npm run bench -- --compare`.
 
-    python notebook_pipeline.py --input DIR --format ndjson|parquet --mode baseline|optimized --out RESULT.json
+    python notebook_pipeline.py --input DIR --mode baseline|optimized --out RESULT.json
 
---format ndjson reads DIR/{events,subscriptions,ad_rates,payouts}.ndjson with explicit schemas
-(event_date read as a string, then cast to DATE); --format parquet reads the notebook's layout
-DIR/parquet/<table>/part-*.parquet.
+--input is the notebook's `revenue_data` folder: DIR/<table>/part-*.parquet for events,
+subscriptions, ad_rates and payouts (`npm run bench -- --compare` writes it from the NDJSON files).
 
 --mode baseline is the notebook's Part 2: SparkSession local[*] with 200 shuffle partitions, AQE off,
 broadcast joins off, build_revenue() rebuilt for each of the six reports, nothing cached.
@@ -29,6 +28,7 @@ import resource
 import sys
 import time
 from pathlib import Path
+from typing import NoReturn
 
 HERE = Path(__file__).resolve().parent
 TABLES = ("events", "subscriptions", "ad_rates", "payouts")
@@ -47,15 +47,14 @@ def log(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
-def fail(message: str) -> "None":
+def fail(message: str) -> NoReturn:
     log(f"notebook_pipeline: {message}")
     sys.exit(2)
 
 
 def parse_args() -> argparse.Namespace:
     p = argparse.ArgumentParser(description="Run the Spark notebook's six revenue reports and write them as JSON.")
-    p.add_argument("--input", required=True, help="dataset folder (NDJSON files, or parquet/<table>/ beneath it)")
-    p.add_argument("--format", required=True, choices=("ndjson", "parquet"))
+    p.add_argument("--input", required=True, help="the notebook's revenue_data folder: <table>/part-*.parquet")
     p.add_argument("--mode", required=True, choices=("baseline", "optimized"))
     p.add_argument("--out", required=True, help="where to write RESULT.json")
     p.add_argument("--master", default="local[*]", help="Spark master (default local[*])")
@@ -63,15 +62,11 @@ def parse_args() -> argparse.Namespace:
     return p.parse_args()
 
 
-def input_paths(root: Path, fmt: str) -> dict[str, str]:
-    if fmt == "ndjson":
-        paths = {t: root / f"{t}.ndjson" for t in TABLES}
-        missing = [str(p) for p in paths.values() if not p.is_file()]
-    else:
-        paths = {t: root / "parquet" / t for t in TABLES}
-        missing = [str(p) for p in paths.values() if not (p.is_dir() and any(p.glob("*.parquet")))]
+def input_paths(root: Path) -> dict[str, str]:
+    paths = {t: root / t for t in TABLES}
+    missing = [str(p) for p in paths.values() if not (p.is_dir() and any(p.glob("*.parquet")))]
     if missing:
-        fail(f"missing {fmt} input: {', '.join(missing)}")
+        fail(f"missing Parquet input: {', '.join(missing)}")
     return {t: str(p) for t, p in paths.items()}
 
 
@@ -92,7 +87,7 @@ def peak_rss_mb(pid: int | None) -> float | None:
 def main() -> None:
     args = parse_args()
     root = Path(args.input).resolve()
-    paths = input_paths(root, args.format)
+    paths = input_paths(root)
     out = Path(args.out).resolve()
     out.parent.mkdir(parents=True, exist_ok=True)
 
@@ -106,14 +101,6 @@ def main() -> None:
     from pyspark.sql import SparkSession
     from pyspark.sql.functions import avg, broadcast, col, count, countDistinct, desc, month, round as sround, when
     from pyspark.sql.functions import sum as ssum
-    from pyspark.sql.types import (
-        BooleanType,
-        DoubleType,
-        LongType,
-        StringType,
-        StructField,
-        StructType,
-    )
 
     baseline = args.mode == "baseline"
     conf = {
@@ -142,44 +129,7 @@ def main() -> None:
 
     # ---- the four tables, as the notebook's `spark.read.parquet("revenue_data/...")` has them ----
     read_start = time.time()
-    if args.format == "ndjson":
-        str_ = StringType()
-        schemas = {
-            "events": StructType(
-                [
-                    StructField("event_id", str_),
-                    StructField("user_id", str_),
-                    StructField("artist_id", str_),
-                    StructField("genre", str_),
-                    StructField("region", str_),
-                    StructField("duration_sec", LongType()),
-                    StructField("completed", BooleanType()),
-                    StructField("device", str_),
-                    StructField("event_date", str_),
-                ]
-            ),
-            "subscriptions": StructType(
-                [
-                    StructField("user_id", str_),
-                    StructField("plan", str_),
-                    StructField("monthly_price", DoubleType()),
-                    StructField("country", str_),
-                ]
-            ),
-            "ad_rates": StructType(
-                [StructField("ad_genre", str_), StructField("ad_device", str_), StructField("cpm", DoubleType())]
-            ),
-            "payouts": StructType(
-                [
-                    StructField("artist_id", str_),
-                    StructField("per_stream_rate", DoubleType()),
-                    StructField("label_type", str_),
-                ]
-            ),
-        }
-        frames = {t: spark.read.schema(schemas[t]).json(paths[t]) for t in TABLES}
-    else:
-        frames = {t: spark.read.parquet(paths[t]) for t in TABLES}
+    frames = {t: spark.read.parquet(paths[t]) for t in TABLES}
 
     def with_types(df, types):
         # Cast only where the file's type differs (e.g. DECIMAL money, a string date), so the sums are
@@ -351,7 +301,6 @@ def main() -> None:
         "enriched_rows": enriched_rows,
         "peak_rss_mb": {"jvm": jvm_peak, "python": python_peak},
         "spark_version": pyspark_version,
-        "format": args.format,
         "input": str(root),
         "config": conf,
         "reports": reports,
