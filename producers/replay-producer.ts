@@ -1,14 +1,14 @@
-import kafkajs, { type Admin, type Message, type Producer } from 'kafkajs';
 import { partitionOf } from '../src/domain/dimensions/key-partition.ts';
 import { adRateKey } from '../src/domain/records/dimension-records.ts';
 import { recordText, type RawBatch } from '../src/domain/records/raw-batch.ts';
 import { parseJsonObject, Rejection } from '../src/domain/records/rejection.ts';
 import type { DimensionName } from '../src/domain/records/schema.ts';
 import { connectAdmin, createKafka } from '../src/kafka/kafka-client.ts';
+import { Cluster, WireProducer, type Codec } from '../src/kafka/wire/index.ts';
 import { dimensionTopic, ensureTopics, type TopicConfig } from '../src/kafka/topics.ts';
 import { readTable, type InputLayout } from '../src/sources/input-dir.ts';
 
-export type Compression = 'none' | 'gzip';
+export type Compression = Codec;
 
 export interface ReplayOptions {
   readonly brokers: readonly string[];
@@ -62,71 +62,82 @@ export function dimensionKey(table: DimensionName, text: string): string | null 
   return typeof key === 'string' ? key : null;
 }
 
-/**
- * Messages with their partition already chosen, by the same murmur2 kafkajs' default partitioner
- * uses (so keys land where it would put them), computed here because kafkajs' own murmur2 runs on
- * 64-bit emulated longs and cost a tenth of the replay.
- */
-function toMessages(batch: RawBatch, key: (i: number) => string | Buffer | null, partitions: number): Message[] {
-  const messages: Message[] = new Array(batch.count);
-  for (let i = 0; i < batch.count; i++) {
-    const b = batch.buffers[i];
-    const k = key(i);
-    const value = Buffer.from(b.buffer, b.byteOffset + batch.starts[i], batch.ends[i] - batch.starts[i]);
-    messages[i] = k === null ? { key: null, value } : { key: k, value, partition: partitionOf(k, partitions) };
-  }
-  return messages;
+function dimensionKeyBytes(table: DimensionName, text: string): Buffer | null {
+  const key = dimensionKey(table, text);
+  return key === null ? null : Buffer.from(key);
 }
 
-async function partitionCounts(admin: Admin, names: readonly string[]): Promise<Map<string, number>> {
-  const metadata = await admin.fetchTopicMetadata({ topics: [...names] });
-  return new Map(metadata.topics.map((t) => [t.name, t.partitions.length]));
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Appends a batch's records to the producer, keyed and partitioned by `key` (murmur2, as Kafka's default partitioner). */
+function appendBatch(producer: WireProducer, topic: string, batch: RawBatch, from: number, to: number, key: (i: number) => Uint8Array | null, partitions: number): number {
+  let bytes = 0;
+  for (let i = from; i < to; i++) {
+    const k = key(i);
+    // a record without a key goes round the partitions, as it would with Kafka's own clients
+    const partition = k === null ? i % partitions : partitionOf(k, partitions);
+    producer.append(topic, partition, k, 0, k === null ? 0 : k.length, batch.buffers[i], batch.starts[i], batch.ends[i]);
+    bytes += batch.ends[i] - batch.starts[i];
+  }
+  return bytes;
 }
 
 /**
  * Replays an input directory into Kafka: the dimension tables first (keyed by their ids, into
  * compacted topics), then the events keyed by user_id. The producer is idempotent, so a retried
- * send never writes a record twice.
+ * send never writes a record twice. With a rate, events go out in slices of about 5 ms, each due
+ * at an absolute time from the start, so timer lateness never accumulates.
  */
 export async function replayToKafka(options: ReplayOptions): Promise<ReplaySummary> {
   const { topics, layout, log } = options;
-  const kafka = createKafka(options.brokers, 'streampulse-producer');
-  const admin = await connectAdmin(kafka, options.brokers, log);
-  const created = await ensureTopics(admin, topics);
-  const partitions = await partitionCounts(admin, [topics.events, topics.subscriptions, topics.adRates, topics.payouts]);
-  await admin.disconnect();
-  if (created.length > 0) log(`created topics ${created.join(', ')}`);
-  const producer: Producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
-  await producer.connect();
-  const compression = options.compression === 'gzip' ? kafkajs.CompressionTypes.GZIP : kafkajs.CompressionTypes.None;
-  let bytes = 0;
+  const admin = await connectAdmin(createKafka(options.brokers, 'streampulse-producer'), options.brokers, log);
+  let created: string[];
   try {
+    created = await ensureTopics(admin, topics);
+  } finally {
+    await admin.disconnect().catch(() => {});
+  }
+  if (created.length > 0) log(`created topics ${created.join(', ')}`);
+  const cluster = new Cluster({ brokers: options.brokers, clientId: 'streampulse-producer' });
+  const producer = new WireProducer({ cluster, codec: options.compression, lingerMs: options.rate > 0 ? 1 : 5, log });
+  try {
+    await producer.connect();
     const dimensionRows: Record<DimensionName, number> = { subscriptions: 0, ad_rates: 0, payouts: 0 };
     for (const table of options.only === 'events' ? [] : (['subscriptions', 'ad_rates', 'payouts'] as const)) {
+      const topic = dimensionTopic(topics, table);
+      const partitions = (await cluster.partitions(topic)).length;
       for await (const batch of readTable(layout[table], options.batchSize)) {
-        const topic = dimensionTopic(topics, table);
-        const messages = toMessages(batch, (i) => dimensionKey(table, recordText(batch, i)), partitions.get(topic) ?? 1);
-        await producer.send({ topic, messages, acks: -1, compression });
+        appendBatch(producer, topic, batch, 0, batch.count, (i) => dimensionKeyBytes(table, recordText(batch, i)), partitions);
         dimensionRows[table] += batch.count;
+        await producer.ready();
       }
     }
+    await producer.flush();
+    const partitions = (await cluster.partitions(topics.events)).length;
     let events = 0;
+    let bytes = 0;
     const started = performance.now();
+    // paced: slices of ~5 ms worth of events, each sent when due
+    const slice = options.rate > 0 ? Math.max(1, Math.round(options.rate / 200)) : Number.POSITIVE_INFINITY;
     for await (const batch of options.only === 'dimensions' ? [] : readTable(layout.events, options.batchSize)) {
-      const messages = toMessages(batch, (i) => eventKey(batch, i), partitions.get(topics.events) ?? 1);
-      for (const m of messages) bytes += (m.value as Buffer).length;
-      await producer.send({ topic: topics.events, messages, acks: -1, compression });
-      events += batch.count;
-      options.onProgress?.(events);
-      if (options.rate > 0) {
-        const due = started + (events / options.rate) * 1000;
-        const wait = due - performance.now();
-        if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+      for (let from = 0; from < batch.count; ) {
+        const to = Math.min(batch.count, from + slice);
+        if (options.rate > 0) {
+          const wait = started + (events / options.rate) * 1000 - performance.now();
+          if (wait > 0) await sleep(wait);
+        }
+        bytes += appendBatch(producer, topics.events, batch, from, to, (i) => eventKey(batch, i), partitions);
+        events += to - from;
+        from = to;
+        options.onProgress?.(events);
+        await producer.ready();
       }
     }
+    await producer.flush();
     const eventSeconds = (performance.now() - started) / 1000;
     return { events, dimensionRows, bytes, eventSeconds, eventsPerSecond: events / Math.max(eventSeconds, 1e-9) };
   } finally {
-    await producer.disconnect();
+    producer.close();
+    cluster.close();
   }
 }

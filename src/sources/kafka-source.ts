@@ -1,10 +1,8 @@
-import { randomUUID } from 'node:crypto';
-import type { Admin, Consumer, EachBatchPayload, Kafka } from 'kafkajs';
-import { RawBatchBuilder } from '../domain/records/raw-batch.ts';
 import { connectAdmin, createKafka } from '../kafka/kafka-client.ts';
 import { ensureTopics, tableOfTopic, type TopicConfig } from '../kafka/topics.ts';
+import { Cluster, endOffsets, Fetcher, GroupMember } from '../kafka/wire/index.ts';
 import type { SourceItem } from '../../topology/ports.ts';
-import { HandOff } from './hand-off.ts';
+import { FetchQueue } from './fetch-queue.ts';
 
 export interface KafkaSourceOptions {
   readonly brokers: readonly string[];
@@ -17,6 +15,8 @@ export interface KafkaSourceOptions {
   readonly startOffsets?: Readonly<Record<string, number>>;
   readonly log: (line: string) => void;
   readonly connectTimeoutMs?: number;
+  /** Fetched bytes held ahead of the pipeline. */
+  readonly queueBytes?: number;
 }
 
 export interface PartitionPosition {
@@ -28,7 +28,6 @@ export interface PartitionPosition {
   readonly lag: number;
 }
 
-const EMPTY = Buffer.alloc(0);
 /**
  * A restarted instance rejoins its group only once the broker has given up on the instance that
  * died: a short session keeps that pause to seconds (the broker's minimum is 6 s).
@@ -39,34 +38,53 @@ const SESSION_TIMEOUT_MS = 10_000;
  * Reads the dimension topics to their end offsets first, then the events topic through a consumer
  * group, while still following the dimension topics. Offsets are tracked here, per partition, as
  * items are handed to the pipeline: a checkpoint taken between batches pairs the state with
- * exactly these offsets, and anything redelivered below them (after a rebalance or a broker
- * restart) is skipped, so nothing is counted twice.
+ * exactly these offsets, and anything fetched again below them (after a rebalance or a broker
+ * restart) is dropped, so nothing is counted twice. Every partition, dimension or event, is
+ * fetched by one fetcher over StreamPulse's wire client; record values reach the scanner as views
+ * of the fetch response.
  */
 export class KafkaSource implements AsyncIterable<SourceItem> {
-  private readonly kafka: Kafka;
-  private admin: Admin | null = null;
-  private readonly consumers: Consumer[] = [];
-  private readonly handOff: HandOff<SourceItem>;
+  private readonly cluster: Cluster;
+  private readonly fetcher: Fetcher;
+  private readonly queue: FetchQueue;
+  private member: GroupMember | null = null;
   /** `${topic}/${partition}` → next offset handed over. */
   private readonly next = new Map<string, number>();
   private readonly ends = new Map<number, number>();
   private stopEnds: Map<number, number> | null = null;
   private lagTimer: NodeJS.Timeout | null = null;
+  private dimensionEnds: Map<string, number> | null = null;
   private dimensionsLoaded!: () => void;
   private readonly dimensionsReady = new Promise<void>((resolve) => (this.dimensionsLoaded = resolve));
+  private stopped = false;
 
   constructor(private readonly options: KafkaSourceOptions) {
-    this.kafka = createKafka(options.brokers, 'streampulse');
-    this.handOff = new HandOff<SourceItem>(() => this.caughtUp());
+    this.cluster = new Cluster({ brokers: options.brokers, clientId: 'streampulse' });
+    this.queue = new FetchQueue({
+      batchSize: options.batchSize,
+      maxBytes: options.queueBytes ?? 64 << 20,
+      tableOf: (topic) => tableOfTopic(options.topics, topic),
+      next: this.next,
+      isDone: () => this.caughtUp(),
+      onHandOut: () => {
+        if (this.dimensionEnds !== null && this.dimensionsCaughtUp()) this.dimensionsLoaded();
+      },
+    });
+    this.fetcher = new Fetcher({
+      cluster: this.cluster,
+      deliver: (chunk) => this.queue.push(chunk),
+      onHighWatermark: (topic, partition, end) => {
+        if (topic === options.topics.events) this.ends.set(partition, end);
+      },
+      onFatal: (error) => this.fail(error),
+      log: options.log,
+    });
     for (const [partition, offset] of Object.entries(options.startOffsets ?? {})) this.next.set(`${options.topics.events}/${partition}`, offset);
   }
 
   [Symbol.asyncIterator](): AsyncIterator<SourceItem> {
-    this.start().catch((error: Error) => {
-      this.options.log(`Kafka source failed: ${error.message}`);
-      this.handOff.close();
-    });
-    return this.handOff[Symbol.asyncIterator]();
+    this.start().catch((error: Error) => this.fail(error));
+    return this.queue[Symbol.asyncIterator]();
   }
 
   /** Next offset per events partition of everything handed to the pipeline so far. */
@@ -88,10 +106,18 @@ export class KafkaSource implements AsyncIterable<SourceItem> {
   }
 
   async stop(): Promise<void> {
+    this.stopped = true;
     if (this.lagTimer !== null) clearInterval(this.lagTimer);
-    this.handOff.close();
-    await Promise.all(this.consumers.map((c) => c.disconnect().catch(() => {})));
-    await this.admin?.disconnect().catch(() => {});
+    this.fetcher.stop();
+    this.queue.close();
+    await this.member?.stop();
+    this.cluster.close();
+  }
+
+  private fail(error: Error): void {
+    this.options.log(`Kafka source failed: ${error.message}`);
+    this.fetcher.stop();
+    this.queue.close();
   }
 
   private caughtUp(): boolean {
@@ -101,93 +127,65 @@ export class KafkaSource implements AsyncIterable<SourceItem> {
     return true;
   }
 
-  private async endOffsets(topic: string): Promise<Map<number, number>> {
-    const offsets = await (this.admin as Admin).fetchTopicOffsets(topic);
-    return new Map(offsets.map((o) => [o.partition, Number(o.high)]));
+  private dimensionsCaughtUp(): boolean {
+    for (const [key, end] of this.dimensionEnds as Map<string, number>) if ((this.next.get(key) ?? 0) < end) return false;
+    return true;
   }
 
   private async start(): Promise<void> {
     const { topics, log } = this.options;
-    this.admin = await connectAdmin(this.kafka, this.options.brokers, log, this.options.connectTimeoutMs);
-    const created = await ensureTopics(this.admin, topics);
-    if (created.length > 0) log(`created topics ${created.join(', ')}`);
+    const admin = await connectAdmin(createKafka(this.options.brokers, 'streampulse'), this.options.brokers, log, this.options.connectTimeoutMs);
+    try {
+      const created = await ensureTopics(admin, topics);
+      if (created.length > 0) log(`created topics ${created.join(', ')}`);
+    } finally {
+      await admin.disconnect().catch(() => {});
+    }
+    if (this.stopped) return;
 
-    const dimensionTopics = [topics.subscriptions, topics.adRates, topics.payouts];
     const dimensionEnds = new Map<string, number>();
-    for (const topic of dimensionTopics) for (const [p, end] of await this.endOffsets(topic)) dimensionEnds.set(`${topic}/${p}`, end);
-    const dimensionsCaughtUp = (): boolean => [...dimensionEnds].every(([key, end]) => (this.next.get(key) ?? 0) >= end);
-    if (dimensionsCaughtUp()) this.dimensionsLoaded();
-
-    await this.consume(`${this.options.groupId}-dimensions-${randomUUID()}`, dimensionTopics, (payload) =>
-      this.forward(payload, () => {
-        if (dimensionsCaughtUp()) this.dimensionsLoaded();
-      }),
-    );
+    for (const topic of [topics.subscriptions, topics.adRates, topics.payouts]) {
+      for (const [partition, end] of await endOffsets(this.cluster, topic)) {
+        dimensionEnds.set(`${topic}/${partition}`, end);
+        this.fetcher.assign(topic, partition, this.next.get(`${topic}/${partition}`) ?? 0);
+      }
+    }
+    this.dimensionEnds = dimensionEnds;
+    if (this.dimensionsCaughtUp()) this.dimensionsLoaded();
+    this.fetcher.start();
     await this.dimensionsReady;
 
-    for (const [p, end] of await this.endOffsets(topics.events)) this.ends.set(p, end);
+    for (const [partition, end] of await endOffsets(this.cluster, topics.events)) this.ends.set(partition, end);
     if (this.options.once) this.stopEnds = new Map(this.ends);
-    if (this.caughtUp()) {
-      this.handOff.close();
+    if (this.caughtUp() || this.stopped) {
+      this.queue.close();
       return;
     }
     this.lagTimer = setInterval(() => {
-      this.endOffsets(topics.events).then(
+      endOffsets(this.cluster, topics.events).then(
         (ends) => ends.forEach((end, p) => this.ends.set(p, end)),
         () => {},
       );
     }, 2_000);
     this.lagTimer.unref();
-    await this.consume(this.options.groupId, [topics.events], (payload) => this.forward(payload, () => {}));
-  }
-
-  private async consume(groupId: string, topicNames: readonly string[], eachBatch: (payload: EachBatchPayload) => Promise<void>): Promise<void> {
-    const consumer = this.kafka.consumer({ groupId, maxBytes: 16 << 20, maxWaitTimeInMs: 200, sessionTimeout: SESSION_TIMEOUT_MS, heartbeatInterval: 1_000 });
-    this.consumers.push(consumer);
-    // offsets live in StreamPulse's checkpoints, not in the group: on every (re)join, resume
+    // offsets live in StreamPulse's checkpoints, not in the group: on every assignment, resume
     // exactly where the reports are
-    consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
-      for (const [topic, partitions] of Object.entries(payload.memberAssignment)) {
-        for (const partition of partitions) {
-          const offset = this.next.get(`${topic}/${partition}`);
-          if (offset !== undefined) consumer.seek({ topic, partition, offset: String(offset) });
-        }
-      }
+    this.member = new GroupMember({
+      cluster: this.cluster,
+      groupId: this.options.groupId,
+      topics: [topics.events],
+      sessionTimeoutMs: SESSION_TIMEOUT_MS,
+      rebalanceTimeoutMs: 30_000,
+      heartbeatIntervalMs: 1_000,
+      onAssigned: (assignment) => {
+        for (const partition of assignment.get(topics.events) ?? []) this.fetcher.assign(topics.events, partition, this.next.get(`${topics.events}/${partition}`) ?? 0);
+      },
+      onRevoked: () => {
+        for (const partition of this.fetcher.assigned(topics.events)) this.fetcher.unassign(topics.events, partition);
+        this.queue.drop(topics.events);
+      },
+      log,
     });
-    consumer.on(consumer.events.CRASH, ({ payload }) => {
-      this.options.log(`Kafka consumer ${groupId} stopped on an error (${payload.error.message}); ${payload.restart ? 'restarting' : 'not restarting'}`);
-    });
-    await consumer.connect();
-    for (const topic of topicNames) await consumer.subscribe({ topic, fromBeginning: true });
-    await consumer.run({ autoCommit: false, eachBatch });
-  }
-
-  /** Hands a fetched batch to the pipeline in slices, skipping anything already folded in. */
-  private async forward({ batch, heartbeat, isRunning, isStale }: EachBatchPayload, afterEach: () => void): Promise<void> {
-    const { topic, partition } = batch;
-    const key = `${topic}/${partition}`;
-    const table = tableOfTopic(this.options.topics, topic);
-    const messages = batch.messages;
-    let i = 0;
-    while (i < messages.length && isRunning() && !isStale()) {
-      const builder = new RawBatchBuilder();
-      let next = this.next.get(key) ?? 0;
-      for (; i < messages.length && builder.count < this.options.batchSize; i++) {
-        const offset = Number(messages[i].offset);
-        if (offset < next) continue;
-        const value = messages[i].value ?? EMPTY;
-        builder.add(value, 0, value.length, offset);
-        next = offset + 1;
-      }
-      if (builder.count === 0) continue;
-      const raw = builder.build(key, { origin: key, seq: next - 1 });
-      const item: SourceItem = table === undefined ? { kind: 'events', batch: raw } : { kind: 'dimension', table, batch: raw };
-      const handedOffset = next;
-      await this.handOff.push(item, () => {
-        this.next.set(key, handedOffset);
-        afterEach();
-      });
-      await heartbeat();
-    }
+    this.member.start();
   }
 }

@@ -14,6 +14,7 @@ const EVENTS = 150_000;
 let broker: LocalBroker;
 let dir: string;
 let oracle: Reports;
+let layout: Awaited<ReturnType<typeof resolveInputDir>>;
 const topics = uniqueTopics('broker-restart');
 
 // This file needs a broker it can stop and start, so it always runs the repo's own launcher
@@ -22,11 +23,11 @@ beforeAll(async () => {
   dir = await makeTempDir('streampulse-broker-restart-');
   broker = await LocalBroker.start({ dataDir: join(dir, 'kafka'), log: (l) => void process.stderr.write(`[kafka] ${l}\n`) });
   await generateDataset({ outDir: join(dir, 'data'), seed: 29, events: EVENTS, users: 20_000, artists: 1_000 });
-  const layout = await resolveInputDir(join(dir, 'data'));
+  layout = await resolveInputDir(join(dir, 'data'));
   const embedded = new Pipeline({ strategies: ['cached'], cacheSize: 30_000 });
   await embedded.run(readInputLayout(layout, 4_096));
   oracle = embedded.snapshot().reports;
-  await replayToKafka({ brokers: [broker.brokers], topics, layout, batchSize: 5_000, rate: 0, compression: 'none', log: () => {} });
+  await replayToKafka({ brokers: [broker.brokers], topics, layout, batchSize: 5_000, rate: 0, compression: 'none', log: () => {}, only: 'dimensions' });
 }, 300_000);
 
 afterAll(async () => {
@@ -34,11 +35,19 @@ afterAll(async () => {
   await removeTempDir(dir);
 });
 
+const until = async (what: string, done: () => boolean, timeoutMs = 60_000): Promise<void> => {
+  const deadline = Date.now() + timeoutMs;
+  while (!done()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+};
+
 describe('broker outages (real broker, stopped and started)', () => {
-  it('waits for a broker that is down at start, survives a broker restart mid-replay, and ends with the oracle reports', async () => {
+  it('waits for a broker that is down at start, survives a broker restart mid-stream on both ends, and ends with the oracle reports', async () => {
     await broker.halt();
     const lines: string[] = [];
-    const source = new KafkaSource({ brokers: [broker.brokers], topics, groupId: `g-${topics.prefix}`, once: true, batchSize: 500, log: (l) => void lines.push(l) });
+    const source = new KafkaSource({ brokers: [broker.brokers], topics, groupId: `g-${topics.prefix}`, once: false, batchSize: 500, log: (l) => void lines.push(l) });
     const pipeline = new Pipeline({ strategies: ['cached'], cacheSize: 30_000, describeSource: () => source.describe() });
     const run = pipeline.run(source);
 
@@ -47,11 +56,20 @@ describe('broker outages (real broker, stopped and started)', () => {
     expect(pipeline.watermark.eventsReadTotal).toBe(0);
     await broker.resume();
 
-    while (pipeline.watermark.eventsReadTotal < 30_000) await new Promise((r) => setTimeout(r, 20));
+    // events arrive live and paced, so the restart lands mid-stream for the producer and the source
+    const producerLines: string[] = [];
+    const producing = replayToKafka({ brokers: [broker.brokers], topics, layout, batchSize: 5_000, rate: 40_000, compression: 'none', log: (l) => void producerLines.push(l), only: 'events' });
+    await until('30,000 events read', () => pipeline.watermark.eventsReadTotal >= 30_000);
     const readAtRestart = pipeline.watermark.eventsReadTotal;
     await broker.restart();
-    await run;
+    expect((await producing).events).toBe(EVENTS);
+    await until('every event read', () => pipeline.watermark.eventsReadTotal >= EVENTS);
+    // the idempotent producer wrote each event once across the outage: the log holds exactly EVENTS
+    await until('the end offsets', () => source.describe().partitions.reduce((n, p) => n + p.end, 0) >= EVENTS);
+    await new Promise((r) => setTimeout(r, 2_500));
+    expect(source.describe().partitions.reduce((n, p) => n + p.end, 0)).toBe(EVENTS);
     await source.stop();
+    await run;
 
     expect(readAtRestart).toBeLessThan(EVENTS);
     expect(lines.filter((l) => l.includes('not answering'))).toHaveLength(1);

@@ -1,0 +1,186 @@
+import { fetch, type FetchPartition, type FetchedPartition } from './apis/fetch.ts';
+import { EARLIEST, LATEST } from './apis/list-offsets.ts';
+import type { Cluster } from './cluster.ts';
+import { partitionOffsets } from './offsets.ts';
+import { isRetriable, KafkaErrorCode, KafkaProtocolError } from './protocol-error.ts';
+import { decodeRecordBatches, type DecodedRecords } from './record-batch.ts';
+
+export interface FetchedChunk {
+  readonly topic: string;
+  readonly partition: number;
+  readonly records: DecodedRecords;
+}
+
+export interface FetcherOptions {
+  readonly cluster: Cluster;
+  /**
+   * Takes each partition's records in offset order; the fetcher asks the broker for more only once
+   * the returned promise resolves, so a slow pipeline holds the fetcher back (bounded memory).
+   */
+  readonly deliver: (chunk: FetchedChunk) => Promise<void> | void;
+  readonly onHighWatermark?: (topic: string, partition: number, highWatermark: number) => void;
+  /** A failure no retry will mend (authorization, a record format this client cannot read). */
+  readonly onFatal: (error: Error) => void;
+  readonly log: (line: string) => void;
+  readonly maxWaitMs?: number;
+  readonly maxBytes?: number;
+  readonly partitionMaxBytes?: number;
+}
+
+interface Position {
+  readonly topic: string;
+  readonly partition: number;
+  offset: number;
+  /** Bumped on every assign, unassign or reset, so a response to an older request is dropped. */
+  version: number;
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+const keyOf = (topic: string, partition: number): string => `${topic}/${partition}`;
+
+/**
+ * Fetches the assigned partitions from their leaders, one request in flight per leader: while the
+ * pipeline folds one response, the next is on its way. Record values reach `deliver` as views of
+ * the response frame (decoded on this thread: varint walking costs well under 0.1 µs a record,
+ * less than handing the bytes to a worker would).
+ */
+export class Fetcher {
+  private readonly positions = new Map<string, Position>();
+  private readonly active = new Set<number>();
+  private running = false;
+  private versions = 0;
+  private failing = false;
+
+  constructor(private readonly options: FetcherOptions) {}
+
+  assign(topic: string, partition: number, offset: number): void {
+    this.positions.set(keyOf(topic, partition), { topic, partition, offset, version: ++this.versions });
+    this.kick();
+  }
+
+  unassign(topic: string, partition: number): void {
+    this.positions.delete(keyOf(topic, partition));
+  }
+
+  assigned(topic: string): number[] {
+    return [...this.positions.values()].filter((p) => p.topic === topic).map((p) => p.partition);
+  }
+
+  start(): void {
+    this.running = true;
+    this.kick();
+  }
+
+  stop(): void {
+    this.running = false;
+  }
+
+  private kick(): void {
+    if (!this.running) return;
+    const leaders = new Set<number>();
+    let unknown = false;
+    for (const p of this.positions.values()) {
+      const leader = this.options.cluster.leaderOf(p.topic, p.partition);
+      if (leader < 0) unknown = true;
+      else leaders.add(leader);
+    }
+    for (const leader of leaders) if (!this.active.has(leader)) void this.fetchLoop(leader);
+    if (unknown) void this.refreshThenKick();
+  }
+
+  private async refreshThenKick(delayMs = 0): Promise<void> {
+    if (delayMs > 0) await sleep(delayMs);
+    const topics = [...new Set([...this.positions.values()].map((p) => p.topic))];
+    try {
+      if (topics.length > 0) await this.options.cluster.refresh(topics);
+    } catch (error) {
+      if (!isRetriable(error)) return this.options.onFatal(error as Error);
+      return void this.refreshThenKick(1_000);
+    }
+    this.kick();
+  }
+
+  /** Fetches from one broker until it leads none of the assigned partitions. */
+  private async fetchLoop(leader: number): Promise<void> {
+    this.active.add(leader);
+    let delay = 100;
+    try {
+      while (this.running) {
+        const mine = [...this.positions.values()].filter((p) => this.options.cluster.leaderOf(p.topic, p.partition) === leader);
+        if (mine.length === 0) return;
+        const sent = new Map(mine.map((p) => [keyOf(p.topic, p.partition), p.version]));
+        const request = new Map<string, FetchPartition[]>();
+        for (const p of mine) {
+          const list = request.get(p.topic) ?? [];
+          list.push({ partition: p.partition, offset: p.offset });
+          request.set(p.topic, list);
+        }
+        let results: FetchedPartition[];
+        try {
+          results = await this.options.cluster.send(
+            leader,
+            fetch(request, {
+              maxWaitMs: this.options.maxWaitMs ?? 100,
+              minBytes: 1,
+              maxBytes: this.options.maxBytes ?? 32 << 20,
+              partitionMaxBytes: this.options.partitionMaxBytes ?? 8 << 20,
+            }),
+          );
+        } catch (error) {
+          if (!isRetriable(error)) return this.options.onFatal(error as Error);
+          if (!this.failing) this.options.log(`fetching from Kafka broker ${leader} failed (${(error as Error).message}); retrying with backoff…`);
+          this.failing = true;
+          await sleep(delay);
+          delay = Math.min(delay * 2, 5_000);
+          await this.options.cluster.refresh([...new Set(mine.map((p) => p.topic))]).catch(() => {});
+          continue;
+        }
+        if (this.failing) this.options.log(`fetching from Kafka broker ${leader} again`);
+        this.failing = false;
+        delay = 100;
+        let refresh = false;
+        for (const result of results) {
+          const key = keyOf(result.topic, result.partition);
+          const position = this.positions.get(key);
+          if (position === undefined || position.version !== sent.get(key)) continue;
+          if (result.error === KafkaErrorCode.OffsetOutOfRange) {
+            await this.resetOutOfRange(position);
+            continue;
+          }
+          if (result.error !== 0) {
+            const error = new KafkaProtocolError(result.error, `fetching ${key}`);
+            if (!error.retriable) return this.options.onFatal(error);
+            refresh ||= error.refresh;
+            continue;
+          }
+          this.options.onHighWatermark?.(result.topic, result.partition, result.highWatermark);
+          if (result.records === null || result.records.length === 0) continue;
+          let records: DecodedRecords;
+          try {
+            records = decodeRecordBatches(result.records, position.offset);
+          } catch (error) {
+            return this.options.onFatal(error as Error);
+          }
+          position.offset = records.nextOffset;
+          if (records.count > 0) await this.options.deliver({ topic: result.topic, partition: result.partition, records });
+        }
+        if (refresh) {
+          await this.options.cluster.refresh([...new Set(mine.map((p) => p.topic))]).catch(() => {});
+          this.kick();
+        }
+      }
+    } finally {
+      this.active.delete(leader);
+    }
+  }
+
+  /** Below the log start (retention, compaction) resumes at the earliest offset; past the end too (the topic was recreated). */
+  private async resetOutOfRange(position: Position): Promise<void> {
+    const [earliest] = await partitionOffsets(this.options.cluster, position.topic, [position.partition], EARLIEST);
+    const [latest] = await partitionOffsets(this.options.cluster, position.topic, [position.partition], LATEST);
+    const at = earliest.offset;
+    this.options.log(`offset ${position.offset} of ${position.topic}/${position.partition} is outside [${earliest.offset}, ${latest.offset}); resuming at ${at}`);
+    position.offset = at;
+    position.version = ++this.versions;
+  }
+}

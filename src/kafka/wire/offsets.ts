@@ -1,0 +1,36 @@
+import { listOffsets, LATEST, type OffsetResult } from './apis/list-offsets.ts';
+import type { Cluster } from './cluster.ts';
+import { isRetriable, KafkaProtocolError } from './protocol-error.ts';
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * The offset at `timestamp` (LATEST: the end, EARLIEST: the log start) of each partition, asked of
+ * each partition's leader; retriable errors (a leader moving, a broker starting) are retried.
+ */
+export async function partitionOffsets(cluster: Cluster, topic: string, partitions: readonly number[], timestamp: number, timeoutMs = 30_000): Promise<OffsetResult[]> {
+  const started = Date.now();
+  for (let delay = 100; ; delay = Math.min(delay * 2, 2_000)) {
+    try {
+      if (partitions.some((p) => cluster.leaderOf(topic, p) < 0)) await cluster.refresh([topic]);
+      const byLeader = new Map<number, number[]>();
+      for (const p of partitions) byLeader.set(cluster.leaderOf(topic, p), [...(byLeader.get(cluster.leaderOf(topic, p)) ?? []), p]);
+      const answers = await Promise.all([...byLeader].map(([leader, list]) => cluster.send(leader, listOffsets(topic, list, timestamp))));
+      const results = answers.flat().sort((a, b) => a.partition - b.partition);
+      const failed = results.find((r) => r.error !== 0);
+      if (failed !== undefined) throw new KafkaProtocolError(failed.error, `offsets of ${topic}/${failed.partition}`);
+      return results;
+    } catch (error) {
+      if (!isRetriable(error) || Date.now() - started > timeoutMs) throw error;
+      if ((error as { refresh?: boolean }).refresh === true) await cluster.refresh([topic]).catch(() => {});
+      await sleep(delay);
+    }
+  }
+}
+
+/** partition → end offset, for every partition of `topic`. */
+export async function endOffsets(cluster: Cluster, topic: string): Promise<Map<number, number>> {
+  const partitions = await cluster.partitions(topic);
+  const results = await partitionOffsets(cluster, topic, partitions, LATEST);
+  return new Map(results.map((r) => [r.partition, r.offset]));
+}

@@ -1,0 +1,168 @@
+import { varintSize, VarintCursor, writeVarint } from './codec.ts';
+import { compress, decompress, type Codec, CODEC_IDS, codecOfId } from './compression.ts';
+import { crc32c } from './crc32c.ts';
+import { RecordBatchFormatError } from './protocol-error.ts';
+
+/** Bytes before the first record of a v2 batch (baseOffset … recordCount). */
+export const BATCH_HEADER_BYTES = 61;
+/** Bytes before `batchLength`'s end, which `batchLength` does not count. */
+const LOG_OVERHEAD = 12;
+const CRC_AT = 17;
+const ATTRIBUTES_AT = 21;
+const CONTROL_FLAG = 0x20;
+
+/** The bytes a record takes in a batch, length prefix included. */
+export function recordSize(offsetDelta: number, keyLength: number, valueLength: number): number {
+  const body = 1 + 1 + varintSize(offsetDelta) + varintSize(keyLength) + Math.max(keyLength, 0) + varintSize(valueLength) + valueLength + 1;
+  return varintSize(body) + body;
+}
+
+/**
+ * Records appended straight into one buffer in record batch v2 layout (one timestamp for the batch,
+ * no headers); `seal` writes the header and the CRC once the producer knows the batch's sequence.
+ */
+export class RecordBatchBuilder {
+  private readonly buffer: Buffer;
+  private length = BATCH_HEADER_BYTES;
+  count = 0;
+
+  constructor(
+    capacity: number,
+    private readonly timestamp: number,
+  ) {
+    this.buffer = Buffer.allocUnsafe(Math.max(capacity, BATCH_HEADER_BYTES));
+  }
+
+  get bytes(): number {
+    return this.length;
+  }
+
+  /** Appends one record; false (and nothing written) when it does not fit. */
+  tryAppend(key: Uint8Array | null, keyStart: number, keyEnd: number, value: Uint8Array, valueStart: number, valueEnd: number): boolean {
+    const keyLength = key === null ? -1 : keyEnd - keyStart;
+    const valueLength = valueEnd - valueStart;
+    const offsetDelta = this.count;
+    const body = 1 + 1 + varintSize(offsetDelta) + varintSize(keyLength) + Math.max(keyLength, 0) + varintSize(valueLength) + valueLength + 1;
+    const size = varintSize(body) + body;
+    if (this.length + size > this.buffer.length) return false;
+    const b = this.buffer;
+    let at = writeVarint(b, this.length, body);
+    b[at++] = 0;
+    b[at++] = 0;
+    at = writeVarint(b, at, offsetDelta);
+    at = writeVarint(b, at, keyLength);
+    if (key !== null) {
+      b.set(key.subarray(keyStart, keyEnd), at);
+      at += keyLength;
+    }
+    at = writeVarint(b, at, valueLength);
+    b.set(value.subarray(valueStart, valueEnd), at);
+    at += valueLength;
+    b[at++] = 0;
+    this.length = at;
+    this.count++;
+    return true;
+  }
+
+  /** The finished batch: header, sequence and CRC written, records compressed when asked. */
+  seal(producerId: number, producerEpoch: number, baseSequence: number, codec: Codec): Buffer {
+    let batch = this.buffer.subarray(0, this.length);
+    if (codec !== 'none') {
+      const packed = compress(codec, batch.subarray(BATCH_HEADER_BYTES));
+      const out = Buffer.allocUnsafe(BATCH_HEADER_BYTES + packed.length);
+      packed.copy(out, BATCH_HEADER_BYTES);
+      batch = out;
+    }
+    batch.writeBigInt64BE(0n, 0);
+    batch.writeInt32BE(batch.length - LOG_OVERHEAD, 8);
+    batch.writeInt32BE(-1, 12);
+    batch.writeInt8(2, 16);
+    batch.writeInt16BE(CODEC_IDS[codec], ATTRIBUTES_AT);
+    batch.writeInt32BE(this.count - 1, 23);
+    batch.writeBigInt64BE(BigInt(this.timestamp), 27);
+    batch.writeBigInt64BE(BigInt(this.timestamp), 35);
+    batch.writeBigInt64BE(BigInt(producerId), 43);
+    batch.writeInt16BE(producerEpoch, 51);
+    batch.writeInt32BE(baseSequence, 53);
+    batch.writeInt32BE(this.count, 57);
+    batch.writeUInt32BE(crc32c(batch, ATTRIBUTES_AT, batch.length), CRC_AT);
+    return batch;
+  }
+}
+
+/** Records of one fetched partition as views: record i is `buffers[i][starts[i]..ends[i])` at `offsets[i]`. */
+export interface DecodedRecords {
+  readonly count: number;
+  readonly buffers: Uint8Array[];
+  readonly starts: Int32Array;
+  readonly ends: Int32Array;
+  readonly offsets: Float64Array;
+  /** The offset to fetch next: past the last whole batch (control batches included). */
+  readonly nextOffset: number;
+}
+
+const readInt64 = (b: Buffer, at: number): number => b.readInt32BE(at) * 4294967296 + b.readUInt32BE(at + 4);
+
+/**
+ * Decodes the record batches of a fetch response without copying values: uncompressed values are
+ * views of the response frame. Records below `fromOffset` (a batch may start before it) and
+ * control batches are skipped; a batch cut short at the end of the response is left for the next
+ * fetch. Keys and headers are skipped: the pipeline reads values only. Reads uncommitted: records
+ * of aborted transactions are not filtered out (StreamPulse's producers are not transactional).
+ */
+export function decodeRecordBatches(bytes: Buffer, fromOffset: number): DecodedRecords {
+  let capacity = 0;
+  for (let at = 0; at + LOG_OVERHEAD <= bytes.length; ) {
+    const size = LOG_OVERHEAD + bytes.readInt32BE(at + 8);
+    if (at + size > bytes.length || size < BATCH_HEADER_BYTES) break;
+    capacity += bytes.readInt32BE(at + 57);
+    at += size;
+  }
+  const buffers: Uint8Array[] = new Array(capacity);
+  const starts = new Int32Array(capacity);
+  const ends = new Int32Array(capacity);
+  const offsets = new Float64Array(capacity);
+  let count = 0;
+  let nextOffset = fromOffset;
+  for (let at = 0; at + LOG_OVERHEAD <= bytes.length; ) {
+    const size = LOG_OVERHEAD + bytes.readInt32BE(at + 8);
+    if (at + size > bytes.length || size < BATCH_HEADER_BYTES) break;
+    const baseOffset = readInt64(bytes, at);
+    const magic = bytes.readInt8(at + 16);
+    if (magic !== 2) throw new RecordBatchFormatError(`record batch at offset ${baseOffset} has message format v${magic}; only v2 (Kafka 0.11+) is read`);
+    const attributes = bytes.readInt16BE(at + ATTRIBUTES_AT);
+    const lastOffset = baseOffset + bytes.readInt32BE(at + 23);
+    const records = bytes.readInt32BE(at + 57);
+    if ((attributes & CONTROL_FLAG) === 0 && lastOffset >= nextOffset) {
+      const codec = codecOfId(attributes & 7);
+      let body = bytes;
+      let cursorAt = at + BATCH_HEADER_BYTES;
+      if (codec !== 'none') {
+        body = decompress(codec, bytes.subarray(at + BATCH_HEADER_BYTES, at + size));
+        cursorAt = 0;
+      }
+      const cursor = new VarintCursor(body, cursorAt);
+      for (let i = 0; i < records; i++) {
+        const length = cursor.varint();
+        const recordEnd = cursor.at + length;
+        cursor.at++;
+        cursor.skipVarint();
+        const offset = baseOffset + cursor.varint();
+        const keyLength = cursor.varint();
+        if (keyLength > 0) cursor.at += keyLength;
+        const valueLength = cursor.varint();
+        if (offset >= nextOffset) {
+          buffers[count] = body;
+          starts[count] = cursor.at;
+          ends[count] = cursor.at + Math.max(valueLength, 0);
+          offsets[count] = offset;
+          count++;
+        }
+        cursor.at = recordEnd;
+      }
+    }
+    nextOffset = Math.max(nextOffset, lastOffset + 1);
+    at += size;
+  }
+  return { count, buffers, starts, ends, offsets, nextOffset };
+}

@@ -1,0 +1,147 @@
+import type { FetchedChunk } from '../kafka/wire/index.ts';
+import type { RawBatch } from '../domain/records/raw-batch.ts';
+import type { DimensionName } from '../domain/records/schema.ts';
+import type { SourceItem } from '../../topology/ports.ts';
+
+interface Slice {
+  readonly key: string;
+  readonly table: DimensionName | undefined;
+  readonly chunk: FetchedChunk;
+  readonly from: number;
+  readonly to: number;
+  readonly bytes: number;
+}
+
+export interface FetchQueueOptions {
+  /** Records per item handed to the pipeline. */
+  readonly batchSize: number;
+  /** Queued record bytes above which `push` waits: the fetcher stays at most this far ahead. */
+  readonly maxBytes: number;
+  readonly tableOf: (topic: string) => DimensionName | undefined;
+  /** `${topic}/${partition}` → next offset handed to the pipeline; updated here at hand-out. */
+  readonly next: Map<string, number>;
+  /** Checked before each item: true ends the iteration (a `--once` run that caught up). */
+  readonly isDone: () => boolean;
+  readonly onHandOut: (key: string) => void;
+}
+
+/**
+ * Between the fetcher (push) and the pipeline (pull): fetched records wait here as slices of at
+ * most `batchSize` records, views of the fetch response, never copied. An item is built when the
+ * pipeline asks for it, which is after the previous item has been folded into every report, so
+ * `next` is exactly what the reports reflect; records below `next` (fetched again after a
+ * rebalance or a reconnect) are dropped there, so nothing is counted twice.
+ */
+export class FetchQueue implements AsyncIterable<SourceItem> {
+  private slices: Slice[] = [];
+  private head = 0;
+  private bytes = 0;
+  private readonly roomWaiters: (() => void)[] = [];
+  private waiter: ((result: IteratorResult<SourceItem>) => void) | null = null;
+  private closed = false;
+
+  constructor(private readonly options: FetchQueueOptions) {}
+
+  /** Queues a partition's fetched records; resolves when there is room for more. */
+  push(chunk: FetchedChunk): Promise<void> {
+    if (this.closed) return Promise.resolve();
+    const { records } = chunk;
+    const key = `${chunk.topic}/${chunk.partition}`;
+    const table = this.options.tableOf(chunk.topic);
+    for (let from = 0; from < records.count; from += this.options.batchSize) {
+      const to = Math.min(from + this.options.batchSize, records.count);
+      let bytes = 0;
+      for (let i = from; i < to; i++) bytes += records.ends[i] - records.starts[i];
+      this.slices.push({ key, table, chunk, from, to, bytes });
+      this.bytes += bytes;
+    }
+    this.deliver();
+    if (this.bytes < this.options.maxBytes) return Promise.resolve();
+    return new Promise((resolve) => this.roomWaiters.push(resolve));
+  }
+
+  /** Forgets what is queued for `topic` (its partitions were revoked). */
+  drop(topic: string): void {
+    const prefix = `${topic}/`;
+    const kept = this.slices.slice(this.head).filter((s) => !s.key.startsWith(prefix));
+    this.slices = kept;
+    this.head = 0;
+    this.bytes = kept.reduce((n, s) => n + s.bytes, 0);
+    this.makeRoom();
+  }
+
+  close(): void {
+    this.closed = true;
+    this.slices = [];
+    this.head = 0;
+    this.bytes = 0;
+    this.makeRoom(true);
+    this.deliver();
+  }
+
+  [Symbol.asyncIterator](): AsyncIterator<SourceItem> {
+    return {
+      next: () => {
+        if (this.options.isDone()) this.close();
+        return new Promise<IteratorResult<SourceItem>>((resolve) => {
+          this.waiter = resolve;
+          this.deliver();
+        });
+      },
+      return: async () => {
+        this.close();
+        return { value: undefined, done: true };
+      },
+    };
+  }
+
+  private deliver(): void {
+    if (this.waiter === null) return;
+    while (this.head < this.slices.length) {
+      const slice = this.slices[this.head++];
+      this.bytes -= slice.bytes;
+      if (this.head > 1024 && this.head * 2 > this.slices.length) {
+        this.slices = this.slices.slice(this.head);
+        this.head = 0;
+      }
+      this.makeRoom();
+      const batch = this.build(slice);
+      if (batch === null) continue;
+      const waiter = this.waiter;
+      this.waiter = null;
+      this.options.onHandOut(slice.key);
+      waiter(slice.table === undefined ? { value: { kind: 'events', batch }, done: false } : { value: { kind: 'dimension', table: slice.table, batch }, done: false });
+      return;
+    }
+    if (this.closed) {
+      const waiter = this.waiter;
+      this.waiter = null;
+      waiter({ value: undefined, done: true });
+    }
+  }
+
+  /** The slice's records not yet handed over, as a RawBatch of views; advances `next`. */
+  private build(slice: Slice): RawBatch | null {
+    const { records } = slice.chunk;
+    const next = this.options.next.get(slice.key) ?? 0;
+    let from = slice.from;
+    while (from < slice.to && records.offsets[from] < next) from++;
+    if (from === slice.to) return null;
+    const last = records.offsets[slice.to - 1];
+    this.options.next.set(slice.key, last + 1);
+    return {
+      count: slice.to - from,
+      buffers: records.buffers.slice(from, slice.to),
+      starts: records.starts.subarray(from, slice.to),
+      ends: records.ends.subarray(from, slice.to),
+      origin: slice.key,
+      seqs: records.offsets.subarray(from, slice.to),
+      position: { origin: slice.key, seq: last },
+    };
+  }
+
+  private makeRoom(force = false): void {
+    if (!force && this.bytes >= this.options.maxBytes) return;
+    for (const resolve of this.roomWaiters.splice(0)) resolve();
+  }
+}
