@@ -3,6 +3,9 @@ import { ErrorCode, StreamPulseError } from './errors.ts';
 import type { Strategy } from './domain/watermark.ts';
 import { defaultTopics, type TopicConfig } from './kafka/topics.ts';
 import { INPUT_FORMATS, type InputFormat } from './sources/input-dir.ts';
+import { codecAvailable, PRODUCE_CODECS } from './kafka/wire/compression.ts';
+
+export type ProduceCodec = (typeof PRODUCE_CODECS)[number];
 
 /**
  * The one place configuration is built: command-line flags first, then STREAMPULSE_* environment
@@ -178,7 +181,7 @@ export interface ProduceConfig {
   readonly format: InputFormat | 'auto';
   readonly rate: number;
   readonly batchSize: number;
-  readonly compression: 'none' | 'gzip';
+  readonly compression: ProduceCodec;
   readonly dataDir: string;
   readonly progress: boolean;
 }
@@ -200,7 +203,8 @@ export interface ProduceFlags extends KafkaFlags {
 export function buildProduceConfig(flags: ProduceFlags, env: NodeJS.ProcessEnv = {}): ProduceConfig {
   const run = buildRunConfig({ input: flags.input, generate: flags.generate, seed: flags.seed, users: flags.users, artists: flags.artists, format: flags.format, dataDir: flags.dataDir }, env);
   const compression = flags.compression ?? 'none';
-  if (compression !== 'none' && compression !== 'gzip') throw badFlag(`--compression must be none or gzip, got ${JSON.stringify(compression)}`);
+  if (!(PRODUCE_CODECS as readonly string[]).includes(compression)) throw badFlag(`--compression must be one of ${PRODUCE_CODECS.join(', ')}, got ${JSON.stringify(compression)}`);
+  if (!codecAvailable(compression as ProduceCodec)) throw badFlag(`--compression ${compression} needs an optional package that is not installed here`);
   return Object.freeze({
     kafka: buildKafkaConfig(flags, env, run.dataDir),
     input: run.input,
@@ -208,7 +212,7 @@ export function buildProduceConfig(flags: ProduceFlags, env: NodeJS.ProcessEnv =
     format: run.format,
     rate: flags.rate ?? 0,
     batchSize: flags.batchSize ?? 10_000,
-    compression,
+    compression: compression as ProduceCodec,
     dataDir: run.dataDir,
     progress: flags.progress ?? true,
   });

@@ -3,6 +3,7 @@ import { buildProduceConfig, buildRunConfig, DEFAULTS, parseInteger, STRATEGY_CH
 import { exitCodeFor, StreamPulseError } from '../errors.ts';
 import { generateDataset } from '../generator/index.ts';
 import { INPUT_FORMATS } from '../sources/input-dir.ts';
+import { PRODUCE_CODECS } from '../kafka/wire/compression.ts';
 import { Progress } from './progress.ts';
 import { produceCommand } from './produce-command.ts';
 import { runCommand } from './run-command.ts';
@@ -89,7 +90,7 @@ function buildProgram(): Command {
     .addOption(new Option('--format <format>', 'input format').choices(INPUT_FORMATS).default('auto'))
     .option('--rate <n>', 'events per second (default: as fast as the broker takes them)', integer('--rate', 0), 0)
     .option('--batch-size <n>', 'messages per send', integer('--batch-size', 1, 1_000_000))
-    .addOption(new Option('--compression <codec>', 'record batch compression').choices(['none', 'gzip']).default('none'))
+    .addOption(new Option('--compression <codec>', 'record batch compression').choices(PRODUCE_CODECS).default('none'))
     .option('--events-topic <name>', 'events topic (default listening-events)')
     .option('--topic-prefix <prefix>', 'prefix for every topic name (env STREAMPULSE_TOPIC_PREFIX)')
     .option('--partitions <n>', 'partitions when creating the events topic (default 6)', integer('--partitions', 1, 10_000))

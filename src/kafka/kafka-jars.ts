@@ -4,18 +4,26 @@ import { join, resolve } from 'node:path';
 import { ErrorCode, StreamPulseError } from '../errors.ts';
 
 export const KAFKA_VERSION = '3.9.1';
-const POM = resolve(import.meta.dirname, '../../kafka/pom.xml');
+const KAFKA_DIR = resolve(import.meta.dirname, '../../kafka');
 
 /**
  * The folder holding Apache Kafka's broker jars, resolved from Maven Central with Maven on first
  * use (about 60 MB, once per machine and cache folder) and reused after.
  */
-export async function resolveKafkaJars(cacheDir: string, log: (line: string) => void): Promise<string> {
-  const lib = resolve(cacheDir, `kafka-${KAFKA_VERSION}`, 'lib');
+export function resolveKafkaJars(cacheDir: string, log: (line: string) => void): Promise<string> {
+  return resolveJars(join(KAFKA_DIR, 'pom.xml'), resolve(cacheDir, `kafka-${KAFKA_VERSION}`, 'lib'), 'kafka_2.13-', log);
+}
+
+/** Apache Kafka's command-line tools (ProducerPerformance, ConsumerPerformance), for the benchmark. */
+export function resolveKafkaToolsJars(cacheDir: string, log: (line: string) => void): Promise<string> {
+  return resolveJars(join(KAFKA_DIR, 'tools-pom.xml'), resolve(cacheDir, `kafka-tools-${KAFKA_VERSION}`, 'lib'), 'kafka-tools-', log);
+}
+
+async function resolveJars(pom: string, lib: string, mainJar: string, log: (line: string) => void): Promise<string> {
   const marker = join(lib, '.complete');
   if (existsSync(marker)) return lib;
-  log(`resolving Apache Kafka ${KAFKA_VERSION} jars from Maven Central into ${lib} (once)…`);
-  const args = ['-B', '-q', '-f', POM, `-Dkafka.version=${KAFKA_VERSION}`, 'dependency:copy-dependencies', `-DoutputDirectory=${lib}`, '-DincludeScope=runtime'];
+  log(`resolving Apache Kafka ${KAFKA_VERSION} jars (${mainJar.replace(/-$/, '')}) from Maven Central into ${lib} (once)…`);
+  const args = ['-B', '-q', '-Dstyle.color=never', '-f', pom, `-Dkafka.version=${KAFKA_VERSION}`, 'dependency:copy-dependencies', `-DoutputDirectory=${lib}`, '-DincludeScope=runtime'];
   const code = await new Promise<number>((done, fail) => {
     const mvn = spawn('mvn', args, { stdio: ['ignore', 'inherit', 'inherit'] });
     mvn.once('error', (error) => fail(new StreamPulseError(ErrorCode.Io, `cannot run Maven (mvn): ${error.message}; Java 17 and Maven are needed for the local broker`)));
@@ -23,7 +31,7 @@ export async function resolveKafkaJars(cacheDir: string, log: (line: string) => 
   });
   if (code !== 0) throw new StreamPulseError(ErrorCode.Io, `Maven could not resolve Kafka ${KAFKA_VERSION} (exit ${code})`);
   const jars = readdirSync(lib).filter((name) => name.endsWith('.jar'));
-  if (!jars.some((name) => name.startsWith('kafka_2.13-'))) throw new StreamPulseError(ErrorCode.Io, `no kafka_2.13 jar in ${lib}`);
+  if (!jars.some((name) => name.startsWith(mainJar))) throw new StreamPulseError(ErrorCode.Io, `no ${mainJar}*.jar in ${lib}`);
   writeFileSync(marker, `${jars.length} jars\n`);
   return lib;
 }
