@@ -21,7 +21,7 @@ interface Result {
 
 const args = process.argv.slice(2);
 const events = Number(args[args.indexOf('--events') + 1] || DEFAULTS.events);
-const eventsFlag = args.includes('--events') ? events : DEFAULTS.events;
+const eventsFlag = args.includes('--events') ? events : args.includes('--kafka') && args.includes('--quick') ? 60_000 : DEFAULTS.events;
 
 if (args.includes('--compare')) {
   const { runCompare } = await import('./compare/index.ts');
@@ -42,7 +42,7 @@ function measure(mode: string, passes: number): Result {
 }
 
 if (args.includes('--kafka')) {
-  const { benchKafka } = await import('./kafka.ts');
+  const { benchKafka } = await import('./kafka/index.ts');
   await benchKafka(dir, eventsFlag);
   process.exit(process.exitCode ?? 0);
 }

@@ -23,7 +23,7 @@ export async function produceCommand(config: ProduceConfig, out: NodeJS.Writable
     onProgress: (events) => {
       if (!started) {
         started = true;
-        progress.start('producing events', config.generate?.events ?? 0, 'events');
+        progress.start(config.rate > 0 ? `producing events at ${fmt(config.rate)}/s` : 'producing events', config.generate?.events ?? 0, 'events');
       }
       progress.update(events);
     },

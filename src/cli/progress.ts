@@ -1,5 +1,7 @@
 import { Presets, SingleBar } from 'cli-progress';
 
+const RATE_WINDOW_MS = 2_000;
+
 /**
  * Progress on stderr: a live bar on a terminal; elsewhere (CI, pipes) a plain line every few
  * seconds, so long runs still show they are alive without flooding logs.
@@ -11,6 +13,8 @@ export class Progress {
   private label = '';
   private total = 0;
   private unit = '';
+  /** Recent (time, value) samples: the rate shown is over the last few seconds, not since start. */
+  private readonly samples: { at: number; value: number }[] = [];
 
   constructor(
     private readonly enabled: boolean,
@@ -37,12 +41,22 @@ export class Progress {
     this.label = label;
     this.total = total;
     this.unit = unit;
+    this.samples.length = 0;
+    this.samples.push({ at: this.started, value: 0 });
+  }
+
+  /** Units per second over the last ~2 s (since start while younger than that). */
+  private recentRate(now: number, value: number): number {
+    this.samples.push({ at: now, value });
+    while (this.samples.length > 2 && now - this.samples[1].at >= RATE_WINDOW_MS) this.samples.shift();
+    const oldest = this.samples[0];
+    return Math.round((value - oldest.value) / Math.max((now - oldest.at) / 1000, 1e-3));
   }
 
   update(value: number): void {
     if (!this.enabled) return;
     const now = performance.now();
-    const rate = Math.round(value / Math.max((now - this.started) / 1000, 1e-3));
+    const rate = this.recentRate(now, value);
     if (this.bar !== null) {
       this.bar.update(Math.min(value, this.total), { rate: rate.toLocaleString('en-US') });
     } else if (now - this.lastLine >= 2_000) {

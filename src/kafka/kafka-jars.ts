@@ -24,12 +24,20 @@ async function resolveJars(pom: string, lib: string, mainJar: string, log: (line
   if (existsSync(marker)) return lib;
   log(`resolving Apache Kafka ${KAFKA_VERSION} jars (${mainJar.replace(/-$/, '')}) from Maven Central into ${lib} (once)…`);
   const args = ['-B', '-q', '-Dstyle.color=never', '-f', pom, `-Dkafka.version=${KAFKA_VERSION}`, 'dependency:copy-dependencies', `-DoutputDirectory=${lib}`, '-DincludeScope=runtime'];
-  const code = await new Promise<number>((done, fail) => {
-    const mvn = spawn('mvn', args, { stdio: ['ignore', 'inherit', 'inherit'] });
+  // Maven's own output (colour codes even in batch mode) is kept back unless it fails, so what
+  // follows on the terminal (the KAFKA_BROKERS= line) starts its own clean line
+  const { code, output } = await new Promise<{ code: number; output: string }>((done, fail) => {
+    const mvn = spawn('mvn', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    mvn.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    mvn.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
     mvn.once('error', (error) => fail(new StreamPulseError(ErrorCode.Io, `cannot run Maven (mvn): ${error.message}; Java 17 and Maven are needed for the local broker`)));
-    mvn.once('exit', (status) => done(status ?? 1));
+    mvn.once('exit', (status) => done({ code: status ?? 1, output }));
   });
-  if (code !== 0) throw new StreamPulseError(ErrorCode.Io, `Maven could not resolve Kafka ${KAFKA_VERSION} (exit ${code})`);
+  if (code !== 0) {
+    log(output.replace(/\x1b\[[0-9;]*m/g, '').trim());
+    throw new StreamPulseError(ErrorCode.Io, `Maven could not resolve Kafka ${KAFKA_VERSION} (exit ${code})`);
+  }
   const jars = readdirSync(lib).filter((name) => name.endsWith('.jar'));
   if (!jars.some((name) => name.startsWith(mainJar))) throw new StreamPulseError(ErrorCode.Io, `no ${mainJar}*.jar in ${lib}`);
   writeFileSync(marker, `${jars.length} jars\n`);

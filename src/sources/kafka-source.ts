@@ -105,6 +105,11 @@ export class KafkaSource implements AsyncIterable<SourceItem> {
     return { topic: this.options.topics.events, partitions, lag: partitions.reduce((n, p) => n + p.lag, 0) };
   }
 
+  /** The events partitions this instance is assigned in its group. */
+  assignedPartitions(): number[] {
+    return this.fetcher.assigned(this.options.topics.events).sort((a, b) => a - b);
+  }
+
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.lagTimer !== null) clearInterval(this.lagTimer);

@@ -1,0 +1,96 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { connectAdmin, createKafka } from '../../src/kafka/kafka-client.ts';
+import { LocalBroker } from '../../src/kafka/local-broker.ts';
+import { ensureTopics, type TopicConfig } from '../../src/kafka/topics.ts';
+import { codecAvailable, PRODUCE_CODECS } from '../../src/kafka/wire/compression.ts';
+import { Pipeline } from '../../src/pipeline.ts';
+import { readInputLayout, resolveInputDir } from '../../src/sources/input-dir.ts';
+import { JavaTools, type JavaRun } from './java-tools.ts';
+import { consumeIntoReports, endToEnd, freshTopics, produceProcess, type ProduceRun } from './streampulse-runs.ts';
+
+/**
+ * `npm run bench -- --kafka`: on one broker (the local one unless KAFKA_BROKERS is set) and the
+ * same records, Apache Kafka's own ProducerPerformance and ConsumerPerformance beside
+ * StreamPulse's produce (each codec), consume into the six reports and end to end, as ratios.
+ */
+const log = (line: string): void => void process.stderr.write(line + '\n');
+const fmt = (n: number): string => Math.round(n).toLocaleString('en-US');
+const ratio = (a: number, b: number): string => `${(a / b).toFixed(2)}×`;
+
+async function createTopics(brokers: string, topics: TopicConfig): Promise<void> {
+  const admin = await connectAdmin(createKafka([brokers], 'streampulse-bench'), [brokers], log);
+  try {
+    await ensureTopics(admin, topics);
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+export async function benchKafka(dir: string, events: number): Promise<void> {
+  const given = process.env.KAFKA_BROKERS;
+  const broker = given === undefined || given === '' ? await LocalBroker.start({ log }) : null;
+  const brokers = given !== undefined && given !== '' ? given : (broker as LocalBroker).brokers;
+  log(`Kafka: ${brokers}${broker === null ? ' (KAFKA_BROKERS)' : ' (local broker started for the benchmark)'}`);
+  try {
+    const java = await JavaTools.resolve(log);
+    const layout = await resolveInputDir(dir, 'ndjson');
+    const eventsFile = layout.events.files[0];
+    const embedded = new Pipeline({ strategies: ['cached'], cacheSize: 131_072 });
+    await embedded.run(readInputLayout(layout, 8_192));
+    const expected = JSON.stringify(embedded.snapshot().reports);
+
+    const codecs = PRODUCE_CODECS.filter((codec) => codecAvailable(codec));
+    const produced: { codec: string; java: JavaRun; streampulse: ProduceRun }[] = [];
+    let plainTopics: TopicConfig | null = null;
+    for (const codec of codecs) {
+      log(`producing ${fmt(events)} events, ${codec}: Java's ProducerPerformance, then streampulse produce…`);
+      const javaTopics = freshTopics();
+      await createTopics(brokers, javaTopics);
+      const javaRun = await java.produce(brokers, javaTopics.events, eventsFile, events, codec);
+      const ours = freshTopics();
+      const streampulse = await produceProcess(brokers, dir, ours.prefix, codec, events);
+      if (codec === 'none') plainTopics = ours;
+      produced.push({ codec, java: javaRun, streampulse });
+    }
+
+    log('consuming the uncompressed topic: Java\'s ConsumerPerformance, then StreamPulse into the six reports…');
+    const topics = plainTopics as TopicConfig | null;
+    if (topics === null) throw new Error('no uncompressed produce run to consume');
+    const javaConsume = await java.consume(brokers, topics.events, events);
+    const consumed = await consumeIntoReports(brokers, topics);
+
+    log('end to end: producing and consuming at once…');
+    const e2e = await endToEnd(brokers, layout, events);
+
+    const rows = [
+      ...produced.map(({ codec, java: j, streampulse: s }) => ({
+        measure: `produce, ${codec}`,
+        'StreamPulse events/s': fmt(s.eventsPerSecond),
+        'Java records/s': fmt(j.recordsPerSecond),
+        'vs Java': ratio(s.eventsPerSecond, j.recordsPerSecond),
+        'whole process: StreamPulse / Java': `${fmt(s.wholeProcessPerSecond)} / ${fmt(j.wholeProcessPerSecond)} = ${ratio(s.wholeProcessPerSecond, j.wholeProcessPerSecond)}`,
+      })),
+      {
+        measure: 'consume (Java: fetch only; StreamPulse: into the six reports)',
+        'StreamPulse events/s': fmt(consumed.eventsPerSecond),
+        'Java records/s': fmt(javaConsume.recordsPerSecond),
+        'vs Java': ratio(consumed.eventsPerSecond, javaConsume.recordsPerSecond),
+        'whole process: StreamPulse / Java': `- / ${fmt(javaConsume.wholeProcessPerSecond)}`,
+      },
+      { measure: 'end to end (first produced → reports include the last)', 'StreamPulse events/s': fmt(e2e.eventsPerSecond), 'Java records/s': '-', 'vs Java': '-', 'whole process: StreamPulse / Java': '-' },
+      { measure: '  producer during end to end', 'StreamPulse events/s': fmt(e2e.produceEventsPerSecond), 'Java records/s': '-', 'vs Java': '-', 'whole process: StreamPulse / Java': '-' },
+    ];
+    console.table(rows);
+    console.log(`consumer lag (events behind) over the end-to-end run: ${e2e.lag.join('  ')}`);
+    const agrees = consumed.reports === expected && e2e.reports === expected;
+    console.log(`reports from Kafka (consume and end to end) equal the embedded run's: ${agrees ? 'yes' : 'NO'}`);
+    const date = new Date().toISOString().slice(0, 10);
+    mkdirSync('bench/results', { recursive: true });
+    const file = `bench/results/kafka-${date}${events < 600_000 ? '-quick' : ''}.json`;
+    writeFileSync(file, JSON.stringify({ date, events, brokers: broker === null ? 'KAFKA_BROKERS' : 'local', produced, javaConsume, consumed: consumed.eventsPerSecond, endToEnd: { eventsPerSecond: e2e.eventsPerSecond, lag: e2e.lag, producer: e2e.produceEventsPerSecond }, agrees }, null, 2) + '\n');
+    log(`results: ${file}`);
+    if (!agrees) process.exitCode = 1;
+  } finally {
+    await broker?.stop();
+  }
+}

@@ -1,0 +1,90 @@
+import { spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
+import { replayToKafka } from '../../producers/replay-producer.ts';
+import { defaultTopics, type TopicConfig } from '../../src/kafka/topics.ts';
+import type { Codec } from '../../src/kafka/wire/index.ts';
+import { Pipeline } from '../../src/pipeline.ts';
+import type { InputLayout } from '../../src/sources/input-dir.ts';
+import { KafkaSource } from '../../src/sources/kafka-source.ts';
+
+const BIN = join(import.meta.dirname, '../../bin/streampulse.js');
+const log = (line: string): void => void process.stderr.write(line + '\n');
+const fmt = (n: number): string => Math.round(n).toLocaleString('en-US');
+
+export const freshTopics = (): TopicConfig & { prefix: string } => {
+  const prefix = `bench-${randomUUID().slice(0, 8)}.`;
+  return { ...defaultTopics({}, prefix), prefix };
+};
+
+export interface ProduceRun {
+  /** Events over the events phase, as `streampulse produce` reports it. */
+  readonly eventsPerSecond: number;
+  /** Events over the whole process: Node start-up, topics, dimension topics, events. */
+  readonly wholeProcessPerSecond: number;
+  readonly wallSeconds: number;
+}
+
+/** `streampulse produce` as a user runs it, in its own process. */
+export function produceProcess(brokers: string, dir: string, prefix: string, codec: Codec, events: number, rate = 0): Promise<ProduceRun> {
+  const started = performance.now();
+  const args = [BIN, 'produce', '--input', dir, '--brokers', brokers, '--topic-prefix', prefix, '--compression', codec, '--no-progress'];
+  if (rate > 0) args.push('--rate', String(rate));
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.once('error', reject);
+    child.once('exit', (code) => {
+      const seconds = (performance.now() - started) / 1000;
+      const match = /produced ([\d,]+) events .* ([\d,]+) events\/s/.exec(stdout);
+      if (code !== 0 || match === null) return reject(new Error(`streampulse produce exited ${code}: ${stderr.slice(-400)}`));
+      if (Number(match[1].replace(/,/g, '')) !== events) return reject(new Error(`streampulse produce sent ${match[1]} events, expected ${fmt(events)}`));
+      resolve({ eventsPerSecond: Number(match[2].replace(/,/g, '')), wholeProcessPerSecond: events / seconds, wallSeconds: seconds });
+    });
+  });
+}
+
+/** Consumes a full events topic into the six reports; events/s from the first batch to the last. */
+export async function consumeIntoReports(brokers: string, topics: TopicConfig): Promise<{ eventsPerSecond: number; reports: string }> {
+  const source = new KafkaSource({ brokers: [brokers], topics, groupId: `bench-${randomUUID()}`, once: true, batchSize: 8_192, log });
+  const pipeline = new Pipeline({ strategies: ['cached'], cacheSize: 131_072 });
+  let first = 0;
+  let firstEvents = 0;
+  await pipeline.run(source, () => {
+    if (first === 0) {
+      first = performance.now();
+      firstEvents = pipeline.watermark.eventsReadTotal;
+    }
+  });
+  const seconds = (performance.now() - first) / 1000;
+  await source.stop();
+  return { eventsPerSecond: (pipeline.watermark.eventsReadTotal - firstEvents) / seconds, reports: JSON.stringify(pipeline.snapshot().reports) };
+}
+
+/**
+ * Producer and pipeline at once, on one broker: from the first event produced until the reports
+ * include the last one, with consumer lag sampled every second.
+ */
+export async function endToEnd(brokers: string, layout: InputLayout, events: number): Promise<{ eventsPerSecond: number; lag: string[]; produceEventsPerSecond: number; reports: string }> {
+  const topics = freshTopics();
+  await replayToKafka({ brokers: [brokers], topics, layout, batchSize: 10_000, rate: 0, compression: 'none', log, only: 'dimensions' });
+  const source = new KafkaSource({ brokers: [brokers], topics, groupId: `bench-${randomUUID()}`, once: false, batchSize: 8_192, log });
+  const pipeline = new Pipeline({ strategies: ['cached'], cacheSize: 131_072 });
+  const running = pipeline.run(source);
+  // the group join and dimension load happen before the clock starts, as a running pipeline has them behind it
+  while (source.assignedPartitions().length === 0) await new Promise((r) => setTimeout(r, 5));
+  const started = performance.now();
+  const lag: string[] = [];
+  const sampler = setInterval(() => lag.push(`${((performance.now() - started) / 1000).toFixed(1)}s:${fmt(source.describe().lag)}`), 1_000);
+  const producing = replayToKafka({ brokers: [brokers], topics, layout, batchSize: 10_000, rate: 0, compression: 'none', log, only: 'events' });
+  while (pipeline.watermark.eventsReadTotal < events) await new Promise((r) => setTimeout(r, 2));
+  const seconds = (performance.now() - started) / 1000;
+  clearInterval(sampler);
+  const produced = await producing;
+  await source.stop();
+  await running;
+  return { eventsPerSecond: events / seconds, lag, produceEventsPerSecond: produced.eventsPerSecond, reports: JSON.stringify(pipeline.snapshot().reports) };
+}
