@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { stripVTControlCharacters } from 'node:util';
 import { ErrorCode, StreamPulseError } from '../errors.ts';
 
 export const KAFKA_VERSION = '3.9.1';
@@ -35,7 +36,7 @@ async function resolveJars(pom: string, lib: string, mainJar: string, log: (line
     mvn.once('exit', (status) => done({ code: status ?? 1, output }));
   });
   if (code !== 0) {
-    log(output.replace(/\x1b\[[0-9;]*m/g, '').trim());
+    log(stripVTControlCharacters(output).trim());
     throw new StreamPulseError(ErrorCode.Io, `Maven could not resolve Kafka ${KAFKA_VERSION} (exit ${code})`);
   }
   const jars = readdirSync(lib).filter((name) => name.endsWith('.jar'));
