@@ -18,7 +18,7 @@ export interface RawBatch {
 
 export interface SourcePosition {
   readonly origin: string;
-  /** Files: the last line consumed; Kafka: the next offset per partition. */
+  /** Files: the last line consumed; Kafka: the last offset consumed in `origin`. */
   readonly seq: number;
   /** Files: bytes consumed so far; absent for Kafka. */
   readonly bytes?: number;

@@ -11,7 +11,7 @@ export class Writer {
   private mark = 0;
 
   constructor(capacity = 256) {
-    this.buffer = Buffer.allocUnsafe(capacity);
+    this.buffer = Buffer.allocUnsafe(Math.max(capacity, 16));
   }
 
   ensure(extra: number): void {

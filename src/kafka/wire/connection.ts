@@ -9,6 +9,9 @@ export interface ApiCall<T> {
   decode(reader: Reader): T;
 }
 
+/** Larger than any fetch StreamPulse asks for (32 MB) by far; Kafka's own socket limit is 100 MB. */
+const MAX_FRAME_BYTES = 256 << 20;
+
 interface Pending {
   readonly resolve: (reader: Reader) => void;
   readonly reject: (error: Error) => void;
@@ -131,6 +134,7 @@ export class Connection {
         if (this.buffered === 0 && chunk.length - at >= 4) {
           const size = chunk.readInt32BE(at);
           at += 4;
+          if (!this.sane(size)) return;
           if (chunk.length - at >= size) {
             this.deliver(chunk.subarray(at, at + size));
             at += size;
@@ -147,6 +151,7 @@ export class Connection {
           const size = Buffer.concat(this.chunks).readInt32BE(0);
           this.chunks = [];
           this.buffered = 0;
+          if (!this.sane(size)) return;
           this.frame = Buffer.allocUnsafe(size);
           this.filled = 0;
         }
@@ -163,7 +168,15 @@ export class Connection {
     }
   }
 
+  /** A size no broker would send (an HTTP server answering, a corrupted stream) fails the connection. */
+  private sane(size: number): boolean {
+    if (size >= 0 && size <= MAX_FRAME_BYTES) return true;
+    this.fail(new KafkaConnectionError(`${this.address} announced a ${size}-byte response: not a Kafka broker?`));
+    return false;
+  }
+
   private deliver(frame: Buffer): void {
+    if (frame.length < 4) return this.fail(new KafkaConnectionError(`${this.address} sent a ${frame.length}-byte response: not a Kafka broker?`));
     const reader = new Reader(frame);
     const correlation = reader.int32();
     const pending = this.pending.get(correlation);
