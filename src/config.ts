@@ -182,9 +182,13 @@ export interface ProduceConfig {
   readonly rate: number;
   readonly batchSize: number;
   readonly compression: ProduceCodec;
+  /** Replay only the dimension tables or only the events; both (dimensions first) by default. */
+  readonly only: 'dimensions' | 'events' | null;
   readonly dataDir: string;
   readonly progress: boolean;
 }
+
+export const PRODUCE_ONLY_CHOICES = ['dimensions', 'events'] as const;
 
 export interface ProduceFlags extends KafkaFlags {
   input?: string;
@@ -196,6 +200,7 @@ export interface ProduceFlags extends KafkaFlags {
   rate?: number;
   batchSize?: number;
   compression?: string;
+  only?: string;
   dataDir?: string;
   progress?: boolean;
 }
@@ -205,6 +210,8 @@ export function buildProduceConfig(flags: ProduceFlags, env: NodeJS.ProcessEnv =
   const compression = flags.compression ?? 'none';
   if (!(PRODUCE_CODECS as readonly string[]).includes(compression)) throw badFlag(`--compression must be one of ${PRODUCE_CODECS.join(', ')}, got ${JSON.stringify(compression)}`);
   if (!codecAvailable(compression as ProduceCodec)) throw badFlag(`--compression ${compression} needs an optional package that is not installed here`);
+  const only = flags.only ?? null;
+  if (only !== null && !(PRODUCE_ONLY_CHOICES as readonly string[]).includes(only)) throw badFlag(`--only must be one of ${PRODUCE_ONLY_CHOICES.join(', ')}, got ${JSON.stringify(only)}`);
   return Object.freeze({
     kafka: buildKafkaConfig(flags, env, run.dataDir),
     input: run.input,
@@ -213,6 +220,7 @@ export function buildProduceConfig(flags: ProduceFlags, env: NodeJS.ProcessEnv =
     rate: flags.rate ?? 0,
     batchSize: flags.batchSize ?? 10_000,
     compression: compression as ProduceCodec,
+    only: only as ProduceConfig['only'],
     dataDir: run.dataDir,
     progress: flags.progress ?? true,
   });

@@ -60,7 +60,7 @@ export async function benchKafka(dir: string, events: number): Promise<void> {
     const consumed = await consumeIntoReports(brokers, topics);
 
     log('end to end: producing and consuming at once…');
-    const e2e = await endToEnd(brokers, layout, events);
+    const e2e = await endToEnd(brokers, dir, layout, events);
 
     const rows = [
       ...produced.map(({ codec, java: j, streampulse: s }) => ({

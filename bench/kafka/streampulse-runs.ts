@@ -26,10 +26,10 @@ export interface ProduceRun {
 }
 
 /** `streampulse produce` as a user runs it, in its own process. */
-export function produceProcess(brokers: string, dir: string, prefix: string, codec: Codec, events: number, rate = 0): Promise<ProduceRun> {
+export function produceProcess(brokers: string, dir: string, prefix: string, codec: Codec, events: number, only?: 'events'): Promise<ProduceRun> {
   const started = performance.now();
   const args = [BIN, 'produce', '--input', dir, '--brokers', brokers, '--topic-prefix', prefix, '--compression', codec, '--no-progress'];
-  if (rate > 0) args.push('--rate', String(rate));
+  if (only !== undefined) args.push('--only', only);
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
@@ -65,21 +65,23 @@ export async function consumeIntoReports(brokers: string, topics: TopicConfig): 
 }
 
 /**
- * Producer and pipeline at once, on one broker: from the first event produced until the reports
- * include the last one, with consumer lag sampled every second.
+ * `streampulse produce --only events` in its own process (as a user runs it beside `run`) while the
+ * pipeline consumes, on one broker and two cores: from the first event the pipeline reads until
+ * the reports include the last one, with consumer lag sampled every second. The dimension topics
+ * are filled first, and the group joined, as a running pipeline has them behind it.
  */
-export async function endToEnd(brokers: string, layout: InputLayout, events: number): Promise<{ eventsPerSecond: number; lag: string[]; produceEventsPerSecond: number; reports: string }> {
+export async function endToEnd(brokers: string, dir: string, layout: InputLayout, events: number): Promise<{ eventsPerSecond: number; lag: string[]; produceEventsPerSecond: number; reports: string }> {
   const topics = freshTopics();
   await replayToKafka({ brokers: [brokers], topics, layout, batchSize: 10_000, rate: 0, compression: 'none', log, only: 'dimensions' });
   const source = new KafkaSource({ brokers: [brokers], topics, groupId: `bench-${randomUUID()}`, once: false, batchSize: 8_192, log });
   const pipeline = new Pipeline({ strategies: ['cached'], cacheSize: 131_072 });
   const running = pipeline.run(source);
-  // the group join and dimension load happen before the clock starts, as a running pipeline has them behind it
   while (source.assignedPartitions().length === 0) await new Promise((r) => setTimeout(r, 5));
+  const producing = produceProcess(brokers, dir, topics.prefix, 'none', events, 'events');
+  while (pipeline.watermark.eventsReadTotal === 0) await new Promise((r) => setTimeout(r, 1));
   const started = performance.now();
   const lag: string[] = [];
   const sampler = setInterval(() => lag.push(`${((performance.now() - started) / 1000).toFixed(1)}s:${fmt(source.describe().lag)}`), 1_000);
-  const producing = replayToKafka({ brokers: [brokers], topics, layout, batchSize: 10_000, rate: 0, compression: 'none', log, only: 'events' });
   while (pipeline.watermark.eventsReadTotal < events) await new Promise((r) => setTimeout(r, 2));
   const seconds = (performance.now() - started) / 1000;
   clearInterval(sampler);

@@ -1,5 +1,5 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { buildProduceConfig, buildRunConfig, DEFAULTS, parseInteger, STRATEGY_CHOICES, type ProduceFlags, type RunFlags } from '../config.ts';
+import { buildProduceConfig, buildRunConfig, DEFAULTS, parseInteger, PRODUCE_ONLY_CHOICES, STRATEGY_CHOICES, type ProduceFlags, type RunFlags } from '../config.ts';
 import { exitCodeFor, StreamPulseError } from '../errors.ts';
 import { generateDataset } from '../generator/index.ts';
 import { INPUT_FORMATS } from '../sources/input-dir.ts';
@@ -91,6 +91,7 @@ function buildProgram(): Command {
     .option('--rate <n>', 'events per second (default: as fast as the broker takes them)', integer('--rate', 0), 0)
     .option('--batch-size <n>', 'messages per send', integer('--batch-size', 1, 1_000_000))
     .addOption(new Option('--compression <codec>', 'record batch compression').choices(PRODUCE_CODECS).default('none'))
+    .addOption(new Option('--only <tables>', 'replay only the dimension tables or only the events (default: both, dimensions first)').choices(PRODUCE_ONLY_CHOICES))
     .option('--events-topic <name>', 'events topic (default listening-events)')
     .option('--topic-prefix <prefix>', 'prefix for every topic name (env STREAMPULSE_TOPIC_PREFIX)')
     .option('--partitions <n>', 'partitions when creating the events topic (default 6)', integer('--partitions', 1, 10_000))

@@ -19,6 +19,7 @@ export async function produceCommand(config: ProduceConfig, out: NodeJS.Writable
     batchSize: config.batchSize,
     rate: config.rate,
     compression: config.compression,
+    only: config.only ?? undefined,
     log: (line) => void process.stderr.write(line + '\n'),
     onProgress: (events) => {
       if (!started) {

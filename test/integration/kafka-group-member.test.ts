@@ -1,0 +1,72 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connectAdmin, createKafka } from '../../src/kafka/kafka-client.ts';
+import { ensureTopics } from '../../src/kafka/topics.ts';
+import { Cluster, GroupMember, type Assignment } from '../../src/kafka/wire/index.ts';
+import { deleteTopics, obtainBroker, uniqueTopics, type TestBroker } from './helpers/kafka-broker.ts';
+
+let broker: TestBroker;
+const topics = uniqueTopics('group');
+
+beforeAll(async () => {
+  broker = await obtainBroker();
+  const admin = await connectAdmin(createKafka([broker.brokers], 'group-test'), [broker.brokers], () => {});
+  await ensureTopics(admin, topics);
+  await admin.disconnect();
+}, 300_000);
+
+afterAll(async () => {
+  if (broker !== undefined) {
+    await deleteTopics(broker.brokers, topics).catch(() => {});
+    await broker.stop();
+  }
+});
+
+/** A member that records its current partitions of the events topic (none while rebalancing). */
+function member(name: string, groupId: string): { member: GroupMember; owned: () => number[]; cluster: Cluster } {
+  const cluster = new Cluster({ brokers: [broker.brokers], clientId: name });
+  let owned: number[] = [];
+  const m = new GroupMember({
+    cluster,
+    groupId,
+    topics: [topics.events],
+    sessionTimeoutMs: 6_000,
+    rebalanceTimeoutMs: 10_000,
+    heartbeatIntervalMs: 300,
+    onAssigned: (assignment: Assignment) => void (owned = [...(assignment.get(topics.events) ?? [])].sort((a, b) => a - b)),
+    onRevoked: () => void (owned = []),
+    log: () => {},
+  });
+  return { member: m, owned: () => owned, cluster };
+}
+
+async function until(what: string, done: () => boolean, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!done()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+describe('consumer group membership (real broker)', () => {
+  it('splits the partitions between two members, and gives them all to the one left when the other leaves', async () => {
+    const groupId = `g-${topics.prefix}`;
+    const a = member('a', groupId);
+    const b = member('b', groupId);
+    try {
+      a.member.start();
+      await until('a owns all six partitions', () => a.owned().length === 6);
+      b.member.start();
+      // the range assignor gives each of two members three contiguous partitions
+      await until('a and b own three each', () => a.owned().length === 3 && b.owned().length === 3);
+      expect([...a.owned(), ...b.owned()].sort((x, y) => x - y)).toEqual([0, 1, 2, 3, 4, 5]);
+      await b.member.stop();
+      await until('a owns all six again', () => a.owned().length === 6, 15_000);
+      expect(a.owned()).toEqual([0, 1, 2, 3, 4, 5]);
+    } finally {
+      await a.member.stop();
+      await b.member.stop();
+      a.cluster.close();
+      b.cluster.close();
+    }
+  }, 90_000);
+});
