@@ -40,7 +40,7 @@ export async function benchKafka(dir: string, events: number): Promise<void> {
     const expected = JSON.stringify(embedded.snapshot().reports);
 
     const codecs = PRODUCE_CODECS.filter((codec) => codecAvailable(codec));
-    const produced: { codec: string; java: JavaRun; streampulse: ProduceRun }[] = [];
+    const produced: { codec: string; java: JavaRun; streampulse: ProduceRun; javaReadsOurs: number }[] = [];
     let plainTopics: TopicConfig | null = null;
     for (const codec of codecs) {
       log(`producing ${fmt(events)} events, ${codec}: Java's ProducerPerformance, then streampulse produce…`);
@@ -50,13 +50,17 @@ export async function benchKafka(dir: string, events: number): Promise<void> {
       const ours = freshTopics();
       const streampulse = await produceProcess(brokers, dir, ours.prefix, codec, events);
       if (codec === 'none') plainTopics = ours;
-      produced.push({ codec, java: javaRun, streampulse });
+      // an independent reader of what StreamPulse wrote: Java's consumer must find every record
+      const javaReadsOurs = codec === 'none' ? -1 : (await java.consume(brokers, ours.events, events)).consumed;
+      produced.push({ codec, java: javaRun, streampulse, javaReadsOurs });
     }
 
     log('consuming the uncompressed topic: Java\'s ConsumerPerformance, then StreamPulse into the six reports…');
     const topics = plainTopics as TopicConfig | null;
     if (topics === null) throw new Error('no uncompressed produce run to consume');
     const javaConsume = await java.consume(brokers, topics.events, events);
+    const plainRun = produced.find((p) => p.codec === 'none');
+    if (plainRun !== undefined) plainRun.javaReadsOurs = javaConsume.consumed;
     const consumed = await consumeIntoReports(brokers, topics);
 
     log('end to end: producing and consuming at once…');
@@ -82,8 +86,10 @@ export async function benchKafka(dir: string, events: number): Promise<void> {
     ];
     console.table(rows);
     console.log(`consumer lag (events behind) over the end-to-end run: ${e2e.lag.join('  ')}`);
-    const agrees = consumed.reports === expected && e2e.reports === expected;
-    console.log(`reports from Kafka (consume and end to end) equal the embedded run's: ${agrees ? 'yes' : 'NO'}`);
+    const javaReadAll = produced.every((p) => p.javaReadsOurs === events);
+    console.log(`Java's ConsumerPerformance read every record StreamPulse produced (${produced.map((p) => `${p.codec} ${fmt(p.javaReadsOurs)}`).join(', ')}): ${javaReadAll ? 'yes' : 'NO'}`);
+    const agrees = consumed.reports === expected && e2e.reports === expected && javaReadAll;
+    console.log(`reports from Kafka (consume and end to end) equal the embedded run's: ${consumed.reports === expected && e2e.reports === expected ? 'yes' : 'NO'}`);
     const date = new Date().toISOString().slice(0, 10);
     mkdirSync('bench/results', { recursive: true });
     const file = `bench/results/kafka-${date}${events < 600_000 ? '-quick' : ''}.json`;

@@ -51,7 +51,7 @@ export class JavaTools {
   }
 
   /** Apache Kafka's ConsumerPerformance over a full topic: its fetch rate excludes the group join. */
-  async consume(brokers: string, topic: string, records: number): Promise<JavaRun & { withJoinPerSecond: number }> {
+  async consume(brokers: string, topic: string, records: number): Promise<JavaRun & { withJoinPerSecond: number; consumed: number }> {
     const { stdout, seconds } = await runJava(this.lib, 'org.apache.kafka.tools.ConsumerPerformance', [
       '--bootstrap-server', brokers, '--topic', topic, '--messages', String(records), '--timeout', '60000', '--group', `bench-java-${Date.now()}`,
     ]);
@@ -61,6 +61,6 @@ export class JavaTools {
     const columns = lines[header].split(',').map((c) => c.trim());
     const at = (name: string): number => Number(values[columns.indexOf(name)]);
     if (header < 0 || Number.isNaN(at('fetch.nMsg.sec'))) throw new Error(`ConsumerPerformance printed no summary: ${stdout.slice(-300)}`);
-    return { recordsPerSecond: at('fetch.nMsg.sec'), withJoinPerSecond: at('nMsg.sec'), wholeProcessPerSecond: records / seconds, wallSeconds: seconds, line: lines[header + 1] };
+    return { consumed: at('data.consumed.in.nMsg'), recordsPerSecond: at('fetch.nMsg.sec'), withJoinPerSecond: at('nMsg.sec'), wholeProcessPerSecond: records / seconds, wallSeconds: seconds, line: lines[header + 1] };
   }
 }

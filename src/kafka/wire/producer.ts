@@ -42,6 +42,13 @@ interface PartitionQueue {
   readonly failed: SealedBatch[];
   nextSequence: number;
   retryAt: number;
+  /**
+   * Whether the broker has acknowledged a batch of this partition from this producer. Until then
+   * one batch at a time: a broker without state for the producer accepts a first batch at any
+   * sequence (KIP-360), so a later batch could land before a first one that failed on a
+   * transient error (a new topic's leader still settling), and the first could then never follow.
+   */
+  confirmed: boolean;
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
@@ -141,7 +148,7 @@ export class WireProducer {
     const key = `${topic}\u0000${partition}`;
     let queue = this.queues.get(key);
     if (queue === undefined) {
-      queue = { topic, partition, open: null, openedAt: 0, sealed: [], inFlight: 0, failed: [], nextSequence: 0, retryAt: 0 };
+      queue = { topic, partition, open: null, openedAt: 0, sealed: [], inFlight: 0, failed: [], nextSequence: 0, retryAt: 0, confirmed: false };
       this.queues.set(key, queue);
     }
     return queue;
@@ -223,7 +230,7 @@ export class WireProducer {
     let bytes = 0;
     const batches: { queue: PartitionQueue; batch: SealedBatch }[] = [];
     for (const queue of this.queues.values()) {
-      if (queue.sealed.length === 0 || queue.failed.length > 0 || queue.retryAt > now || queue.inFlight >= this.maxInFlight) continue;
+      if (queue.sealed.length === 0 || queue.failed.length > 0 || queue.retryAt > now || queue.inFlight >= (queue.confirmed ? this.maxInFlight : 1)) continue;
       if (this.options.cluster.leaderOf(queue.topic, queue.partition) !== broker) continue;
       if (topic !== null && queue.topic !== topic) continue;
       if (bytes > 0 && bytes + queue.sealed[0].records.length > 16 << 20) break;
@@ -254,6 +261,7 @@ export class WireProducer {
   private answered(queue: PartitionQueue, batch: SealedBatch, code: number, connectionError?: Error): void {
     queue.inFlight--;
     if (code === KafkaErrorCode.None || code === KafkaErrorCode.DuplicateSequence) {
+      queue.confirmed = true;
       this.acked += batch.count;
       this.release(batch);
       this.unreachableLogged = false;
