@@ -110,7 +110,10 @@ export class FetchQueue implements AsyncIterable<SourceItem> {
       const waiter = this.waiter;
       this.waiter = null;
       this.options.onHandOut(slice.key);
-      waiter(slice.table === undefined ? { value: { kind: 'events', batch }, done: false } : { value: { kind: 'dimension', table: slice.table, batch }, done: false });
+      const item: SourceItem = slice.table === undefined ? { kind: 'events', batch } : { kind: 'dimension', table: slice.table, batch };
+      // handed over on the next turn of the event loop, so HTTP requests, timers and heartbeats run
+      // between batches even while a full queue is drained (a resolved promise alone would starve them)
+      setImmediate(() => waiter({ value: item, done: false }));
       return;
     }
     if (this.closed) {
