@@ -1,11 +1,11 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { partitionOf } from '../src/domain/dimensions/key-partition.ts';
 import { adRateKey } from '../src/domain/records/dimension-records.ts';
 import { recordText, type RawBatch } from '../src/domain/records/raw-batch.ts';
 import { parseJsonObject, Rejection } from '../src/domain/records/rejection.ts';
 import type { DimensionName } from '../src/domain/records/schema.ts';
-import { connectAdmin, createKafka } from '../src/kafka/kafka-client.ts';
 import { Cluster, WireProducer, type Codec } from '../src/kafka/wire/index.ts';
-import { dimensionTopic, ensureTopics, type TopicConfig } from '../src/kafka/topics.ts';
+import { createMissingTopics, dimensionTopic, type TopicConfig } from '../src/kafka/topics.ts';
 import { readTable, type InputLayout } from '../src/sources/input-dir.ts';
 
 export type Compression = Codec;
@@ -67,8 +67,6 @@ function dimensionKeyBytes(table: DimensionName, text: string): Buffer | null {
   return key === null ? null : Buffer.from(key);
 }
 
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
 /** Appends a batch's records to the producer, keyed and partitioned by `key` (murmur2, as Kafka's default partitioner). */
 function appendBatch(producer: WireProducer, topic: string, batch: RawBatch, from: number, to: number, key: (i: number) => Uint8Array | null, partitions: number): number {
   let bytes = 0;
@@ -90,14 +88,7 @@ function appendBatch(producer: WireProducer, topic: string, batch: RawBatch, fro
  */
 export async function replayToKafka(options: ReplayOptions): Promise<ReplaySummary> {
   const { topics, layout, log } = options;
-  const admin = await connectAdmin(createKafka(options.brokers, 'streampulse-producer'), options.brokers, log);
-  let created: string[];
-  try {
-    created = await ensureTopics(admin, topics);
-  } finally {
-    await admin.disconnect().catch(() => {});
-  }
-  if (created.length > 0) log(`created topics ${created.join(', ')}`);
+  await createMissingTopics(options.brokers, topics, log);
   const cluster = new Cluster({ brokers: options.brokers, clientId: 'streampulse-producer' });
   const producer = new WireProducer({ cluster, codec: options.compression, lingerMs: options.rate > 0 ? 1 : 5, log });
   try {

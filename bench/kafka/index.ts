@@ -1,7 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { connectAdmin, createKafka } from '../../src/kafka/kafka-client.ts';
 import { LocalBroker } from '../../src/kafka/local-broker.ts';
-import { ensureTopics, type TopicConfig } from '../../src/kafka/topics.ts';
+import { createMissingTopics, type TopicConfig } from '../../src/kafka/topics.ts';
 import { codecAvailable, PRODUCE_CODECS } from '../../src/kafka/wire/compression.ts';
 import { Pipeline } from '../../src/pipeline.ts';
 import { readInputLayout, resolveInputDir } from '../../src/sources/input-dir.ts';
@@ -16,15 +15,6 @@ import { consumeIntoReports, endToEnd, freshTopics, produceProcess, type Produce
 const log = (line: string): void => void process.stderr.write(line + '\n');
 const fmt = (n: number): string => Math.round(n).toLocaleString('en-US');
 const ratio = (a: number, b: number): string => `${(a / b).toFixed(2)}×`;
-
-async function createTopics(brokers: string, topics: TopicConfig): Promise<void> {
-  const admin = await connectAdmin(createKafka([brokers], 'streampulse-bench'), [brokers], log);
-  try {
-    await ensureTopics(admin, topics);
-  } finally {
-    await admin.disconnect();
-  }
-}
 
 export async function benchKafka(dir: string, events: number): Promise<void> {
   const given = process.env.KAFKA_BROKERS;
@@ -45,7 +35,7 @@ export async function benchKafka(dir: string, events: number): Promise<void> {
     for (const codec of codecs) {
       log(`producing ${fmt(events)} events, ${codec}: Java's ProducerPerformance, then streampulse produce…`);
       const javaTopics = freshTopics();
-      await createTopics(brokers, javaTopics);
+      await createMissingTopics([brokers], javaTopics, () => {});
       const javaRun = await java.produce(brokers, javaTopics.events, eventsFile, events, codec);
       const ours = freshTopics();
       const streampulse = await produceProcess(brokers, dir, ours.prefix, codec, events);

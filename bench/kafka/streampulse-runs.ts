@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { replayToKafka } from '../../producers/replay-producer.ts';
@@ -7,6 +6,7 @@ import type { Codec } from '../../src/kafka/wire/index.ts';
 import { Pipeline } from '../../src/pipeline.ts';
 import type { InputLayout } from '../../src/sources/input-dir.ts';
 import { KafkaSource } from '../../src/sources/kafka-source.ts';
+import { measure } from '../compare/process-tree.ts';
 
 const BIN = join(import.meta.dirname, '../../bin/streampulse.js');
 const log = (line: string): void => void process.stderr.write(line + '\n');
@@ -23,28 +23,18 @@ export interface ProduceRun {
   /** Events over the whole process: Node start-up, topics, dimension topics, events. */
   readonly wholeProcessPerSecond: number;
   readonly wallSeconds: number;
+  readonly peakRssMb: number;
 }
 
 /** `streampulse produce` as a user runs it, in its own process. */
-export function produceProcess(brokers: string, dir: string, prefix: string, codec: Codec, events: number, only?: 'events'): Promise<ProduceRun> {
-  const started = performance.now();
+export async function produceProcess(brokers: string, dir: string, prefix: string, codec: Codec, events: number, only?: 'events'): Promise<ProduceRun> {
   const args = [BIN, 'produce', '--input', dir, '--brokers', brokers, '--topic-prefix', prefix, '--compression', codec, '--no-progress'];
   if (only !== undefined) args.push('--only', only);
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.once('error', reject);
-    child.once('exit', (code) => {
-      const seconds = (performance.now() - started) / 1000;
-      const match = /produced ([\d,]+) events .* ([\d,]+) events\/s/.exec(stdout);
-      if (code !== 0 || match === null) return reject(new Error(`streampulse produce exited ${code}: ${stderr.slice(-400)}`));
-      if (Number(match[1].replace(/,/g, '')) !== events) return reject(new Error(`streampulse produce sent ${match[1]} events, expected ${fmt(events)}`));
-      resolve({ eventsPerSecond: Number(match[2].replace(/,/g, '')), wholeProcessPerSecond: events / seconds, wallSeconds: seconds });
-    });
-  });
+  const run = await measure(process.execPath, args);
+  const match = /produced ([\d,]+) events .* ([\d,]+) events\/s/.exec(run.stdout);
+  if (run.status !== 0 || match === null) throw new Error(`streampulse produce exited ${run.status}: ${run.stderr.slice(-400)}`);
+  if (Number(match[1].replace(/,/g, '')) !== events) throw new Error(`streampulse produce sent ${match[1]} events, expected ${fmt(events)}`);
+  return { eventsPerSecond: Number(match[2].replace(/,/g, '')), wholeProcessPerSecond: events / run.seconds, wallSeconds: run.seconds, peakRssMb: run.peakRssMb };
 }
 
 /** Consumes a full events topic into the six reports; events/s from the first batch to the last. */

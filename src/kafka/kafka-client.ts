@@ -51,3 +51,13 @@ export async function connectAdmin(kafka: Kafka, brokers: readonly string[], log
     }
   }
 }
+
+/** Runs `use` with an admin client connected as `connectAdmin` does, and disconnects it afterwards. */
+export async function withAdmin<T>(brokers: readonly string[], clientId: string, log: (line: string) => void, use: (admin: Admin) => Promise<T>, timeoutMs?: number): Promise<T> {
+  const admin = await connectAdmin(createKafka(brokers, clientId), brokers, log, timeoutMs);
+  try {
+    return await use(admin);
+  } finally {
+    await admin.disconnect().catch(() => {});
+  }
+}

@@ -1,5 +1,6 @@
 import type { Admin } from 'kafkajs';
 import type { DimensionName } from '../domain/records/schema.ts';
+import { withAdmin } from './kafka-client.ts';
 
 export interface TopicConfig {
   readonly events: string;
@@ -51,4 +52,10 @@ export async function ensureTopics(admin: Admin, topics: TopicConfig): Promise<s
   ].filter((t) => !existing.has(t.topic));
   if (wanted.length > 0) await admin.createTopics({ topics: wanted, waitForLeaders: true });
   return wanted.map((t) => t.topic);
+}
+
+/** Connects (waiting for a broker that is not up yet), creates the missing topics and logs which. */
+export async function createMissingTopics(brokers: readonly string[], topics: TopicConfig, log: (line: string) => void, timeoutMs?: number): Promise<void> {
+  const created = await withAdmin(brokers, 'streampulse-admin', log, (admin) => ensureTopics(admin, topics), timeoutMs);
+  if (created.length > 0) log(`created topics ${created.join(', ')}`);
 }

@@ -1,4 +1,4 @@
-import type { FetchedChunk } from '../kafka/wire/index.ts';
+import { partitionKey, type FetchedChunk } from '../kafka/wire/index.ts';
 import type { RawBatch } from '../domain/records/raw-batch.ts';
 import type { DimensionName } from '../domain/records/schema.ts';
 import type { SourceItem } from '../../topology/ports.ts';
@@ -18,7 +18,7 @@ export interface FetchQueueOptions {
   /** Queued record bytes above which `push` waits: the fetcher stays at most this far ahead. */
   readonly maxBytes: number;
   readonly tableOf: (topic: string) => DimensionName | undefined;
-  /** `${topic}/${partition}` → next offset handed to the pipeline; updated here at hand-out. */
+  /** partitionKey → next offset handed to the pipeline; updated here at hand-out. */
   readonly next: Map<string, number>;
   /** Checked before each item: true ends the iteration (a `--once` run that caught up). */
   readonly isDone: () => boolean;
@@ -46,7 +46,7 @@ export class FetchQueue implements AsyncIterable<SourceItem> {
   push(chunk: FetchedChunk): Promise<void> {
     if (this.closed) return Promise.resolve();
     const { records } = chunk;
-    const key = `${chunk.topic}/${chunk.partition}`;
+    const key = partitionKey(chunk.topic, chunk.partition);
     const table = this.options.tableOf(chunk.topic);
     for (let from = 0; from < records.count; from += this.options.batchSize) {
       const to = Math.min(from + this.options.batchSize, records.count);

@@ -1,6 +1,5 @@
-import { connectAdmin, createKafka } from '../kafka/kafka-client.ts';
-import { ensureTopics, tableOfTopic, type TopicConfig } from '../kafka/topics.ts';
-import { Cluster, endOffsets, Fetcher, GroupMember } from '../kafka/wire/index.ts';
+import { createMissingTopics, tableOfTopic, type TopicConfig } from '../kafka/topics.ts';
+import { Cluster, endOffsets, Fetcher, GroupMember, partitionKey } from '../kafka/wire/index.ts';
 import type { SourceItem } from '../../topology/ports.ts';
 import { FetchQueue } from './fetch-queue.ts';
 
@@ -48,7 +47,7 @@ export class KafkaSource implements AsyncIterable<SourceItem> {
   private readonly fetcher: Fetcher;
   private readonly queue: FetchQueue;
   private member: GroupMember | null = null;
-  /** `${topic}/${partition}` → next offset handed over. */
+  /** partitionKey → next offset handed over. */
   private readonly next = new Map<string, number>();
   private readonly ends = new Map<number, number>();
   private stopEnds: Map<number, number> | null = null;
@@ -79,7 +78,7 @@ export class KafkaSource implements AsyncIterable<SourceItem> {
       onFatal: (error) => this.fail(error),
       log: options.log,
     });
-    for (const [partition, offset] of Object.entries(options.startOffsets ?? {})) this.next.set(`${options.topics.events}/${partition}`, offset);
+    for (const [partition, offset] of Object.entries(options.startOffsets ?? {})) this.next.set(partitionKey(options.topics.events, Number(partition)), offset);
   }
 
   [Symbol.asyncIterator](): AsyncIterator<SourceItem> {
@@ -125,6 +124,11 @@ export class KafkaSource implements AsyncIterable<SourceItem> {
     this.queue.close();
   }
 
+  /** Where a partition resumes: after everything already folded into the reports. */
+  private nextOffset(topic: string, partition: number): number {
+    return this.next.get(partitionKey(topic, partition)) ?? 0;
+  }
+
   private caughtUp(): boolean {
     if (this.stopEnds === null) return false;
     const positions = this.positions();
@@ -139,20 +143,14 @@ export class KafkaSource implements AsyncIterable<SourceItem> {
 
   private async start(): Promise<void> {
     const { topics, log } = this.options;
-    const admin = await connectAdmin(createKafka(this.options.brokers, 'streampulse'), this.options.brokers, log, this.options.connectTimeoutMs);
-    try {
-      const created = await ensureTopics(admin, topics);
-      if (created.length > 0) log(`created topics ${created.join(', ')}`);
-    } finally {
-      await admin.disconnect().catch(() => {});
-    }
+    await createMissingTopics(this.options.brokers, topics, log, this.options.connectTimeoutMs);
     if (this.stopped) return;
 
     const dimensionEnds = new Map<string, number>();
     for (const topic of [topics.subscriptions, topics.adRates, topics.payouts]) {
       for (const [partition, end] of await endOffsets(this.cluster, topic)) {
-        dimensionEnds.set(`${topic}/${partition}`, end);
-        this.fetcher.assign(topic, partition, this.next.get(`${topic}/${partition}`) ?? 0);
+        dimensionEnds.set(partitionKey(topic, partition), end);
+        this.fetcher.assign(topic, partition, this.nextOffset(topic, partition));
       }
     }
     this.dimensionEnds = dimensionEnds;
@@ -183,7 +181,7 @@ export class KafkaSource implements AsyncIterable<SourceItem> {
       rebalanceTimeoutMs: 30_000,
       heartbeatIntervalMs: 1_000,
       onAssigned: (assignment) => {
-        for (const partition of assignment.get(topics.events) ?? []) this.fetcher.assign(topics.events, partition, this.next.get(`${topics.events}/${partition}`) ?? 0);
+        for (const partition of assignment.get(topics.events) ?? []) this.fetcher.assign(topics.events, partition, this.nextOffset(topics.events, partition));
       },
       onRevoked: () => {
         for (const partition of this.fetcher.assigned(topics.events)) this.fetcher.unassign(topics.events, partition);

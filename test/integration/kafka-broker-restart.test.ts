@@ -8,6 +8,7 @@ import { Pipeline } from '../../src/pipeline.ts';
 import { KafkaSource } from '../../src/sources/kafka-source.ts';
 import { readInputLayout, resolveInputDir } from '../../src/sources/input-dir.ts';
 import { makeTempDir, removeTempDir } from '../helpers/temp-dir.ts';
+import { until } from '../helpers/until.ts';
 import { uniqueTopics } from './helpers/kafka-broker.ts';
 
 const EVENTS = 150_000;
@@ -34,14 +35,6 @@ afterAll(async () => {
   await broker?.stop();
   await removeTempDir(dir);
 });
-
-const until = async (what: string, done: () => boolean, timeoutMs = 60_000): Promise<void> => {
-  const deadline = Date.now() + timeoutMs;
-  while (!done()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-};
 
 describe('broker outages (real broker, stopped and started)', () => {
   it('waits for a broker that is down at start, survives a broker restart mid-stream on both ends, and ends with the oracle reports', async () => {

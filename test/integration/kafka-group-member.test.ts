@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connectAdmin, createKafka } from '../../src/kafka/kafka-client.ts';
-import { ensureTopics } from '../../src/kafka/topics.ts';
+import { createMissingTopics } from '../../src/kafka/topics.ts';
 import { Cluster, GroupMember, type Assignment } from '../../src/kafka/wire/index.ts';
+import { until } from '../helpers/until.ts';
 import { deleteTopics, obtainBroker, uniqueTopics, type TestBroker } from './helpers/kafka-broker.ts';
 
 let broker: TestBroker;
@@ -9,9 +9,7 @@ const topics = uniqueTopics('group');
 
 beforeAll(async () => {
   broker = await obtainBroker();
-  const admin = await connectAdmin(createKafka([broker.brokers], 'group-test'), [broker.brokers], () => {});
-  await ensureTopics(admin, topics);
-  await admin.disconnect();
+  await createMissingTopics([broker.brokers], topics, () => {});
 }, 300_000);
 
 afterAll(async () => {
@@ -39,14 +37,6 @@ function member(name: string, groupId: string): { member: GroupMember; owned: ()
   return { member: m, owned: () => owned, cluster };
 }
 
-async function until(what: string, done: () => boolean, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!done()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
 describe('consumer group membership (real broker)', () => {
   it('splits the partitions between two members, and gives them all to the one left when the other leaves', async () => {
     const groupId = `g-${topics.prefix}`;
@@ -54,10 +44,10 @@ describe('consumer group membership (real broker)', () => {
     const b = member('b', groupId);
     try {
       a.member.start();
-      await until('a owns all six partitions', () => a.owned().length === 6);
+      await until('a owns all six partitions', () => a.owned().length === 6, 30_000);
       b.member.start();
       // the range assignor gives each of two members three contiguous partitions
-      await until('a and b own three each', () => a.owned().length === 3 && b.owned().length === 3);
+      await until('a and b own three each', () => a.owned().length === 3 && b.owned().length === 3, 30_000);
       expect([...a.owned(), ...b.owned()].sort((x, y) => x - y)).toEqual([0, 1, 2, 3, 4, 5]);
       await b.member.stop();
       await until('a owns all six again', () => a.owned().length === 6, 15_000);

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { fetch, type FetchPartition, type FetchedPartition } from './apis/fetch.ts';
 import { EARLIEST, LATEST } from './apis/list-offsets.ts';
 import type { Cluster } from './cluster.ts';
@@ -35,8 +36,9 @@ interface Position {
   version: number;
 }
 
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-const keyOf = (topic: string, partition: number): string => `${topic}/${partition}`;
+/** `topic/partition`: how a partition is named in positions, checkpoints and the watermark. */
+export const partitionKey = (topic: string, partition: number): string => `${topic}/${partition}`;
+const topicsOf = (positions: Iterable<Position>): string[] => [...new Set([...positions].map((p) => p.topic))];
 
 /**
  * Fetches the assigned partitions from their leaders, one request in flight per leader: while the
@@ -54,12 +56,12 @@ export class Fetcher {
   constructor(private readonly options: FetcherOptions) {}
 
   assign(topic: string, partition: number, offset: number): void {
-    this.positions.set(keyOf(topic, partition), { topic, partition, offset, version: ++this.versions });
+    this.positions.set(partitionKey(topic, partition), { topic, partition, offset, version: ++this.versions });
     this.kick();
   }
 
   unassign(topic: string, partition: number): void {
-    this.positions.delete(keyOf(topic, partition));
+    this.positions.delete(partitionKey(topic, partition));
   }
 
   assigned(topic: string): number[] {
@@ -90,7 +92,7 @@ export class Fetcher {
 
   private async refreshThenKick(delayMs = 0): Promise<void> {
     if (delayMs > 0) await sleep(delayMs);
-    const topics = [...new Set([...this.positions.values()].map((p) => p.topic))];
+    const topics = topicsOf(this.positions.values());
     try {
       if (topics.length > 0) await this.options.cluster.refresh(topics);
     } catch (error) {
@@ -108,7 +110,7 @@ export class Fetcher {
       while (this.running) {
         const mine = [...this.positions.values()].filter((p) => this.options.cluster.leaderOf(p.topic, p.partition) === leader);
         if (mine.length === 0) return;
-        const sent = new Map(mine.map((p) => [keyOf(p.topic, p.partition), p.version]));
+        const sent = new Map(mine.map((p) => [partitionKey(p.topic, p.partition), p.version]));
         const request = new Map<string, FetchPartition[]>();
         for (const p of mine) {
           const list = request.get(p.topic) ?? [];
@@ -132,7 +134,7 @@ export class Fetcher {
           this.failing = true;
           await sleep(delay);
           delay = Math.min(delay * 2, 5_000);
-          await this.options.cluster.refresh([...new Set(mine.map((p) => p.topic))]).catch(() => {});
+          await this.options.cluster.refresh(topicsOf(mine)).catch(() => {});
           continue;
         }
         if (this.failing) this.options.log(`fetching from Kafka broker ${leader} again`);
@@ -140,11 +142,11 @@ export class Fetcher {
         delay = 100;
         let refresh = false;
         for (const result of results) {
-          const key = keyOf(result.topic, result.partition);
+          const key = partitionKey(result.topic, result.partition);
           const position = this.positions.get(key);
           if (position === undefined || position.version !== sent.get(key)) continue;
           if (result.error === KafkaErrorCode.OffsetOutOfRange) {
-            await this.resetOutOfRange(position);
+            if (!(await this.resetOutOfRange(position))) return;
             continue;
           }
           if (result.error !== 0) {
@@ -165,7 +167,7 @@ export class Fetcher {
           if (records.count > 0) await this.options.deliver({ topic: result.topic, partition: result.partition, records });
         }
         if (refresh) {
-          await this.options.cluster.refresh([...new Set(mine.map((p) => p.topic))]).catch(() => {});
+          await this.options.cluster.refresh(topicsOf(mine)).catch(() => {});
           this.kick();
         }
       }
@@ -174,13 +176,23 @@ export class Fetcher {
     }
   }
 
-  /** Below the log start (retention, compaction) resumes at the earliest offset; past the end too (the topic was recreated). */
-  private async resetOutOfRange(position: Position): Promise<void> {
-    const [earliest] = await partitionOffsets(this.options.cluster, position.topic, [position.partition], EARLIEST);
-    const [latest] = await partitionOffsets(this.options.cluster, position.topic, [position.partition], LATEST);
-    const at = earliest.offset;
-    this.options.log(`offset ${position.offset} of ${position.topic}/${position.partition} is outside [${earliest.offset}, ${latest.offset}); resuming at ${at}`);
-    position.offset = at;
+  /**
+   * Below the log start (retention, compaction) resumes at the earliest offset; past the end too
+   * (the topic was recreated). False when the offsets could not be had: reported as fatal.
+   */
+  private async resetOutOfRange(position: Position): Promise<boolean> {
+    const ask = (timestamp: number) => partitionOffsets(this.options.cluster, position.topic, [position.partition], timestamp);
+    let earliest: number;
+    let latest: number;
+    try {
+      [[{ offset: earliest }], [{ offset: latest }]] = await Promise.all([ask(EARLIEST), ask(LATEST)]);
+    } catch (error) {
+      this.options.onFatal(error as Error);
+      return false;
+    }
+    this.options.log(`offset ${position.offset} of ${partitionKey(position.topic, position.partition)} is outside [${earliest}, ${latest}); resuming at ${earliest}`);
+    position.offset = earliest;
     position.version = ++this.versions;
+    return true;
   }
 }

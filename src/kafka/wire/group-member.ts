@@ -1,9 +1,10 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { BrokerAddress } from './apis/metadata.ts';
 import { findCoordinator, heartbeat, joinGroup, leaveGroup, syncGroup } from './apis/group.ts';
 import type { Cluster } from './cluster.ts';
 import type { ApiCall } from './connection.ts';
 import { decodeAssignment, decodeSubscription, encodeAssignment, encodeSubscription, rangeAssign, type Assignment } from './consumer-protocol.ts';
-import { isRetriable, KafkaErrorCode, KafkaProtocolError } from './protocol-error.ts';
+import { isRetriable, KafkaErrorCode, KafkaProtocolError, needsRefresh } from './protocol-error.ts';
 
 export interface GroupMemberOptions {
   readonly cluster: Cluster;
@@ -18,8 +19,6 @@ export interface GroupMemberOptions {
   readonly onRevoked: () => void;
   readonly log: (line: string) => void;
 }
-
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
  * A member of a classic (eager) consumer group: finds the coordinator, joins, assigns partitions
@@ -65,7 +64,7 @@ export class GroupMember {
         } else if (!isRetriable(error) && !(error instanceof KafkaProtocolError && error.code === KafkaErrorCode.RebalanceInProgress)) {
           this.options.log(`consumer group ${this.options.groupId}: ${(error as Error).message}; joining again`);
         }
-        if ((error as { refresh?: boolean }).refresh === true) this.coordinator = null;
+        if (needsRefresh(error)) this.coordinator = null;
         await sleep(delay);
         delay = Math.min(delay * 2, 5_000);
       }
@@ -123,7 +122,7 @@ export class GroupMember {
         } catch (error) {
           // a broken connection is retried until the session would have expired anyway
           if (!isRetriable(error) || Date.now() - lastSuccess > this.options.sessionTimeoutMs) throw error;
-          if ((error as { refresh?: boolean }).refresh === true) this.coordinator = null;
+          if (needsRefresh(error)) this.coordinator = null;
         }
       }
     } finally {

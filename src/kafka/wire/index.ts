@@ -6,7 +6,7 @@
 export { Cluster, type ClusterOptions } from './cluster.ts';
 export { CODECS, type Codec } from './compression.ts';
 export type { Assignment } from './consumer-protocol.ts';
-export { Fetcher, type FetchedChunk, type FetcherOptions } from './fetcher.ts';
+export { Fetcher, partitionKey, type FetchedChunk, type FetcherOptions } from './fetcher.ts';
 export { GroupMember, type GroupMemberOptions } from './group-member.ts';
 export { endOffsets, partitionOffsets } from './offsets.ts';
 export { isRetriable, KafkaConnectionError, KafkaProtocolError, RecordBatchFormatError } from './protocol-error.ts';

@@ -1,8 +1,7 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { listOffsets, LATEST, type OffsetResult } from './apis/list-offsets.ts';
 import type { Cluster } from './cluster.ts';
-import { isRetriable, KafkaProtocolError } from './protocol-error.ts';
-
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+import { isRetriable, KafkaProtocolError, needsRefresh } from './protocol-error.ts';
 
 /**
  * The offset at `timestamp` (LATEST: the end, EARLIEST: the log start) of each partition, asked of
@@ -14,7 +13,10 @@ export async function partitionOffsets(cluster: Cluster, topic: string, partitio
     try {
       if (partitions.some((p) => cluster.leaderOf(topic, p) < 0)) await cluster.refresh([topic]);
       const byLeader = new Map<number, number[]>();
-      for (const p of partitions) byLeader.set(cluster.leaderOf(topic, p), [...(byLeader.get(cluster.leaderOf(topic, p)) ?? []), p]);
+      for (const p of partitions) {
+        const leader = cluster.leaderOf(topic, p);
+        byLeader.set(leader, [...(byLeader.get(leader) ?? []), p]);
+      }
       const answers = await Promise.all([...byLeader].map(([leader, list]) => cluster.send(leader, listOffsets(topic, list, timestamp))));
       const results = answers.flat().sort((a, b) => a.partition - b.partition);
       const failed = results.find((r) => r.error !== 0);
@@ -22,7 +24,7 @@ export async function partitionOffsets(cluster: Cluster, topic: string, partitio
       return results;
     } catch (error) {
       if (!isRetriable(error) || Date.now() - started > timeoutMs) throw error;
-      if ((error as { refresh?: boolean }).refresh === true) await cluster.refresh([topic]).catch(() => {});
+      if (needsRefresh(error)) await cluster.refresh([topic]).catch(() => {});
       await sleep(delay);
     }
   }

@@ -1,9 +1,10 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { initProducerId, type ProducerIdentity } from './apis/init-producer-id.ts';
 import { produce, type ProducePartitionResult } from './apis/produce.ts';
 import type { Cluster } from './cluster.ts';
 import type { Codec } from './compression.ts';
 import type { Connection } from './connection.ts';
-import { isRetriable, KafkaConnectionError, KafkaErrorCode, KafkaProtocolError } from './protocol-error.ts';
+import { isRetriable, KafkaConnectionError, KafkaErrorCode, KafkaProtocolError, needsRefresh } from './protocol-error.ts';
 import { BATCH_HEADER_BYTES, RecordBatchBuilder, recordSize } from './record-batch.ts';
 
 export interface ProducerOptions {
@@ -27,7 +28,8 @@ interface SealedBatch {
   readonly count: number;
   readonly baseSequence: number;
   readonly appendedBytes: number;
-  readonly firstSentAt: number;
+  /** performance.now() of the first send; 0 until sent. */
+  firstSentAt: number;
 }
 
 /** One topic-partition's queue: the open batch, sealed batches in sequence order, retries. */
@@ -50,8 +52,6 @@ interface PartitionQueue {
    */
   confirmed: boolean;
 }
-
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
  * An idempotent producer (acks=all) over the wire protocol. Records are encoded straight into the
@@ -176,6 +176,11 @@ export class WireProducer {
     if (pending) this.lingerTimer = setTimeout(() => this.onLinger(), this.lingerMs);
   }
 
+  /** Whether a partition has a batch to send now: not waiting for its failed batches or its retry time. */
+  private static sendable(queue: PartitionQueue, now: number): boolean {
+    return queue.sealed.length > 0 && queue.failed.length === 0 && queue.retryAt <= now;
+  }
+
   /** Starts a send loop for every broker that leads a partition with something to send. */
   private schedule(): void {
     if (this.fatal !== null) return;
@@ -183,7 +188,7 @@ export class WireProducer {
     const brokers = new Set<number>();
     let refresh = false;
     for (const queue of this.queues.values()) {
-      if (queue.sealed.length === 0 || queue.failed.length > 0 || queue.retryAt > now) continue;
+      if (!WireProducer.sendable(queue, now)) continue;
       const leader = this.options.cluster.leaderOf(queue.topic, queue.partition);
       if (leader < 0) refresh = true;
       else brokers.add(leader);
@@ -230,13 +235,14 @@ export class WireProducer {
     let bytes = 0;
     const batches: { queue: PartitionQueue; batch: SealedBatch }[] = [];
     for (const queue of this.queues.values()) {
-      if (queue.sealed.length === 0 || queue.failed.length > 0 || queue.retryAt > now || queue.inFlight >= (queue.confirmed ? this.maxInFlight : 1)) continue;
+      if (!WireProducer.sendable(queue, now) || queue.inFlight >= (queue.confirmed ? this.maxInFlight : 1)) continue;
       if (this.options.cluster.leaderOf(queue.topic, queue.partition) !== broker) continue;
       if (topic !== null && queue.topic !== topic) continue;
       if (bytes > 0 && bytes + queue.sealed[0].records.length > 16 << 20) break;
       topic = queue.topic;
       const batch = queue.sealed.shift() as SealedBatch;
-      batches.push({ queue, batch: batch.firstSentAt === 0 ? { ...batch, firstSentAt: now } : batch });
+      batch.firstSentAt ||= now;
+      batches.push({ queue, batch });
       queue.inFlight++;
       bytes += batch.records.length;
     }
@@ -274,7 +280,7 @@ export class WireProducer {
         return this.fail(new KafkaConnectionError(`gave up producing to ${queue.topic}/${queue.partition} after ${this.deliveryTimeoutMs} ms: ${error.message}`, { cause: error }));
       }
       queue.failed.push(batch);
-      if ((error as KafkaProtocolError).refresh) void this.refreshAndSchedule();
+      if (needsRefresh(error)) void this.refreshAndSchedule();
     }
     if (queue.inFlight === 0 && queue.failed.length > 0) {
       queue.failed.sort((a, b) => a.baseSequence - b.baseSequence);

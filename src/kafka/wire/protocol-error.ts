@@ -102,6 +102,11 @@ export function isRetriable(error: unknown): boolean {
   return (error instanceof KafkaProtocolError || error instanceof KafkaConnectionError) && error.retriable;
 }
 
+/** Whether the client's view of leaders or of the coordinator must be refreshed before a retry. */
+export function needsRefresh(error: unknown): boolean {
+  return (error instanceof KafkaProtocolError || error instanceof KafkaConnectionError) && error.refresh;
+}
+
 /** Fetched bytes that are not a record batch this client reads (old message format, unknown codec). */
 export class RecordBatchFormatError extends Error {
   override readonly name = 'RecordBatchFormatError';

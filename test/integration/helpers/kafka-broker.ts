@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { LocalBroker } from '../../../src/kafka/local-broker.ts';
-import { connectAdmin, createKafka } from '../../../src/kafka/kafka-client.ts';
+import { withAdmin } from '../../../src/kafka/kafka-client.ts';
 import { defaultTopics, type TopicConfig } from '../../../src/kafka/topics.ts';
 
 export interface TestBroker {
@@ -45,13 +45,15 @@ export function uniqueTopics(name: string, partitions = 6): TopicConfig & { pref
 }
 
 export async function deleteTopics(brokers: string, topics: TopicConfig): Promise<void> {
-  const kafka = createKafka([brokers], 'streampulse-test-cleanup');
-  const admin = await connectAdmin(kafka, [brokers], log, 20_000);
-  try {
-    const existing = new Set(await admin.listTopics());
-    const names = [topics.events, topics.subscriptions, topics.adRates, topics.payouts, topics.deadLetters].filter((t) => existing.has(t));
-    if (names.length > 0) await admin.deleteTopics({ topics: names });
-  } finally {
-    await admin.disconnect();
-  }
+  await withAdmin(
+    [brokers],
+    'streampulse-test-cleanup',
+    log,
+    async (admin) => {
+      const existing = new Set(await admin.listTopics());
+      const names = [topics.events, topics.subscriptions, topics.adRates, topics.payouts, topics.deadLetters].filter((t) => existing.has(t));
+      if (names.length > 0) await admin.deleteTopics({ topics: names });
+    },
+    20_000,
+  );
 }
