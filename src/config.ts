@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { ErrorCode, StreamPulseError } from './errors.ts';
+import { UsageError } from './errors.ts';
 import type { Strategy } from './domain/watermark.ts';
 import { defaultTopics, type TopicConfig } from './kafka/topics.ts';
 import { INPUT_FORMATS, type InputFormat } from './sources/input-dir.ts';
@@ -92,8 +92,8 @@ export const DEFAULTS = Object.freeze({
   printRows: 10,
 });
 
-function badFlag(message: string): StreamPulseError {
-  return new StreamPulseError(ErrorCode.BadFlag, message);
+function badFlag(message: string): UsageError {
+  return new UsageError(message);
 }
 
 /** A whole number within [min, max]; used for flags and environment values alike. */

@@ -1,33 +1,101 @@
 /**
- * Every error StreamPulse raises carries a named code; retry and dead-letter decisions read the
- * code, never the message.
+ * Errors as data, one class per code (as platformatic/kafka does): each class carries its
+ * `static code`, the exit status it ends a command with and whether trying again can help.
+ * Retry, dead-letter and exit decisions read these, never a message.
  */
-export const ErrorCode = {
-  /** A command-line flag or environment value is invalid: exit 2. */
-  BadFlag: 'BAD_FLAG',
-  /** An input directory or file is missing or of an unknown format. */
-  BadInput: 'BAD_INPUT',
-  /** A dimension table could not be loaded (missing file, no valid rows). */
-  BadDimension: 'BAD_DIMENSION',
-  /** An I/O failure at the edge (file read, HTTP bind). */
-  Io: 'IO',
-  /** A broken invariant inside StreamPulse: a bug. */
-  Internal: 'INTERNAL',
-} as const;
-export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+export interface StreamPulseErrorOptions {
+  readonly cause?: unknown;
+  /** Overrides the class's retry verdict for one instance (Kafka's error table does this per code). */
+  readonly canRetry?: boolean;
+}
 
 export class StreamPulseError extends Error {
-  readonly code: ErrorCode;
-  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'StreamPulseError';
-    this.code = code;
+  static readonly code: string = 'SP_ERROR';
+  /** The process exit status when this error ends a command: 2 usage, 1 everything else. */
+  static readonly exitCode: number = 1;
+  /** Whether the same operation may succeed if tried again (a broker back, a leader elected). */
+  static readonly canRetry: boolean = false;
+
+  readonly code: string;
+  readonly exitCode: number;
+  readonly canRetry: boolean;
+
+  constructor(message: string, options: StreamPulseErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    const type = new.target as typeof StreamPulseError;
+    this.name = type.name;
+    this.code = type.code;
+    this.exitCode = type.exitCode;
+    this.canRetry = options.canRetry ?? type.canRetry;
   }
 }
 
-/** Exit status for an error: bad flags are a usage error (2), everything else 1. */
+/** A command-line flag or environment value is invalid. */
+export class UsageError extends StreamPulseError {
+  static override readonly code = 'SP_USAGE';
+  static override readonly exitCode = 2;
+}
+
+/** An input folder or file is missing, unreadable, malformed or of an unknown format. */
+export class InputError extends StreamPulseError {
+  static override readonly code = 'SP_INPUT';
+}
+
+/** A dimension table could not be used (no valid rows). */
+export class DimensionError extends StreamPulseError {
+  static override readonly code = 'SP_DIMENSION';
+}
+
+/** Events were read but none was counted into the reports: the input is not what it claims. */
+export class NothingCountedError extends StreamPulseError {
+  static override readonly code = 'SP_NOTHING_COUNTED';
+}
+
+/** A checkpoint file is unreadable, of another group or topic, or fails validation. */
+export class CheckpointError extends StreamPulseError {
+  static override readonly code = 'SP_CHECKPOINT';
+}
+
+/** An I/O failure at the edge: a file that cannot be written, a port that cannot be bound. */
+export class IoError extends StreamPulseError {
+  static override readonly code = 'SP_IO';
+}
+
+/** No broker answered within the connect timeout. */
+export class KafkaUnavailableError extends StreamPulseError {
+  static override readonly code = 'SP_KAFKA_UNAVAILABLE';
+  static override readonly canRetry = true;
+}
+
+/** The source stopped for good (a fatal consumer error): the run cannot complete. */
+export class SourceFailedError extends StreamPulseError {
+  static override readonly code = 'SP_SOURCE_FAILED';
+}
+
+/** Some dead letters could not be written anywhere durable. */
+export class DeadLetterError extends StreamPulseError {
+  static override readonly code = 'SP_DEAD_LETTER';
+  static override readonly canRetry = true;
+}
+
+/** A run finished, but something it had to keep (dead letters, a checkpoint) was not written. */
+export class IncompleteRunError extends StreamPulseError {
+  static override readonly code = 'SP_INCOMPLETE_RUN';
+}
+
+/** A broken invariant inside StreamPulse: a bug, reported with its stack. */
+export class InternalError extends StreamPulseError {
+  static override readonly code = 'SP_INTERNAL';
+}
+
+/** Exit status for an error: its class's, 1 for anything that is not a StreamPulseError. */
 export function exitCodeFor(error: unknown): number {
-  return error instanceof StreamPulseError && error.code === ErrorCode.BadFlag ? 2 : 1;
+  return error instanceof StreamPulseError ? error.exitCode : 1;
+}
+
+/** Whether trying the same operation again can help, read from the error's class. */
+export function canRetry(error: unknown): boolean {
+  return error instanceof StreamPulseError && error.canRetry;
 }
 
 /**

@@ -8,6 +8,7 @@ import { createEventScanner } from '../topology/event-scanner.ts';
 import { topology, type BatchProgress } from '../topology/graph.ts';
 import type { TopologyContext } from '../topology/context.ts';
 import { noMetrics, systemClock, type Clock, type DeadLetterSink, type MetricsSink, type SourceItem } from '../topology/ports.ts';
+import { InternalError } from './errors.ts';
 
 export interface PipelineOptions {
   readonly strategies: readonly Strategy[];
@@ -45,7 +46,7 @@ export class Pipeline {
   private readonly describeSource: (() => unknown) | undefined;
 
   constructor(options: PipelineOptions) {
-    if (options.strategies.length === 0) throw new Error('a pipeline needs at least one strategy');
+    if (options.strategies.length === 0) throw new InternalError('a pipeline needs at least one strategy');
     const clock = options.clock ?? systemClock;
     this.strategies = options.strategies;
     this.describeSource = options.describeSource;
@@ -81,7 +82,7 @@ export class Pipeline {
 
   reportSet(strategy: Strategy): ReportSet {
     const set = this.ctx.reports[strategy];
-    if (set === undefined) throw new Error(`strategy ${strategy} is not running`);
+    if (set === undefined) throw new InternalError(`strategy ${strategy} is not running`);
     return set;
   }
 
@@ -98,8 +99,8 @@ export class Pipeline {
 
   /** Restores exportState()'s output; only into a fresh pipeline, before any input. */
   importState(state: PipelineState): void {
-    if (state.version !== 1) throw new Error(`unknown checkpoint state version ${String(state.version)}`);
-    if (this.watermark.eventsReadTotal > 0) throw new Error('state can only be restored before any input');
+    if (state.version !== 1) throw new InternalError(`unknown checkpoint state version ${String(state.version)}`);
+    if (this.watermark.eventsReadTotal > 0) throw new InternalError('state can only be restored before any input');
     for (const [name, values] of Object.entries(state.dicts)) (this.dims.dicts as unknown as Record<string, Dictionary>)[name]?.importState(values);
     for (const strategy of this.strategies) {
       const saved = state.reports[strategy];

@@ -4,7 +4,7 @@ import type { EnrichedBatch, EventBatch, UnmatchedCounts } from '../src/domain/r
 import type { RawBatch } from '../src/domain/records/raw-batch.ts';
 import type { DimensionName } from '../src/domain/records/schema.ts';
 import type { Strategy } from '../src/domain/watermark.ts';
-import type { RejectReason } from '../src/errors.ts';
+import { InternalError, type RejectReason } from '../src/errors.ts';
 import type { TopologyContext } from './context.ts';
 import { decodeEventBatch } from './decode-events.ts';
 import { enrichCachedBatch } from './enrich-cached.ts';
@@ -73,7 +73,7 @@ function record(ctx: TopologyContext, strategy: Strategy, batch: EventBatch, joi
 /** Cached: one enrichment per event, shared by all six aggregates. */
 export function enrichCached(ctx: TopologyContext): OperatorFunction<EventBatch, StrategyResult> {
   const reports = ctx.reports.cached;
-  if (reports === undefined) throw new Error('cached strategy has no report set');
+  if (reports === undefined) throw new InternalError('cached strategy has no report set');
   const cache = ctx.dims.subscriptions.counters;
   return map((batch) => {
     const started = ctx.clock.monotonic();
@@ -93,7 +93,7 @@ export function enrichCached(ctx: TopologyContext): OperatorFunction<EventBatch,
 /** Naive: each of the six aggregates re-joins every event on its own. */
 export function rejoinNaive(ctx: TopologyContext): OperatorFunction<EventBatch, StrategyResult> {
   const reports = ctx.reports.naive;
-  if (reports === undefined) throw new Error('naive strategy has no report set');
+  if (reports === undefined) throw new InternalError('naive strategy has no report set');
   return map((batch) => {
     const started = ctx.clock.monotonic();
     const joined = aggregateNaive(batch, ctx.dims, reports.all);

@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { open, rename } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { ErrorCode, StreamPulseError } from '../errors.ts';
+import { CheckpointError } from '../errors.ts';
 import type { PipelineState } from '../pipeline.ts';
 
 /** The state of every report together with the source offsets it reflects, nothing more, nothing less. */
@@ -21,10 +21,10 @@ export function readCheckpoint(path: string, group: string, topic: string): Chec
   try {
     checkpoint = JSON.parse(readFileSync(path, 'utf8')) as Checkpoint;
   } catch (error) {
-    throw new StreamPulseError(ErrorCode.BadInput, `checkpoint ${path} is unreadable: ${(error as Error).message}`);
+    throw new CheckpointError(`checkpoint ${path} is unreadable: ${(error as Error).message}`);
   }
   if (checkpoint.group !== group || checkpoint.topic !== topic) {
-    throw new StreamPulseError(ErrorCode.BadInput, `checkpoint ${path} belongs to group ${checkpoint.group} on ${checkpoint.topic}, not ${group} on ${topic}`);
+    throw new CheckpointError(`checkpoint ${path} belongs to group ${checkpoint.group} on ${checkpoint.topic}, not ${group} on ${topic}`);
   }
   return checkpoint;
 }

@@ -1,6 +1,6 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { buildProduceConfig, buildRunConfig, DEFAULTS, parseInteger, PRODUCE_ONLY_CHOICES, STRATEGY_CHOICES, type ProduceFlags, type RunFlags } from '../config.ts';
-import { exitCodeFor, StreamPulseError } from '../errors.ts';
+import { exitCodeFor, InternalError, StreamPulseError } from '../errors.ts';
 import { generateDataset } from '../generator/index.ts';
 import { INPUT_FORMATS } from '../sources/input-dir.ts';
 import { PRODUCE_CODECS } from '../kafka/wire/compression.ts';
@@ -105,6 +105,15 @@ function buildProgram(): Command {
   return program;
 }
 
+/**
+ * What a failed command prints: a StreamPulse error is the user's to act on, so its message and
+ * code, no stack; anything else is a bug in StreamPulse and keeps its stack for the report.
+ */
+export function describeFailure(error: unknown): string {
+  if (error instanceof StreamPulseError && !(error instanceof InternalError)) return `streampulse: ${error.message} [${error.code}]`;
+  return `streampulse: internal error, please report: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`;
+}
+
 export async function main(argv: readonly string[]): Promise<number> {
   const program = buildProgram();
   try {
@@ -115,8 +124,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       // help and version exit 0; every usage error exits 2 with commander's one line already printed
       return error.exitCode === 0 ? 0 : 2;
     }
-    const message = error instanceof StreamPulseError ? `streampulse: ${error.message}` : `streampulse: ${(error as Error).stack ?? String(error)}`;
-    process.stderr.write(message + '\n');
+    process.stderr.write(describeFailure(error) + '\n');
     return exitCodeFor(error);
   }
 }

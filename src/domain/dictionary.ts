@@ -1,3 +1,5 @@
+import { InternalError } from '../errors.ts';
+
 /**
  * Dictionary encoding: each distinct string gets a dense integer id in order of first sight, so
  * aggregates index arrays and bitsets instead of hashing strings per event. Ids are stable for the
@@ -38,7 +40,7 @@ export class Dictionary {
 
   /** Restores ids exactly; only into an empty dictionary, before anything was interned. */
   importState(values: readonly string[]): void {
-    if (this.values.length > 0) throw new Error('a dictionary can only be restored while empty');
+    if (this.values.length > 0) throw new InternalError('a dictionary can only be restored while empty');
     for (const value of values) this.intern(value);
   }
 }

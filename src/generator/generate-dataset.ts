@@ -7,7 +7,7 @@ import { mkdir } from 'node:fs/promises';
 import { once } from 'node:events';
 import { finished } from 'node:stream/promises';
 import { join } from 'node:path';
-import { ErrorCode, StreamPulseError } from '../errors.ts';
+import { InternalError, IoError, StreamPulseError, UsageError } from '../errors.ts';
 import type { TableName } from '../domain/records/schema.ts';
 import { Prng } from './prng.ts';
 import {
@@ -70,7 +70,7 @@ export async function generateDataset(o: GenerateOptions): Promise<GenerateResul
   checkCount('users', o.users, 1);
   checkCount('artists', o.artists, 1);
   if (!Number.isInteger(o.seed) || o.seed < -0x8000_0000 || o.seed > 0xffff_ffff) {
-    throw new StreamPulseError(ErrorCode.BadFlag, `seed must be a 32-bit integer, got ${o.seed}`);
+    throw new UsageError(`seed must be a 32-bit integer, got ${o.seed}`);
   }
   try {
     await mkdir(o.outDir, { recursive: true });
@@ -99,7 +99,7 @@ export async function generateDataset(o: GenerateOptions): Promise<GenerateResul
 
 function checkCount(name: string, value: number, min: number): void {
   if (!Number.isSafeInteger(value) || value < min) {
-    throw new StreamPulseError(ErrorCode.BadFlag, `${name} must be an integer >= ${min}, got ${value}`);
+    throw new UsageError(`${name} must be an integer >= ${min}, got ${value}`);
   }
 }
 
@@ -183,7 +183,7 @@ function pad(n: number, width: number): string {
  * (50, 4) -> "0.0050". Integer division and remainder only, so no float rounding can creep in.
  */
 export function formatFixed(units: number, decimals: number): string {
-  if (!Number.isSafeInteger(units) || units < 0) throw new RangeError(`formatFixed needs a non-negative integer, got ${units}`);
+  if (!Number.isSafeInteger(units) || units < 0) throw new InternalError(`formatFixed needs a non-negative integer, got ${units}`);
   const scale = 10 ** decimals;
   return `${Math.floor(units / scale)}.${pad(units % scale, decimals)}`;
 }
@@ -230,7 +230,7 @@ async function writeChunk(out: WriteStream, chunk: string, failure: () => Error 
   const err = failure();
   if (err) throw err;
   // A destroyed stream never emits 'drain'; refuse to wait for it.
-  if (out.destroyed) throw new Error('stream was destroyed');
+  if (out.destroyed) throw new IoError('stream was destroyed');
   const buffer = Buffer.from(chunk, 'utf8');
   if (!out.write(buffer)) await once(out, 'drain');
   return buffer.length;
@@ -239,5 +239,5 @@ async function writeChunk(out: WriteStream, chunk: string, failure: () => Error 
 function ioError(path: string, cause: unknown): StreamPulseError {
   if (cause instanceof StreamPulseError) return cause;
   const detail = cause instanceof Error ? cause.message : String(cause);
-  return new StreamPulseError(ErrorCode.Io, `cannot write ${path}: ${detail}`, { cause });
+  return new IoError(`cannot write ${path}: ${detail}`, { cause });
 }

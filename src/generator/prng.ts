@@ -1,3 +1,5 @@
+import { InternalError } from '../errors.ts';
+
 /**
  * A small seeded PRNG: xoshiro128** (Blackman & Vigna) with its 128-bit state filled by
  * splitmix32. Written here rather than imported so a dataset generated from a seed stays
@@ -22,7 +24,7 @@ function rotl(x: number, k: number): number {
 function checkUint32(name: string, value: number): number {
   // Negative int32 values are accepted as their two's-complement uint32 so `x | 0` seeds work.
   if (!Number.isInteger(value) || value < -0x8000_0000 || value >= UINT32_RANGE) {
-    throw new RangeError(`${name} must be a 32-bit integer, got ${value}`);
+    throw new InternalError(`${name} must be a 32-bit integer, got ${value}`);
   }
   return value >>> 0;
 }
@@ -58,7 +60,7 @@ export class Prng {
     prng.s1 = s1 >>> 0;
     prng.s2 = s2 >>> 0;
     prng.s3 = s3 >>> 0;
-    if ((prng.s0 | prng.s1 | prng.s2 | prng.s3) === 0) throw new RangeError('xoshiro128** state must not be all zero');
+    if ((prng.s0 | prng.s1 | prng.s2 | prng.s3) === 0) throw new InternalError('xoshiro128** state must not be all zero');
     return prng;
   }
 
@@ -77,10 +79,10 @@ export class Prng {
   /** Uniform integer in [lo, hi]; rejection sampling removes the modulo bias. */
   intInclusive(lo: number, hi: number): number {
     if (!Number.isSafeInteger(lo) || !Number.isSafeInteger(hi) || lo > hi) {
-      throw new RangeError(`intInclusive needs integers lo <= hi, got ${lo}, ${hi}`);
+      throw new InternalError(`intInclusive needs integers lo <= hi, got ${lo}, ${hi}`);
     }
     const range = hi - lo + 1;
-    if (range > UINT32_RANGE) throw new RangeError(`intInclusive range ${range} exceeds 2^32`);
+    if (range > UINT32_RANGE) throw new InternalError(`intInclusive range ${range} exceeds 2^32`);
     // Largest multiple of `range` not above 2^32: draws at or past it would favour small values.
     const limit = UINT32_RANGE - (UINT32_RANGE % range);
     let x = this.nextUint32();
@@ -89,7 +91,7 @@ export class Prng {
   }
 
   pick<T>(items: readonly T[]): T {
-    if (items.length === 0) throw new RangeError('pick from an empty list');
+    if (items.length === 0) throw new InternalError('pick from an empty list');
     return items[this.intInclusive(0, items.length - 1)];
   }
 

@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { isReportName, renderCsv } from '../domain/reports/index.ts';
 import type { Strategy } from '../domain/watermark.ts';
-import { ErrorCode, StreamPulseError } from '../errors.ts';
+import { IoError } from '../errors.ts';
 import type { PrometheusMetrics } from '../metrics/prometheus-metrics.ts';
 import type { Pipeline, ReportSnapshot } from '../pipeline.ts';
 import type { DeadLetterLog } from '../sources/dead-letter-log.ts';
@@ -97,7 +97,7 @@ export function startReportServer(options: ReportServerOptions): Promise<Running
   return new Promise((resolve, reject) => {
     server.once('error', (error: NodeJS.ErrnoException) => {
       const why = error.code === 'EADDRINUSE' ? `port ${options.port} on ${options.host} is in use (pass --port)` : error.message;
-      reject(new StreamPulseError(ErrorCode.Io, `cannot serve HTTP: ${why}`, { cause: error }));
+      reject(new IoError(`cannot serve HTTP: ${why}`, { cause: error }));
     });
     server.listen(options.port, options.host, () => {
       const { address, port } = server.address() as AddressInfo;

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { stripVTControlCharacters } from 'node:util';
-import { ErrorCode, StreamPulseError } from '../errors.ts';
+import { IoError } from '../errors.ts';
 
 export const KAFKA_VERSION = '3.9.1';
 const KAFKA_DIR = resolve(import.meta.dirname, '../../kafka');
@@ -32,15 +32,15 @@ async function resolveJars(pom: string, lib: string, mainJar: string, log: (line
     let output = '';
     mvn.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
     mvn.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    mvn.once('error', (error) => fail(new StreamPulseError(ErrorCode.Io, `cannot run Maven (mvn): ${error.message}; Java 17 and Maven are needed for the local broker`)));
+    mvn.once('error', (error) => fail(new IoError(`cannot run Maven (mvn): ${error.message}; Java 17 and Maven are needed for the local broker`)));
     mvn.once('exit', (status) => done({ code: status ?? 1, output }));
   });
   if (code !== 0) {
     log(stripVTControlCharacters(output).trim());
-    throw new StreamPulseError(ErrorCode.Io, `Maven could not resolve Kafka ${KAFKA_VERSION} (exit ${code})`);
+    throw new IoError(`Maven could not resolve Kafka ${KAFKA_VERSION} (exit ${code})`);
   }
   const jars = readdirSync(lib).filter((name) => name.endsWith('.jar'));
-  if (!jars.some((name) => name.startsWith(mainJar))) throw new StreamPulseError(ErrorCode.Io, `no ${mainJar}*.jar in ${lib}`);
+  if (!jars.some((name) => name.startsWith(mainJar))) throw new IoError(`no ${mainJar}*.jar in ${lib}`);
   writeFileSync(marker, `${jars.length} jars\n`);
   return lib;
 }

@@ -4,7 +4,7 @@ import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, 
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import kafkajs from 'kafkajs';
-import { ErrorCode, StreamPulseError } from '../errors.ts';
+import { IoError } from '../errors.ts';
 import { freePort } from './free-port.ts';
 import { resolveKafkaJars } from './kafka-jars.ts';
 
@@ -55,7 +55,7 @@ function runJava(args: readonly string[], logPath: string): Promise<number> {
   const fd = openSync(logPath, 'a');
   return new Promise((done, fail) => {
     const java = spawn('java', args, { stdio: ['ignore', fd, fd] });
-    java.once('error', (error) => fail(new StreamPulseError(ErrorCode.Io, `cannot run java: ${error.message}`)));
+    java.once('error', (error) => fail(new IoError(`cannot run java: ${error.message}`)));
     java.once('exit', (code) => {
       closeSync(fd);
       done(code ?? 1);
@@ -116,7 +116,7 @@ export class LocalBroker {
     writeFileSync(props, serverProperties(this.dataDir, this.port, this.controllerPort));
     if (!existsSync(join(this.dataDir, 'logs', 'meta.properties'))) {
       const code = await runJava([...this.javaArgs(), 'kafka.tools.StorageTool', 'format', '-t', clusterId(), '-c', props], this.logPath);
-      if (code !== 0) throw new StreamPulseError(ErrorCode.Io, `formatting KRaft storage failed (exit ${code}):\n${tail(this.logPath)}`);
+      if (code !== 0) throw new IoError(`formatting KRaft storage failed (exit ${code}):\n${tail(this.logPath)}`);
     }
     const fd = openSync(this.logPath, 'a');
     const jvm = spawn(
@@ -135,7 +135,7 @@ export class LocalBroker {
     const deadline = Date.now() + this.startTimeoutMs;
     const kafka = new kafkajs.Kafka({ clientId: 'streampulse-broker-probe', brokers: [this.brokers], logLevel: kafkajs.logLevel.NOTHING, retry: { retries: 0 } });
     while (Date.now() < deadline) {
-      if (jvm.exitCode !== null) throw new StreamPulseError(ErrorCode.Io, `the Kafka broker exited (${jvm.exitCode}):\n${tail(this.logPath)}`);
+      if (jvm.exitCode !== null) throw new IoError(`the Kafka broker exited (${jvm.exitCode}):\n${tail(this.logPath)}`);
       const admin = kafka.admin();
       try {
         await admin.connect();
@@ -149,7 +149,7 @@ export class LocalBroker {
       await new Promise((r) => setTimeout(r, 300));
     }
     this.killNow();
-    throw new StreamPulseError(ErrorCode.Io, `the Kafka broker did not answer within ${this.startTimeoutMs} ms:\n${tail(this.logPath)}`);
+    throw new IoError(`the Kafka broker did not answer within ${this.startTimeoutMs} ms:\n${tail(this.logPath)}`);
   }
 
   /** Stops the JVM cleanly (SIGTERM, then SIGKILL after 30 s); keeps storage for restart(). */

@@ -2,7 +2,7 @@ import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { RawBatchBuilder, type RawBatch } from '../domain/records/raw-batch.ts';
 import type { ColumnType, TableSchema } from '../domain/records/schema.ts';
-import { ErrorCode, StreamPulseError } from '../errors.ts';
+import { InputError, IoError, StreamPulseError } from '../errors.ts';
 
 /** Large reads keep the per-chunk overhead (stream events, row arrays) negligible. */
 const HIGH_WATER_MARK = 1 << 20;
@@ -255,7 +255,7 @@ async function fileSize(path: string): Promise<number> {
   try {
     return (await stat(path)).size;
   } catch (error) {
-    throw new StreamPulseError(ErrorCode.BadInput, `cannot read CSV file ${path}`, { cause: error });
+    throw new InputError(`cannot read CSV file ${path}`, { cause: error });
   }
 }
 
@@ -283,11 +283,11 @@ export async function* readCsvRecords(
     yield* batcher.take(rows);
   } catch (error) {
     if (error instanceof StreamPulseError) throw error;
-    throw new StreamPulseError(ErrorCode.Io, `failed reading CSV file ${path}`, { cause: error });
+    throw new IoError(`failed reading CSV file ${path}`, { cause: error });
   } finally {
     stream.destroy();
   }
-  if (!batcher.sawHeader) throw new StreamPulseError(ErrorCode.BadInput, `CSV file ${path} has no header row`);
+  if (!batcher.sawHeader) throw new InputError(`CSV file ${path} has no header row`);
   const last = batcher.flush();
   if (last) yield last;
 }

@@ -1,6 +1,6 @@
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ErrorCode, StreamPulseError } from '../errors.ts';
+import { InputError } from '../errors.ts';
 import { SCHEMAS, TABLE_NAMES, type TableName } from '../domain/records/schema.ts';
 import type { RawBatch } from '../domain/records/raw-batch.ts';
 import type { SourceItem } from '../../topology/ports.ts';
@@ -78,7 +78,7 @@ export async function resolveInputDir(dir: string, format: InputFormat | 'auto' 
     const found = await findTable(dir, table, formats);
     if (found === null) {
       const looked = formats.flatMap((f) => EXTENSIONS[f].map((ext) => table + ext)).join(', ');
-      throw new StreamPulseError(ErrorCode.BadInput, `input ${dir} has no ${table} table (looked for ${looked} and ${table}/ part files)`);
+      throw new InputError(`input ${dir} has no ${table} table (looked for ${looked} and ${table}/ part files)`);
     }
     layout[table] = found;
   }

@@ -1,6 +1,7 @@
 import type { Message, Producer } from 'kafkajs';
 import type { DeadLetter } from '../domain/records/rejection.ts';
 import type { DeadLetterSink } from '../../topology/ports.ts';
+import { DeadLetterError } from '../errors.ts';
 
 /**
  * Rejected records to the dead-letter topic: the original bytes as the value, why and where from
@@ -36,6 +37,6 @@ export class KafkaDeadLetters implements DeadLetterSink {
     for (const messages of retry) this.send(messages);
     const pending = this.pending.splice(0);
     await Promise.all(pending);
-    if (this.failed.length > 0) throw new Error(`${this.failed.length} dead-letter sends to ${this.topic} are still failing`);
+    if (this.failed.length > 0) throw new DeadLetterError(`${this.failed.length} dead-letter sends to ${this.topic} are still failing`);
   }
 }

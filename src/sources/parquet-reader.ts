@@ -12,7 +12,7 @@ import {
 } from 'hyparquet';
 import { compressors } from 'hyparquet-compressors';
 import { RawBatchBuilder, type RawBatch } from '../domain/records/raw-batch.ts';
-import { ErrorCode, StreamPulseError } from '../errors.ts';
+import { InputError, IoError } from '../errors.ts';
 
 const MS_PER_DAY = 86_400_000;
 
@@ -27,7 +27,7 @@ const PARSERS: Partial<ParquetParsers> = {
 /** The files of one table in the notebook's output layout, e.g. `revenue_data/events/part-*.parquet`. */
 export async function listParquetParts(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { withFileTypes: true }).catch((error: unknown) => {
-    throw new StreamPulseError(ErrorCode.BadInput, `cannot list Parquet folder ${dir}`, { cause: error });
+    throw new InputError(`cannot list Parquet folder ${dir}`, { cause: error });
   });
   // Spark's _SUCCESS marker and .crc checksums share the folder with the parts.
   return entries
@@ -48,7 +48,7 @@ function handleBuffer(handle: FileHandle, byteLength: number): AsyncBuffer {
       let filled = 0;
       while (filled < length) {
         const { bytesRead } = await handle.read(bytes, filled, length - filled, start + filled);
-        if (bytesRead === 0) throw new Error(`unexpected end of file at byte ${start + filled}`);
+        if (bytesRead === 0) throw new InputError(`unexpected end of file at byte ${start + filled}`);
         filled += bytesRead;
       }
       return bytes.buffer;
@@ -124,14 +124,14 @@ async function openParquet(file: string): Promise<{ handle: FileHandle; buffer: 
   try {
     handle = await open(file, 'r');
   } catch (error) {
-    throw new StreamPulseError(ErrorCode.BadInput, `cannot open Parquet file ${file}`, { cause: error });
+    throw new InputError(`cannot open Parquet file ${file}`, { cause: error });
   }
   try {
     const { size } = await handle.stat();
     return { handle, buffer: handleBuffer(handle, size) };
   } catch (error) {
     await handle.close();
-    throw new StreamPulseError(ErrorCode.Io, `cannot stat Parquet file ${file}`, { cause: error });
+    throw new IoError(`cannot stat Parquet file ${file}`, { cause: error });
   }
 }
 
@@ -139,7 +139,7 @@ async function readMetadata(file: string, buffer: AsyncBuffer): Promise<FileMeta
   try {
     return await parquetMetadataAsync(buffer, { parsers: PARSERS });
   } catch (error) {
-    throw new StreamPulseError(ErrorCode.BadInput, `${file} is not a readable Parquet file`, { cause: error });
+    throw new InputError(`${file} is not a readable Parquet file`, { cause: error });
   }
 }
 
@@ -169,7 +169,7 @@ async function* readParquetFile(file: string, batchSize: number): AsyncGenerator
         });
       } catch (error) {
         const range = `rows ${groupStart + 1}-${groupEnd}`;
-        throw new StreamPulseError(ErrorCode.BadInput, `cannot decode ${file} ${range}`, { cause: error });
+        throw new InputError(`cannot decode ${file} ${range}`, { cause: error });
       }
       for (let i = 0; i < rows.length; i++) {
         const seq = groupStart + i + 1;

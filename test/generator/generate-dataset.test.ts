@@ -3,7 +3,7 @@ import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { StreamPulseError } from '../../src/errors.ts';
+import { InternalError, StreamPulseError } from '../../src/errors.ts';
 import {
   COUNTRIES,
   DEVICES,
@@ -220,7 +220,7 @@ describe('generateDataset scaling and progress', () => {
 
   it('rejects invalid options with a BadFlag error', async () => {
     for (const bad of [{ events: -1 }, { users: 0 }, { artists: 1.5 }, { seed: 2 ** 32 }]) {
-      await expect(generate(bad)).rejects.toMatchObject({ name: 'StreamPulseError', code: 'BAD_FLAG' });
+      await expect(generate(bad)).rejects.toMatchObject({ name: 'UsageError', code: 'SP_USAGE' });
     }
     await expect(generate({ users: 0 })).rejects.toBeInstanceOf(StreamPulseError);
   });
@@ -230,13 +230,13 @@ describe('generateDataset I/O failures', () => {
   it('rejects with an IO error when a file cannot be written', async () => {
     const outDir = join(root, 'blocked');
     await mkdir(join(outDir, 'payouts.ndjson'), { recursive: true });
-    await expect(generate({ outDir, events: 10 })).rejects.toMatchObject({ code: 'IO' });
+    await expect(generate({ outDir, events: 10 })).rejects.toMatchObject({ code: 'SP_IO' });
   });
 
   it('rejects with an IO error when outDir cannot be created', async () => {
     const file = join(root, 'plain-file');
     await writeFile(file, 'x');
-    await expect(generate({ outDir: join(file, 'sub'), events: 10 })).rejects.toMatchObject({ code: 'IO' });
+    await expect(generate({ outDir: join(file, 'sub'), events: 10 })).rejects.toMatchObject({ code: 'SP_IO' });
   });
 });
 
@@ -248,6 +248,6 @@ describe('formatFixed', () => {
     expect(formatFixed(340, 2)).toBe('3.40');
     expect(formatFixed(50, 4)).toBe('0.0050');
     expect(formatFixed(80, 4)).toBe('0.0080');
-    expect(() => formatFixed(1.5, 2)).toThrow(RangeError);
+    expect(() => formatFixed(1.5, 2)).toThrow(InternalError);
   });
 });

@@ -5,7 +5,7 @@ import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { recordText, type RawBatch } from '../../src/domain/records/raw-batch.ts';
 import { EVENTS, type TableSchema } from '../../src/domain/records/schema.ts';
-import { ErrorCode, StreamPulseError } from '../../src/errors.ts';
+import { InputError, StreamPulseError } from '../../src/errors.ts';
 import { readCsvRecords } from '../../src/sources/csv-reader.ts';
 
 const MIXED: TableSchema = {
@@ -184,9 +184,9 @@ describe('readCsvRecords edge cases', () => {
   it('yields nothing for a header-only file and rejects an empty or missing one', async () => {
     expect((await readAll(await csvFile('header.csv', 'id,n\r\n'), MIXED, 10)).batches).toEqual([]);
     const empty = await csvFile('empty.csv', '\n\n');
-    await expect(readAll(empty, MIXED, 10)).rejects.toMatchObject({ code: ErrorCode.BadInput });
+    await expect(readAll(empty, MIXED, 10)).rejects.toMatchObject({ code: InputError.code });
     const missing = readAll(join(dir, 'missing.csv'), MIXED, 10);
     await expect(missing).rejects.toBeInstanceOf(StreamPulseError);
-    await expect(missing).rejects.toMatchObject({ code: ErrorCode.BadInput });
+    await expect(missing).rejects.toMatchObject({ code: InputError.code });
   });
 });

@@ -5,7 +5,7 @@ import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { asyncBufferFromFile, parquetMetadataAsync } from 'hyparquet';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { recordText, type RawBatch } from '../../src/domain/records/raw-batch.ts';
-import { ErrorCode } from '../../src/errors.ts';
+import { InputError } from '../../src/errors.ts';
 import { listParquetParts, readParquetRecords } from '../../src/sources/parquet-reader.ts';
 
 let dir: string;
@@ -131,8 +131,8 @@ describe('readParquetRecords', () => {
   it('rejects a file that is not Parquet', async () => {
     const bogus = join(dir, 'bogus.parquet');
     await writeFile(bogus, 'not parquet at all');
-    await expect(readAll([bogus], 10)).rejects.toMatchObject({ code: ErrorCode.BadInput });
-    await expect(readAll([join(dir, 'absent.parquet')], 10)).rejects.toMatchObject({ code: ErrorCode.BadInput });
+    await expect(readAll([bogus], 10)).rejects.toMatchObject({ code: InputError.code });
+    await expect(readAll([join(dir, 'absent.parquet')], 10)).rejects.toMatchObject({ code: InputError.code });
   });
 });
 
@@ -178,6 +178,6 @@ describe('listParquetParts', () => {
   });
 
   it('rejects a missing folder', async () => {
-    await expect(listParquetParts(join(dir, 'nope'))).rejects.toMatchObject({ code: ErrorCode.BadInput });
+    await expect(listParquetParts(join(dir, 'nope'))).rejects.toMatchObject({ code: InputError.code });
   });
 });

@@ -151,7 +151,7 @@ export class Fetcher {
           }
           if (result.error !== 0) {
             const error = new KafkaProtocolError(result.error, `fetching ${key}`);
-            if (!error.retriable) return this.options.onFatal(error);
+            if (!error.canRetry) return this.options.onFatal(error);
             refresh ||= error.refresh;
             continue;
           }

@@ -59,9 +59,9 @@ export class GroupMember {
         await this.heartbeatUntilRebalance();
       } catch (error) {
         if (!this.running) return;
-        if (error instanceof KafkaProtocolError && (error.code === KafkaErrorCode.UnknownMemberId || error.code === KafkaErrorCode.IllegalGeneration)) {
+        if (error instanceof KafkaProtocolError && (error.kafkaCode === KafkaErrorCode.UnknownMemberId || error.kafkaCode === KafkaErrorCode.IllegalGeneration)) {
           this.memberId = '';
-        } else if (!isRetriable(error) && !(error instanceof KafkaProtocolError && error.code === KafkaErrorCode.RebalanceInProgress)) {
+        } else if (!isRetriable(error) && !(error instanceof KafkaProtocolError && error.kafkaCode === KafkaErrorCode.RebalanceInProgress)) {
           this.options.log(`consumer group ${this.options.groupId}: ${(error as Error).message}; joining again`);
         }
         if (needsRefresh(error)) this.coordinator = null;

@@ -1,3 +1,5 @@
+import { StreamPulseError } from '../../errors.ts';
+
 /**
  * Kafka's error codes, as data: each is named and marked retriable or not, as the protocol's own
  * error table does; the producer, fetcher and group member decide on `retriable` and `refresh`,
@@ -66,20 +68,19 @@ export const KafkaErrorCode = {
   TopicAlreadyExists: 36,
 } as const;
 
-export class KafkaProtocolError extends Error {
-  readonly retriable: boolean;
+/** A broker answered with an error code; whether to retry is Kafka's own verdict for that code. */
+export class KafkaProtocolError extends StreamPulseError {
+  static override readonly code = 'SP_KAFKA_PROTOCOL';
   readonly refresh: boolean;
   readonly type: string;
 
   constructor(
-    readonly code: number,
+    readonly kafkaCode: number,
     readonly context: string,
   ) {
-    const spec = SPECS[code] ?? { name: `KAFKA_ERROR_${code}`, retriable: false };
-    super(`${context}: ${spec.name} (Kafka error ${code})`);
-    this.name = 'KafkaProtocolError';
+    const spec = SPECS[kafkaCode] ?? { name: `KAFKA_ERROR_${kafkaCode}`, retriable: false };
+    super(`${context}: ${spec.name} (Kafka error ${kafkaCode})`, { canRetry: spec.retriable });
     this.type = spec.name;
-    this.retriable = spec.retriable;
     this.refresh = spec.refresh === true;
   }
 }
@@ -88,18 +89,14 @@ export class KafkaProtocolError extends Error {
  * The connection to a broker broke or a request timed out: always retriable, after the
  * connection is made again.
  */
-export class KafkaConnectionError extends Error {
-  readonly retriable = true;
+export class KafkaConnectionError extends StreamPulseError {
+  static override readonly code = 'SP_KAFKA_CONNECTION';
+  static override readonly canRetry = true;
   readonly refresh = true;
-
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'KafkaConnectionError';
-  }
 }
 
 export function isRetriable(error: unknown): boolean {
-  return (error instanceof KafkaProtocolError || error instanceof KafkaConnectionError) && error.retriable;
+  return (error instanceof KafkaProtocolError || error instanceof KafkaConnectionError) && error.canRetry;
 }
 
 /** Whether the client's view of leaders or of the coordinator must be refreshed before a retry. */
@@ -108,6 +105,6 @@ export function needsRefresh(error: unknown): boolean {
 }
 
 /** Fetched bytes that are not a record batch this client reads (old message format, unknown codec). */
-export class RecordBatchFormatError extends Error {
-  override readonly name = 'RecordBatchFormatError';
+export class RecordBatchFormatError extends StreamPulseError {
+  static override readonly code = 'SP_KAFKA_RECORD_FORMAT';
 }
