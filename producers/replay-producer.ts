@@ -23,6 +23,8 @@ export interface ReplayOptions {
   readonly onProgress?: (events: number) => void;
   /** Replay only the dimension tables, or only the events (default: both, dimensions first). */
   readonly only?: 'dimensions' | 'events';
+  /** How long to wait for a broker at start before giving up (default: forever). */
+  readonly connectTimeoutMs?: number;
 }
 
 export interface ReplaySummary {
@@ -88,7 +90,7 @@ function appendBatch(producer: WireProducer, topic: string, batch: RawBatch, fro
  */
 export async function replayToKafka(options: ReplayOptions): Promise<ReplaySummary> {
   const { topics, layout, log } = options;
-  await createMissingTopics(options.brokers, topics, log);
+  await createMissingTopics(options.brokers, topics, log, options.connectTimeoutMs);
   const cluster = new Cluster({ brokers: options.brokers, clientId: 'streampulse-producer' });
   const producer = new WireProducer({ cluster, codec: options.compression, lingerMs: options.rate > 0 ? 1 : 5, log });
   try {

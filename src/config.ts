@@ -27,6 +27,8 @@ export interface KafkaConfig {
   readonly topics: TopicConfig;
   readonly checkpoint: string;
   readonly checkpointIntervalMs: number;
+  /** How long a run waits for a broker at start before it exits 1. */
+  readonly connectTimeoutMs: number;
 }
 
 export interface RunConfig {
@@ -56,6 +58,7 @@ export interface KafkaFlags {
   partitions?: number;
   checkpoint?: string;
   checkpointInterval?: number;
+  connectTimeout?: number;
 }
 
 export interface RunFlags extends KafkaFlags {
@@ -90,7 +93,11 @@ export const DEFAULTS = Object.freeze({
   cacheSize: 131_072,
   dataDir: '.streampulse',
   printRows: 10,
+  connectTimeoutMs: 60_000,
 });
+
+/** The longest delay a Node timer takes; beyond it setTimeout fires at once. */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
 
 function badFlag(message: string): UsageError {
   return new UsageError(message);
@@ -130,6 +137,7 @@ export function buildKafkaConfig(flags: KafkaFlags, env: NodeJS.ProcessEnv, data
     topics: Object.freeze(topics),
     checkpoint: flags.checkpoint ?? env.STREAMPULSE_CHECKPOINT ?? join(dataDir, 'checkpoints', `${groupId}--${topics.events}.json`),
     checkpointIntervalMs: flags.checkpointInterval ?? 2_000,
+    connectTimeoutMs: flags.connectTimeout ?? envInteger(env, 'STREAMPULSE_CONNECT_TIMEOUT', 100, MAX_TIMER_MS) ?? DEFAULTS.connectTimeoutMs,
   });
 }
 

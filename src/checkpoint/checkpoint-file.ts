@@ -13,6 +13,8 @@ export interface Checkpoint {
   readonly offsets: Readonly<Record<string, number>>;
   readonly state: PipelineState;
   readonly writtenAt: string;
+  /** Dead letters that could not be written up to this checkpoint (absent: none). */
+  readonly deadLettersUnwritten?: number;
 }
 
 export function readCheckpoint(path: string, group: string, topic: string): Checkpoint | null {

@@ -10,6 +10,8 @@ export interface CheckpointerOptions {
   readonly offsets: () => Record<string, number>;
   /** Made durable before a checkpoint is written (e.g. pending dead-letter sends). */
   readonly flushBefore?: () => Promise<void>;
+  /** Dead letters given up on so far, recorded with each checkpoint (read after flushBefore). */
+  readonly deadLettersUnwritten?: () => number;
   readonly now?: () => number;
   readonly log: (line: string) => void;
   /** Called after each successful write with its duration. */
@@ -23,7 +25,7 @@ export interface CheckpointerOptions {
  */
 export class Checkpointer {
   private lastWrite: number;
-  private writing: Promise<void> | null = null;
+  private writing: Promise<boolean> | null = null;
   private written = 0;
   private lastDurationMs = 0;
   private lastWrittenAt: number | null = null;
@@ -49,10 +51,10 @@ export class Checkpointer {
     this.writing = this.write().finally(() => (this.writing = null));
   }
 
-  /** A checkpoint now, waiting for any running write first. */
-  async checkpointNow(): Promise<void> {
+  /** A checkpoint now, waiting for any running write first; false when it could not be written. */
+  async checkpointNow(): Promise<boolean> {
     await this.writing;
-    await this.write();
+    return this.write();
   }
 
   private capture(): Checkpoint {
@@ -66,19 +68,23 @@ export class Checkpointer {
     };
   }
 
-  private async write(): Promise<void> {
+  private async write(): Promise<boolean> {
     const started = performance.now();
-    const checkpoint = this.capture();
+    const captured = this.capture();
     this.lastWrite = this.now();
     try {
       await this.options.flushBefore?.();
+      const unwritten = this.options.deadLettersUnwritten?.() ?? 0;
+      const checkpoint = unwritten > 0 ? { ...captured, deadLettersUnwritten: unwritten } : captured;
       await writeCheckpoint(this.options.path, checkpoint);
       this.written++;
       this.lastDurationMs = performance.now() - started;
       this.lastWrittenAt = this.now();
       this.options.onWritten?.(this.lastDurationMs / 1000);
+      return true;
     } catch (error) {
       this.options.log(`checkpoint to ${this.options.path} failed: ${(error as Error).message}; the next one retries`);
+      return false;
     }
   }
 }

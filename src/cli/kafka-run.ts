@@ -2,12 +2,22 @@ import kafkajs from 'kafkajs';
 import { readCheckpoint } from '../checkpoint/checkpoint-file.ts';
 import { Checkpointer } from '../checkpoint/checkpointer.ts';
 import type { KafkaConfig } from '../config.ts';
-import { createKafka } from '../kafka/kafka-client.ts';
+import { createKafka, withAdmin } from '../kafka/kafka-client.ts';
+import { DEFAULT_MAX_MESSAGE_BYTES, maxMessageBytes } from '../kafka/topics.ts';
 import type { PrometheusMetrics } from '../metrics/prometheus-metrics.ts';
 import type { Pipeline } from '../pipeline.ts';
 import type { DeadLetterSink } from '../../topology/ports.ts';
 import { KafkaDeadLetters } from '../sources/kafka-dead-letters.ts';
 import { KafkaSource } from '../sources/kafka-source.ts';
+
+/** What a Kafka run leaves behind when it closes. */
+export interface KafkaRunOutcome {
+  /** False when the final checkpoint was due and could not be written. */
+  readonly checkpointed: boolean;
+  /** True when the source never reached the events topic (nothing to checkpoint: none written). */
+  readonly neverStarted: boolean;
+  readonly deadLettersUnwritten: number;
+}
 
 /** The Kafka side of `run --source kafka`: source, dead-letter topic, checkpoint restore and writes. */
 export class KafkaRun {
@@ -20,7 +30,7 @@ export class KafkaRun {
 
   constructor(
     private readonly config: KafkaConfig,
-    options: { once: boolean; batchSize: number; fileDeadLetters: DeadLetterSink; log: (line: string) => void },
+    options: { once: boolean; batchSize: number; fileDeadLetters: DeadLetterSink; metrics: PrometheusMetrics; log: (line: string) => void },
   ) {
     this.restored = readCheckpoint(config.checkpoint, config.groupId, config.topics.events);
     if (this.restored !== null) {
@@ -33,17 +43,29 @@ export class KafkaRun {
       once: options.once,
       batchSize: options.batchSize,
       startOffsets: this.restored?.offsets,
+      connectTimeoutMs: config.connectTimeoutMs,
       log: options.log,
     });
     this.producer = createKafka(config.brokers, 'streampulse-dead-letters').producer({ allowAutoTopicCreation: false });
-    const send = this.producer.send.bind(this.producer);
-    // connect on first use: the broker may still be coming up when the pipeline starts
-    this.producer.send = async (record) => {
-      this.producerReady ??= this.producer.connect();
-      await this.producerReady;
-      return send(record);
-    };
-    this.deadLetters = new KafkaDeadLetters(this.producer, config.topics.deadLetters, options.fileDeadLetters);
+    const topic = config.topics.deadLetters;
+    this.deadLetters = new KafkaDeadLetters({
+      producer: { send: async (record) => (await this.connectProducer(), this.producer.send(record)) },
+      topic,
+      maxMessageBytes: () =>
+        withAdmin(config.brokers, 'streampulse-dead-letters', options.log, (admin) => maxMessageBytes(admin, topic), config.connectTimeoutMs).catch(() => DEFAULT_MAX_MESSAGE_BYTES),
+      also: options.fileDeadLetters,
+      log: options.log,
+      onUnwritten: (letters) => options.metrics.deadLettersUnwritten.inc(letters),
+    });
+  }
+
+  /** Connects on first use (the broker may still be coming up), and again after a failed connect. */
+  private connectProducer(): Promise<void> {
+    this.producerReady ??= this.producer.connect().catch((error: Error) => {
+      this.producerReady = null;
+      throw error;
+    });
+    return this.producerReady;
   }
 
   /** Restores the checkpointed state (if any) and starts checkpointing this pipeline. */
@@ -62,19 +84,26 @@ export class KafkaRun {
       intervalMs: this.config.checkpointIntervalMs,
       offsets: () => this.source.positions(),
       flushBefore: () => this.deadLetters.flush(),
+      deadLettersUnwritten: () => (this.restored?.deadLettersUnwritten ?? 0) + this.deadLetters.unwritten,
       log,
     });
   }
 
   /** Between batches. */
   afterBatch(): void {
-    this.checkpointer?.maybeCheckpoint();
+    if (this.source.started) this.checkpointer?.maybeCheckpoint();
   }
 
-  /** A final checkpoint, then everything disconnected. */
-  async close(): Promise<void> {
+  /**
+   * Stops the source, then writes a final checkpoint, unless the source never reached the events
+   * topic: then nothing was folded and an empty checkpoint would only hide the earlier one.
+   */
+  async close(): Promise<KafkaRunOutcome> {
     await this.source.stop();
-    await this.checkpointer?.checkpointNow();
+    const neverStarted = !this.source.started;
+    const checkpointed = neverStarted || (await this.checkpointer?.checkpointNow()) !== false;
+    if (neverStarted) await this.deadLetters.flush();
     if (this.producerReady !== null) await this.producer.disconnect().catch(() => {});
+    return { checkpointed, neverStarted, deadLettersUnwritten: this.deadLetters.unwritten };
   }
 }

@@ -1,5 +1,5 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { buildProduceConfig, buildRunConfig, DEFAULTS, parseInteger, PRODUCE_ONLY_CHOICES, STRATEGY_CHOICES, type ProduceFlags, type RunFlags } from '../config.ts';
+import { buildProduceConfig, buildRunConfig, DEFAULTS, MAX_TIMER_MS, parseInteger, PRODUCE_ONLY_CHOICES, STRATEGY_CHOICES, type ProduceFlags, type RunFlags } from '../config.ts';
 import { exitCodeFor, InternalError, StreamPulseError } from '../errors.ts';
 import { generateDataset } from '../generator/index.ts';
 import { INPUT_FORMATS } from '../sources/input-dir.ts';
@@ -16,6 +16,13 @@ function integer(what: string, min: number, max?: number): (text: string) => num
       throw new InvalidArgumentError((error as Error).message);
     }
   };
+}
+
+/** Shared by `run` and `produce`: both wait for a broker at start, for at most this long. */
+function connectTimeoutOption(): Option {
+  return new Option('--connect-timeout <ms>', `milliseconds to wait for a broker at start before exiting 1 (default ${DEFAULTS.connectTimeoutMs}, env STREAMPULSE_CONNECT_TIMEOUT)`).argParser(
+    integer('--connect-timeout', 100, MAX_TIMER_MS),
+  );
 }
 
 function buildProgram(): Command {
@@ -73,6 +80,7 @@ function buildProgram(): Command {
     .option('--partitions <n>', 'partitions when creating the events topic (default 6)', integer('--partitions', 1, 10_000))
     .option('--checkpoint <file>', 'state + offsets checkpoint (default <data-dir>/checkpoints/<group>--<topic>.json)')
     .option('--checkpoint-interval <ms>', 'milliseconds between checkpoints (default 2000)', integer('--checkpoint-interval', 50))
+    .addOption(connectTimeoutOption())
     .exitOverride()
     .action(async (o: RunFlags) => {
       await runCommand(buildRunConfig(o, process.env));
@@ -95,6 +103,7 @@ function buildProgram(): Command {
     .option('--events-topic <name>', 'events topic (default listening-events)')
     .option('--topic-prefix <prefix>', 'prefix for every topic name (env STREAMPULSE_TOPIC_PREFIX)')
     .option('--partitions <n>', 'partitions when creating the events topic (default 6)', integer('--partitions', 1, 10_000))
+    .addOption(connectTimeoutOption())
     .option('--data-dir <dir>', `working directory for generated data (default ${DEFAULTS.dataDir})`)
     .option('--no-progress', 'no progress output')
     .exitOverride()

@@ -1,6 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { RunConfig } from '../config.ts';
+import { IncompleteRunError } from '../errors.ts';
 import { REPORT_NAMES, renderTable } from '../domain/reports/index.ts';
 import { startReportServer } from '../http/report-server.ts';
 import { PrometheusMetrics } from '../metrics/prometheus-metrics.ts';
@@ -56,7 +57,7 @@ function writeReportJson(path: string, pipeline: Pipeline, config: RunConfig): v
 export async function runCommand(config: RunConfig, out: NodeJS.WritableStream = process.stdout): Promise<void> {
   const metrics = new PrometheusMetrics();
   const fileDeadLetters = new DeadLetterLog(config.deadLetters);
-  const kafka = config.kafka === null ? null : new KafkaRun(config.kafka, { once: config.once, batchSize: config.batchSize, fileDeadLetters, log });
+  const kafka = config.kafka === null ? null : new KafkaRun(config.kafka, { once: config.once, batchSize: config.batchSize, fileDeadLetters, metrics, log });
   let items: AsyncIterable<SourceItem>;
   let progressTotal = (): number => config.generate?.events ?? 0;
   let progressValue = (p: { eventsRead: number; bytes?: number }): number => p.eventsRead;
@@ -104,21 +105,35 @@ export async function runCommand(config: RunConfig, out: NodeJS.WritableStream =
     kafka?.afterBatch();
   });
   // a file replay stops at once on a signal; a Kafka run drains the batch in hand and checkpoints
-  await (kafka === null ? Promise.race([run, signal.promise]) : run);
+  let failure: unknown = null;
+  await (kafka === null ? Promise.race([run, signal.promise]) : run).catch((error: unknown) => void (failure = error));
   progress.stop();
   const finished = performance.now();
-  await kafka?.close();
+  const outcome = await kafka?.close();
+  const shutdown = async (): Promise<void> => {
+    signal.dispose();
+    await server.close();
+  };
+  if (failure !== null) {
+    await shutdown();
+    throw failure;
+  }
+  if (outcome?.neverStarted === true) {
+    await shutdown();
+    throw new IncompleteRunError('stopped before the Kafka source reached the events topic: nothing was read, no checkpoint was written');
+  }
   if (!stopped || kafka !== null) {
     printSummary(out, config, pipeline.snapshot(), (finished - (eventsStarted || finished)) / 1000, (finished - started) / 1000, fileDeadLetters.path);
     if (config.reportJson !== null) writeReportJson(config.reportJson, pipeline, config);
   }
-  if (config.once || stopped) {
-    signal.dispose();
-    await server.close();
-    return;
+  if (!config.once && !stopped) {
+    out.write(`serving ${server.url}/reports until Ctrl-C\n`);
+    await signal.promise;
   }
-  out.write(`serving ${server.url}/reports until Ctrl-C\n`);
-  await signal.promise;
-  signal.dispose();
-  await server.close();
+  await shutdown();
+  const lost = [
+    ...(outcome !== undefined && !outcome.checkpointed ? ['the final checkpoint could not be written'] : []),
+    ...(outcome !== undefined && outcome.deadLettersUnwritten > 0 ? [`${fmt(outcome.deadLettersUnwritten)} dead letters could not be written to ${config.kafka?.topics.deadLetters}`] : []),
+  ];
+  if (lost.length > 0) throw new IncompleteRunError(`the run finished, but ${lost.join(' and ')}`);
 }

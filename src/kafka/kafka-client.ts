@@ -1,4 +1,5 @@
 import kafkajs, { type Admin, type Kafka } from 'kafkajs';
+import { KafkaUnavailableError } from '../errors.ts';
 
 /**
  * The thin seam over kafkajs (little maintained, so kept behind this module and the source and
@@ -41,7 +42,9 @@ export async function connectAdmin(kafka: Kafka, brokers: readonly string[], log
       return connected;
     } catch (error) {
       await admin.disconnect().catch(() => {});
-      if (Date.now() - started + delay > timeoutMs) throw error;
+      if (Date.now() - started + delay > timeoutMs) {
+        throw new KafkaUnavailableError(`no Kafka broker at ${brokers.join(',')} answered within ${(timeoutMs / 1000).toFixed(1)} s (${(error as Error).message})`, { cause: error });
+      }
       if (!warned) {
         log(`Kafka at ${brokers.join(',')} is not answering (${(error as Error).message}); retrying with backoff…`);
         warned = true;

@@ -1,4 +1,4 @@
-import type { Admin } from 'kafkajs';
+import kafkajs, { type Admin } from 'kafkajs';
 import type { DimensionName } from '../domain/records/schema.ts';
 import { withAdmin } from './kafka-client.ts';
 
@@ -58,4 +58,17 @@ export async function ensureTopics(admin: Admin, topics: TopicConfig): Promise<s
 export async function createMissingTopics(brokers: readonly string[], topics: TopicConfig, log: (line: string) => void, timeoutMs?: number): Promise<void> {
   const created = await withAdmin(brokers, 'streampulse-admin', log, (admin) => ensureTopics(admin, topics), timeoutMs);
   if (created.length > 0) log(`created topics ${created.join(', ')}`);
+}
+
+/** Kafka's default max.message.bytes (1 MiB plus a batch header): used when a topic's cannot be read. */
+export const DEFAULT_MAX_MESSAGE_BYTES = 1_048_588;
+
+/** The largest record batch `topic` accepts (its max.message.bytes). */
+export async function maxMessageBytes(admin: Admin, topic: string): Promise<number> {
+  const { resources } = await admin.describeConfigs({
+    resources: [{ type: kafkajs.ConfigResourceTypes.TOPIC, name: topic, configNames: ['max.message.bytes'] }],
+    includeSynonyms: false,
+  });
+  const value = Number(resources[0]?.configEntries.find((e) => e.configName === 'max.message.bytes')?.configValue);
+  return Number.isSafeInteger(value) && value > 0 ? value : DEFAULT_MAX_MESSAGE_BYTES;
 }

@@ -40,6 +40,8 @@ export const MetricNames = {
   checkpointSeconds: 'streampulse_checkpoint_seconds',
   checkpointAge: 'streampulse_checkpoint_age_seconds',
   checkpoints: 'streampulse_checkpoints_total',
+  /** counter: dead letters that could not be written anywhere durable (given up on, recorded in the checkpoint). */
+  deadLettersUnwritten: 'streampulse_dead_letters_unwritten_total',
   /** gauges from the live reports (primary strategy), read at scrape time. */
   genreAdRevenue: 'streampulse_genre_ad_revenue_dollars',
   genreStreams: 'streampulse_genre_streams',

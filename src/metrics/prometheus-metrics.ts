@@ -37,6 +37,7 @@ export class PrometheusMetrics implements MetricsSink {
   readonly snapshotSeconds: Histogram;
   readonly checkpointSeconds: Histogram;
   readonly checkpoints: Counter;
+  readonly deadLettersUnwritten: Counter;
 
   constructor() {
     const registers = [this.registry];
@@ -81,6 +82,7 @@ export class PrometheusMetrics implements MetricsSink {
     this.snapshotSeconds = new Histogram({ name: MetricNames.snapshotSeconds, help: 'Seconds to build a report snapshot for HTTP, by report (all: /reports).', labelNames: ['report'], registers });
     this.checkpointSeconds = new Histogram({ name: MetricNames.checkpointSeconds, help: 'Seconds to capture and write a checkpoint.', buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5], registers });
     this.checkpoints = new Counter({ name: MetricNames.checkpoints, help: 'Checkpoints written.', registers });
+    this.deadLettersUnwritten = new Counter({ name: MetricNames.deadLettersUnwritten, help: 'Dead letters that could not be written (given up on and recorded).', registers });
   }
 
   eventsDecoded(read: number, rejectedByReason: ReadonlyMap<RejectReason, number>): void {

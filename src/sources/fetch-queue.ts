@@ -37,8 +37,9 @@ export class FetchQueue implements AsyncIterable<SourceItem> {
   private head = 0;
   private bytes = 0;
   private readonly roomWaiters: (() => void)[] = [];
-  private waiter: ((result: IteratorResult<SourceItem>) => void) | null = null;
+  private waiter: { resolve: (result: IteratorResult<SourceItem>) => void; reject: (error: Error) => void } | null = null;
   private closed = false;
+  private failure: Error | null = null;
 
   constructor(private readonly options: FetchQueueOptions) {}
 
@@ -70,6 +71,12 @@ export class FetchQueue implements AsyncIterable<SourceItem> {
     this.makeRoom();
   }
 
+  /** Ends the iteration with `error`: the pipeline's run rejects with it instead of ending as done. */
+  fail(error: Error): void {
+    this.failure ??= error;
+    this.close();
+  }
+
   close(): void {
     this.closed = true;
     this.slices = [];
@@ -83,8 +90,8 @@ export class FetchQueue implements AsyncIterable<SourceItem> {
     return {
       next: () => {
         if (this.options.isDone()) this.close();
-        return new Promise<IteratorResult<SourceItem>>((resolve) => {
-          this.waiter = resolve;
+        return new Promise<IteratorResult<SourceItem>>((resolve, reject) => {
+          this.waiter = { resolve, reject };
           this.deliver();
         });
       },
@@ -113,13 +120,14 @@ export class FetchQueue implements AsyncIterable<SourceItem> {
       const item: SourceItem = slice.table === undefined ? { kind: 'events', batch } : { kind: 'dimension', table: slice.table, batch };
       // handed over on the next turn of the event loop, so HTTP requests, timers and heartbeats run
       // between batches even while a full queue is drained (a resolved promise alone would starve them)
-      setImmediate(() => waiter({ value: item, done: false }));
+      setImmediate(() => waiter.resolve({ value: item, done: false }));
       return;
     }
     if (this.closed) {
       const waiter = this.waiter;
       this.waiter = null;
-      waiter({ value: undefined, done: true });
+      if (this.failure !== null) waiter.reject(this.failure);
+      else waiter.resolve({ value: undefined, done: true });
     }
   }
 

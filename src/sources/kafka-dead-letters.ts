@@ -1,42 +1,156 @@
-import type { Message, Producer } from 'kafkajs';
+import { createHash } from 'node:crypto';
+import type { Message, ProducerRecord } from 'kafkajs';
 import type { DeadLetter } from '../domain/records/rejection.ts';
 import type { DeadLetterSink } from '../../topology/ports.ts';
-import { DeadLetterError } from '../errors.ts';
+
+/** What the sink needs of a producer (kafkajs' Producer has it). */
+export interface DeadLetterProducer {
+  send(record: ProducerRecord): Promise<unknown>;
+}
+
+export interface KafkaDeadLettersOptions {
+  readonly producer: DeadLetterProducer;
+  readonly topic: string;
+  /** The topic's max.message.bytes: every send (one record batch) stays below it. */
+  readonly maxMessageBytes: () => Promise<number>;
+  /** Also given every letter (the local dead-letter file). */
+  readonly also?: DeadLetterSink;
+  readonly log: (line: string) => void;
+  /** Called with the number of letters given up on (counted in metrics). */
+  readonly onUnwritten?: (letters: number) => void;
+}
+
+/** Kafka's record batch header and per-record framing, rounded up: what a send costs besides values and headers. */
+const BATCH_OVERHEAD = 256;
+const RECORD_OVERHEAD = 64;
+/** A detail is an error message; bounded so a record cannot smuggle its size in through it. */
+const MAX_DETAIL = 1_024;
+
+interface Chunk {
+  readonly messages: Message[];
+  attempts: number;
+  sending: Promise<Error | null>;
+}
+
+const sha256 = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex');
+
+function headerBytes(headers: Record<string, string>): number {
+  let n = 0;
+  for (const [key, value] of Object.entries(headers)) n += key.length + Buffer.byteLength(value) + 8;
+  return n;
+}
 
 /**
- * Rejected records to the dead-letter topic: the original bytes as the value, why and where from
- * in headers. Sends run in the background; flush() waits for them, and the checkpointer calls it
- * before recording offsets past those records.
+ * One dead letter as a Kafka message within `limit` bytes: the original bytes as the value, why
+ * and where from in headers. A record too big for the topic is cut, marked `cut`, with its full
+ * size and SHA-256 in headers, so it can still be found in the source and matched.
+ */
+export function deadLetterMessage(letter: DeadLetter, limit: number): Message {
+  const value = letter.bytes === undefined ? Buffer.from(letter.raw) : Buffer.from(letter.bytes.buffer, letter.bytes.byteOffset, letter.bytes.byteLength);
+  const headers: Record<string, string> = {
+    reason: letter.reason,
+    detail: letter.detail.length > MAX_DETAIL ? letter.detail.slice(0, MAX_DETAIL) : letter.detail,
+    table: letter.table,
+    origin: letter.origin,
+    seq: String(letter.seq),
+  };
+  const room = limit - BATCH_OVERHEAD - RECORD_OVERHEAD - headerBytes(headers) - 200;
+  if (value.length <= room) return { value: Buffer.from(value), headers };
+  return { value: Buffer.from(value.subarray(0, Math.max(0, room))), headers: { ...headers, cut: 'true', size: String(value.length), sha256: sha256(value) } };
+}
+
+const messageBytes = (m: Message): number => (m.value as Buffer).length + headerBytes(m.headers as Record<string, string>) + RECORD_OVERHEAD;
+
+/** Messages in sends of at most `limit` bytes each: one send is one record batch to the broker. */
+export function chunkBySize(messages: readonly Message[], limit: number): Message[][] {
+  const chunks: Message[][] = [];
+  let current: Message[] = [];
+  let bytes = BATCH_OVERHEAD;
+  for (const message of messages) {
+    const size = messageBytes(message);
+    if (current.length > 0 && bytes + size > limit) {
+      chunks.push(current);
+      current = [];
+      bytes = BATCH_OVERHEAD;
+    }
+    current.push(message);
+    bytes += size;
+  }
+  if (current.length > 0) chunks.push(current);
+  return chunks;
+}
+
+/** kafkajs marks the errors its own retries may mend; anything else will fail the same way again. */
+const retriable = (error: Error): boolean => (error as { retriable?: boolean }).retriable === true;
+
+/**
+ * Rejected records to the dead-letter topic. Sends run in the background, batched by size; flush()
+ * waits for them, and the checkpointer calls it before recording offsets past those records. A
+ * send that still fails after one more try is given up on: logged, counted (`unwritten`), and
+ * recorded in the checkpoint, so one bad slice can never stop checkpoints for good, and a `--once`
+ * run that lost any dead letter exits non-zero.
  */
 export class KafkaDeadLetters implements DeadLetterSink {
-  private pending: Promise<unknown>[] = [];
-  private failed: Message[][] = [];
+  private inFlight: Chunk[] = [];
+  private limit: Promise<number> | null = null;
+  private given = 0;
 
-  constructor(
-    private readonly producer: Producer,
-    private readonly topic: string,
-    private readonly also?: DeadLetterSink,
-  ) {}
+  constructor(private readonly options: KafkaDeadLettersOptions) {}
+
+  /** Dead letters given up on so far. */
+  get unwritten(): number {
+    return this.given;
+  }
 
   write(letters: readonly DeadLetter[]): void {
-    this.also?.write(letters);
-    const messages = letters.map((l) => ({
-      value: l.bytes === undefined ? Buffer.from(l.raw) : Buffer.from(l.bytes),
-      headers: { reason: l.reason, detail: l.detail, table: l.table, origin: l.origin, seq: String(l.seq) },
-    }));
-    this.send(messages);
+    if (letters.length === 0) return;
+    this.options.also?.write(letters);
+    this.limit ??= this.options.maxMessageBytes();
+    const limit = this.limit;
+    const chunk: Chunk = { messages: [], attempts: 0, sending: Promise.resolve(null) };
+    // the limit is known after one admin round trip; the letters are held as one chunk until then
+    chunk.sending = limit.then((bytes) => {
+      const messages = letters.map((l) => deadLetterMessage(l, bytes));
+      const [first, ...rest] = chunkBySize(messages, bytes);
+      chunk.messages.push(...first);
+      for (const more of rest) this.send({ messages: more, attempts: 0, sending: Promise.resolve(null) });
+      return this.attempt(chunk);
+    });
+    this.inFlight.push(chunk);
   }
 
-  private send(messages: Message[]): void {
-    this.pending.push(this.producer.send({ topic: this.topic, messages }).catch(() => this.failed.push(messages)));
+  private send(chunk: Chunk): void {
+    chunk.sending = this.attempt(chunk);
+    this.inFlight.push(chunk);
   }
 
-  /** Waits for every send; failed ones are sent again, and an error says they are still pending. */
+  private attempt(chunk: Chunk): Promise<Error | null> {
+    chunk.attempts++;
+    return this.options.producer.send({ topic: this.options.topic, messages: chunk.messages }).then(
+      () => null,
+      (error: Error) => error,
+    );
+  }
+
+  /** Waits for every send; never throws: what cannot be written is counted and logged instead. */
   async flush(): Promise<void> {
-    const retry = this.failed.splice(0);
-    for (const messages of retry) this.send(messages);
-    const pending = this.pending.splice(0);
-    await Promise.all(pending);
-    if (this.failed.length > 0) throw new DeadLetterError(`${this.failed.length} dead-letter sends to ${this.topic} are still failing`);
+    while (this.inFlight.length > 0) {
+      const chunks = this.inFlight.splice(0);
+      const results = await Promise.all(chunks.map((c) => c.sending));
+      let lost = 0;
+      let why = '';
+      chunks.forEach((chunk, i) => {
+        const error = results[i];
+        if (error === null) return;
+        if (retriable(error) && chunk.attempts < 2) return this.send(chunk);
+        lost += chunk.messages.length;
+        why = error.message;
+      });
+      if (lost > 0) {
+        this.given += lost;
+        this.options.onUnwritten?.(lost);
+        this.options.log(`${lost} dead letters could not be written to ${this.options.topic} (${why}); ${this.given} in all, recorded in the checkpoint`);
+      }
+    }
   }
 }

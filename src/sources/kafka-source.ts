@@ -1,7 +1,9 @@
 import { createMissingTopics, tableOfTopic, type TopicConfig } from '../kafka/topics.ts';
 import { Cluster, endOffsets, Fetcher, GroupMember, partitionKey } from '../kafka/wire/index.ts';
 import type { SourceItem } from '../../topology/ports.ts';
+import { SourceFailedError, StreamPulseError } from '../errors.ts';
 import { FetchQueue } from './fetch-queue.ts';
+import type { SourceHealth } from './source-health.ts';
 
 export interface KafkaSourceOptions {
   readonly brokers: readonly string[];
@@ -56,6 +58,8 @@ export class KafkaSource implements AsyncIterable<SourceItem> {
   private dimensionsLoaded!: () => void;
   private readonly dimensionsReady = new Promise<void>((resolve) => (this.dimensionsLoaded = resolve));
   private stopped = false;
+  private phase: 'connecting' | 'restoring' | 'running' | 'done' = 'connecting';
+  private failure: StreamPulseError | null = null;
 
   constructor(private readonly options: KafkaSourceOptions) {
     this.cluster = new Cluster({ brokers: options.brokers, clientId: 'streampulse' });
@@ -64,7 +68,11 @@ export class KafkaSource implements AsyncIterable<SourceItem> {
       maxBytes: options.queueBytes ?? 64 << 20,
       tableOf: (topic) => tableOfTopic(options.topics, topic),
       next: this.next,
-      isDone: () => this.caughtUp(),
+      isDone: () => {
+        const done = this.caughtUp();
+        if (done) this.phase = 'done';
+        return done;
+      },
       onHandOut: () => {
         if (this.dimensionEnds !== null && this.dimensionsCaughtUp()) this.dimensionsLoaded();
       },
@@ -104,6 +112,29 @@ export class KafkaSource implements AsyncIterable<SourceItem> {
     return { topic: this.options.topics.events, partitions, lag: partitions.reduce((n, p) => n + p.lag, 0) };
   }
 
+  /** True once the events topic is being read: before that nothing a checkpoint could hold has happened. */
+  get started(): boolean {
+    return this.phase === 'running' || this.phase === 'done';
+  }
+
+  health(): SourceHealth {
+    const brokers = this.options.brokers.join(',');
+    if (this.failure !== null) return { state: 'failed', reason: this.failure.message };
+    if (this.stopped) return { state: 'stopped', reason: 'the source was stopped' };
+    switch (this.phase) {
+      case 'connecting':
+        return { state: 'connecting', reason: `waiting for Kafka at ${brokers}` };
+      case 'restoring':
+        return { state: 'restoring', reason: 'reading the dimension topics to their end before any event' };
+      case 'done':
+        return { state: 'done' };
+      case 'running': {
+        const failing = this.fetcher.failure;
+        return failing === null ? { state: 'running' } : { state: 'down', reason: failing };
+      }
+    }
+  }
+
   /** The events partitions this instance is assigned in its group. */
   assignedPartitions(): number[] {
     return this.fetcher.assigned(this.options.topics.events).sort((a, b) => a - b);
@@ -118,10 +149,13 @@ export class KafkaSource implements AsyncIterable<SourceItem> {
     this.cluster.close();
   }
 
+  /** Ends the source for good: the pipeline's run rejects with the error, so the run exits 1. */
   private fail(error: Error): void {
-    this.options.log(`Kafka source failed: ${error.message}`);
+    if (this.stopped || this.failure !== null) return;
+    this.failure = error instanceof StreamPulseError ? error : new SourceFailedError(`Kafka source failed: ${error.message}`, { cause: error });
+    this.options.log(`Kafka source failed: ${this.failure.message}`);
     this.fetcher.stop();
-    this.queue.close();
+    this.queue.fail(this.failure);
   }
 
   /** Where a partition resumes: after everything already folded into the reports. */
@@ -145,6 +179,7 @@ export class KafkaSource implements AsyncIterable<SourceItem> {
     const { topics, log } = this.options;
     await createMissingTopics(this.options.brokers, topics, log, this.options.connectTimeoutMs);
     if (this.stopped) return;
+    this.phase = 'restoring';
 
     const dimensionEnds = new Map<string, number>();
     for (const topic of [topics.subscriptions, topics.adRates, topics.payouts]) {
@@ -159,8 +194,16 @@ export class KafkaSource implements AsyncIterable<SourceItem> {
     await this.dimensionsReady;
 
     for (const [partition, end] of await endOffsets(this.cluster, topics.events)) this.ends.set(partition, end);
+    // a position past a partition's end is a checkpoint of another life of the topic (deleted and
+    // recreated, or truncated): folding from anywhere would count records twice or skip them
+    const positions = this.positions();
+    for (const [partition, end] of this.ends) {
+      const at = positions[partition] ?? 0;
+      if (at > end) throw new SourceFailedError(`${topics.events}/${partition} ends at offset ${end}, but the checkpoint is at ${at}: the topic was recreated or truncated since; --discard-checkpoint starts over`);
+    }
     if (this.options.once) this.stopEnds = new Map(this.ends);
-    if (this.caughtUp() || this.stopped) {
+    this.phase = this.caughtUp() ? 'done' : 'running';
+    if (this.phase === 'done' || this.stopped) {
       this.queue.close();
       return;
     }
@@ -187,6 +230,7 @@ export class KafkaSource implements AsyncIterable<SourceItem> {
         for (const partition of this.fetcher.assigned(topics.events)) this.fetcher.unassign(topics.events, partition);
         this.queue.drop(topics.events);
       },
+      onFatal: (error) => this.fail(error),
       log,
     });
     this.member.start();

@@ -68,7 +68,7 @@ describe('Kafka end to end (real broker)', () => {
     const kafka = createKafka([broker.brokers], 'dlq-test');
     const producer = kafka.producer();
     await producer.connect();
-    const sink = new KafkaDeadLetters(producer, topics.deadLetters);
+    const sink = new KafkaDeadLetters({ producer, topic: topics.deadLetters, maxMessageBytes: async () => 1_048_588, log });
     sink.write([{ table: 'events', origin: `${topics.events}/3`, seq: 41, raw: 'not json', reason: 'not_json', detail: 'Unexpected token', bytes: Buffer.from('not json') }]);
     await sink.flush();
     await producer.disconnect();

@@ -20,21 +20,23 @@ afterAll(async () => {
 });
 
 /** A member that records its current partitions of the events topic (none while rebalancing). */
-function member(name: string, groupId: string): { member: GroupMember; owned: () => number[]; cluster: Cluster } {
+function member(name: string, groupId: string, sessionTimeoutMs = 6_000): { member: GroupMember; owned: () => number[]; cluster: Cluster; fatal: Error[] } {
   const cluster = new Cluster({ brokers: [broker.brokers], clientId: name });
   let owned: number[] = [];
+  const fatal: Error[] = [];
   const m = new GroupMember({
     cluster,
     groupId,
     topics: [topics.events],
-    sessionTimeoutMs: 6_000,
+    sessionTimeoutMs,
     rebalanceTimeoutMs: 10_000,
     heartbeatIntervalMs: 300,
     onAssigned: (assignment: Assignment) => void (owned = [...(assignment.get(topics.events) ?? [])].sort((a, b) => a - b)),
     onRevoked: () => void (owned = []),
+    onFatal: (error) => void fatal.push(error),
     log: () => {},
   });
-  return { member: m, owned: () => owned, cluster };
+  return { member: m, owned: () => owned, cluster, fatal };
 }
 
 describe('consumer group membership (real broker)', () => {
@@ -52,6 +54,7 @@ describe('consumer group membership (real broker)', () => {
       await b.member.stop();
       await until('a owns all six again', () => a.owned().length === 6, 15_000);
       expect(a.owned()).toEqual([0, 1, 2, 3, 4, 5]);
+      expect([...a.fatal, ...b.fatal]).toEqual([]);
     } finally {
       await a.member.stop();
       await b.member.stop();
@@ -59,4 +62,18 @@ describe('consumer group membership (real broker)', () => {
       b.cluster.close();
     }
   }, 90_000);
+
+  it('stops with onFatal on an error joining again cannot mend, instead of retrying forever', async () => {
+    // the broker's group.min.session.timeout.ms is 6 s: a 1 s session is INVALID_SESSION_TIMEOUT
+    const c = member('c', `g-fatal-${topics.prefix}`, 1_000);
+    try {
+      c.member.start();
+      await until('c reported a fatal error', () => c.fatal.length > 0, 15_000);
+      expect(c.fatal[0].message).toMatch(/INVALID_SESSION_TIMEOUT/);
+      expect(c.owned()).toEqual([]);
+    } finally {
+      await c.member.stop();
+      c.cluster.close();
+    }
+  }, 30_000);
 });

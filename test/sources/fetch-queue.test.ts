@@ -261,6 +261,18 @@ describe('FetchQueue', () => {
     expect(await h.iterator.next()).toEqual({ value: undefined, done: true });
   });
 
+  it('fail() rejects a waiting iteration and every later one with the error, never a quiet done', async () => {
+    const h = harness();
+    await h.queue.push(chunk('events', 0, [0, 1, 2]));
+    await take(h);
+    const waiting = h.iterator.next();
+    expect(await isSettled(waiting)).toBe(false);
+    const cause = new Error('fetch failed for good');
+    h.queue.fail(cause);
+    await expect(waiting).rejects.toBe(cause);
+    await expect(h.iterator.next()).rejects.toBe(cause);
+  });
+
   it('close() releases a push waiting for room and forgets what is queued', async () => {
     const h = harness({ batchSize: 1, maxBytes: 1 });
     const first = h.queue.push(chunk('events', 0, [0, 1]));

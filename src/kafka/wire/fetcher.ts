@@ -5,6 +5,7 @@ import type { Cluster } from './cluster.ts';
 import { partitionOffsets } from './offsets.ts';
 import { isRetriable, KafkaErrorCode, KafkaProtocolError } from './protocol-error.ts';
 import { decodeRecordBatches, type DecodedRecords } from './record-batch.ts';
+import { SourceFailedError } from '../../errors.ts';
 
 export interface FetchedChunk {
   readonly topic: string;
@@ -51,9 +52,14 @@ export class Fetcher {
   private readonly active = new Set<number>();
   private running = false;
   private versions = 0;
-  private failing = false;
+  private failing: string | null = null;
 
   constructor(private readonly options: FetcherOptions) {}
+
+  /** Why fetching is failing right now (retried with backoff), or null while it succeeds. */
+  get failure(): string | null {
+    return this.failing;
+  }
 
   assign(topic: string, partition: number, offset: number): void {
     this.positions.set(partitionKey(topic, partition), { topic, partition, offset, version: ++this.versions });
@@ -130,15 +136,15 @@ export class Fetcher {
           );
         } catch (error) {
           if (!isRetriable(error)) return this.options.onFatal(error as Error);
-          if (!this.failing) this.options.log(`fetching from Kafka broker ${leader} failed (${(error as Error).message}); retrying with backoff…`);
-          this.failing = true;
+          if (this.failing === null) this.options.log(`fetching from Kafka broker ${leader} failed (${(error as Error).message}); retrying with backoff…`);
+          this.failing = `fetching from Kafka broker ${leader} failed: ${(error as Error).message}`;
           await sleep(delay);
           delay = Math.min(delay * 2, 5_000);
           await this.options.cluster.refresh(topicsOf(mine)).catch(() => {});
           continue;
         }
-        if (this.failing) this.options.log(`fetching from Kafka broker ${leader} again`);
-        this.failing = false;
+        if (this.failing !== null) this.options.log(`fetching from Kafka broker ${leader} again`);
+        this.failing = null;
         delay = 100;
         let refresh = false;
         for (const result of results) {
@@ -177,8 +183,10 @@ export class Fetcher {
   }
 
   /**
-   * Below the log start (retention, compaction) resumes at the earliest offset; past the end too
-   * (the topic was recreated). False when the offsets could not be had: reported as fatal.
+   * Below the log start (retention, compaction) resumes at the earliest offset: those records are
+   * gone for every reader. Past the end, the log was recreated or truncated under the position
+   * (a checkpoint of another topic's life): resuming anywhere would fold records the position
+   * says were already folded, or skip them, so it is fatal. False when fatal.
    */
   private async resetOutOfRange(position: Position): Promise<boolean> {
     const ask = (timestamp: number) => partitionOffsets(this.options.cluster, position.topic, [position.partition], timestamp);
@@ -190,7 +198,12 @@ export class Fetcher {
       this.options.onFatal(error as Error);
       return false;
     }
-    this.options.log(`offset ${position.offset} of ${partitionKey(position.topic, position.partition)} is outside [${earliest}, ${latest}); resuming at ${earliest}`);
+    const key = partitionKey(position.topic, position.partition);
+    if (position.offset > latest) {
+      this.options.onFatal(new SourceFailedError(`offset ${position.offset} of ${key} is past the partition's end ${latest}: the topic was recreated or truncated since that position was taken`));
+      return false;
+    }
+    this.options.log(`offset ${position.offset} of ${key} is below the partition's start ${earliest} (retention or compaction removed records); resuming at ${earliest}`);
     position.offset = earliest;
     position.version = ++this.versions;
     return true;

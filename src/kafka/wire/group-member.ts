@@ -17,6 +17,8 @@ export interface GroupMemberOptions {
   readonly onAssigned: (assignment: Assignment) => void;
   /** Called before the member rejoins: its partitions may move. */
   readonly onRevoked: () => void;
+  /** An error that joining again cannot mend (authorization, an invalid session timeout): the member stops. */
+  readonly onFatal: (error: Error) => void;
   readonly log: (line: string) => void;
 }
 
@@ -62,7 +64,9 @@ export class GroupMember {
         if (error instanceof KafkaProtocolError && (error.kafkaCode === KafkaErrorCode.UnknownMemberId || error.kafkaCode === KafkaErrorCode.IllegalGeneration)) {
           this.memberId = '';
         } else if (!isRetriable(error) && !(error instanceof KafkaProtocolError && error.kafkaCode === KafkaErrorCode.RebalanceInProgress)) {
-          this.options.log(`consumer group ${this.options.groupId}: ${(error as Error).message}; joining again`);
+          this.running = false;
+          this.options.onFatal(error as Error);
+          return;
         }
         if (needsRefresh(error)) this.coordinator = null;
         await sleep(delay);

@@ -76,6 +76,8 @@ export class WireProducer {
   private readonly pumping = new Set<number>();
   private readonly waiters: (() => void)[] = [];
   private unreachableLogged = false;
+  /** When a leader was first found unreachable since the last acknowledged batch. */
+  private unreachableSince: number | null = null;
   /** Records acknowledged by the brokers. */
   acked = 0;
 
@@ -271,6 +273,7 @@ export class WireProducer {
       this.acked += batch.count;
       this.release(batch);
       this.unreachableLogged = false;
+      this.unreachableSince = null;
     } else {
       const error = connectionError ?? new KafkaProtocolError(code, `producing to ${queue.topic}/${queue.partition}`);
       // a later batch of a partition whose earlier batch failed is out of sequence by design
@@ -295,8 +298,10 @@ export class WireProducer {
       this.options.log?.(`Kafka broker ${broker} is not answering (${error.message}); retrying with backoff…`);
       this.unreachableLogged = true;
     }
-    const oldest = Math.min(...[...this.queues.values()].flatMap((q) => q.sealed.map((b) => b.firstSentAt || performance.now())));
-    if (performance.now() - oldest > this.deliveryTimeoutMs) {
+    // counted from the first failure, not from a batch's first send: a broker down from the start
+    // never lets a batch be sent at all
+    this.unreachableSince ??= performance.now();
+    if (performance.now() - this.unreachableSince > this.deliveryTimeoutMs) {
       return this.fail(new KafkaConnectionError(`gave up producing after ${this.deliveryTimeoutMs} ms: ${error.message}`, { cause: error }));
     }
     setTimeout(() => void this.refreshAndSchedule(), 500);
