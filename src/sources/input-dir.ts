@@ -68,7 +68,7 @@ async function findTable(dir: string, table: TableName, formats: readonly InputF
 }
 
 /** A missing, non-folder or unreadable input is one error naming it, not a missing table. */
-async function checkInputDir(dir: string): Promise<void> {
+export async function checkInputDir(dir: string): Promise<void> {
   let reason: string | null = null;
   try {
     if (!(await stat(dir)).isDirectory()) reason = 'ENOTDIR: it is a file, not a folder';
