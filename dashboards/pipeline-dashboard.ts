@@ -76,7 +76,8 @@ export function pipelineDashboard(): DashboardBuilder {
     .withPanel(timeseries('Consumer lag by partition', { unit: 'short', span: 12, description: 'Events behind the end offset per events partition (Kafka source only).' }))
     .withPanel(stat('Checkpoint age', { unit: 's', span: 4, description: 'Seconds since the last checkpoint (Kafka source only); should stay near the interval.' }))
     .withPanel(timeseries('Checkpoints per minute', { unit: 'short', span: 8, description: 'Checkpoints written (Kafka source only).' }))
-    .withPanel(timeseries('Checkpoint duration', { unit: 's', span: 12, description: 'Time to capture and write a checkpoint: mean and p99.' }))
+    .withPanel(timeseries('Checkpoint duration', { unit: 's', span: 8, description: 'Time to capture and write a checkpoint: mean and p99.' }))
+    .withPanel(stat('Dead letters not written', { unit: 'short', span: 4, description: 'Dead letters given up on (the dead-letter topic refused them); recorded in the checkpoint. Should be 0.' }))
     .withPanel(
       timeseries('Snapshot time by report', {
         unit: 's',

@@ -76,6 +76,7 @@ export const PANEL_QUERIES: readonly PanelQuery[] = [
   { dashboard: P, panel: 'Checkpoint duration', expr: histAvg(M.checkpointSeconds, '', RARE), legend: 'mean', requires: 'checkpoint' },
   { dashboard: P, panel: 'Checkpoint duration', expr: quantile(0.99, M.checkpointSeconds, '', RARE), legend: 'p99', requires: 'checkpoint' },
   { dashboard: P, panel: 'Checkpoints per minute', expr: sum(`increase(${M.checkpoints}[${RARE}])`), legend: 'written', requires: 'checkpoint' },
+  { dashboard: P, panel: 'Dead letters not written', expr: sum(M.deadLettersUnwritten), legend: 'given up on' },
   { dashboard: P, panel: 'Snapshot time by report', expr: histAvg(M.snapshotSeconds, 'report', RARE), legend: '{{report}} mean', requires: 'http' },
   { dashboard: P, panel: 'Snapshot time by report', expr: quantile(0.99, M.snapshotSeconds, 'report', RARE), legend: '{{report}} p99', requires: 'http' },
   // --- pipeline: Node.js runtime (prom-client default metrics)

@@ -48,6 +48,10 @@ export interface RunConfig {
   readonly dataDir: string;
   readonly printRows: number;
   readonly progress: boolean;
+  /** Longest line (NDJSON) or record (CSV) read; a longer one is dead-lettered as too_long. */
+  readonly maxRecordBytes: number;
+  /** Accept a run with an empty dimension table or no event counted (exit 0 instead of 1). */
+  readonly allowEmpty: boolean;
 }
 
 export interface KafkaFlags {
@@ -80,6 +84,8 @@ export interface RunFlags extends KafkaFlags {
   dataDir?: string;
   printRows?: number;
   progress?: boolean;
+  maxRecordBytes?: number;
+  allowEmpty?: boolean;
 }
 
 export const DEFAULTS = Object.freeze({
@@ -94,10 +100,24 @@ export const DEFAULTS = Object.freeze({
   dataDir: '.streampulse',
   printRows: 10,
   connectTimeoutMs: 60_000,
+  maxRecordBytes: 1_048_576,
 });
 
-/** The longest delay a Node timer takes; beyond it setTimeout fires at once. */
-export const MAX_TIMER_MS = 2 ** 31 - 1;
+/**
+ * Upper limits of integer flags, where a larger value would throw later or allocate absurdly.
+ * lru-cache preallocates two arrays of `max` slots and two typed arrays at construction (about 24
+ * bytes a slot) and its hard limit is 2^32 - 1 (a JavaScript array length; 2^32 throws a
+ * RangeError), but a few GB of slots go long before that, so the cache stops at 2^24 entries.
+ * The generator draws users and artists from 32-bit words (at most 2^32 of each). A record is
+ * decoded as one string, so it stays well below V8's string limit (2^29 - 24 characters).
+ */
+export const LIMITS = Object.freeze({
+  cacheSize: 16_777_216,
+  generatedIds: 4_294_967_296,
+  maxRecordBytes: 268_435_456,
+  /** The longest delay a Node timer takes; beyond it setTimeout fires at once. */
+  timerMs: 2 ** 31 - 1,
+});
 
 function badFlag(message: string): UsageError {
   return new UsageError(message);
@@ -137,7 +157,7 @@ export function buildKafkaConfig(flags: KafkaFlags, env: NodeJS.ProcessEnv, data
     topics: Object.freeze(topics),
     checkpoint: flags.checkpoint ?? env.STREAMPULSE_CHECKPOINT ?? join(dataDir, 'checkpoints', `${groupId}--${topics.events}.json`),
     checkpointIntervalMs: flags.checkpointInterval ?? 2_000,
-    connectTimeoutMs: flags.connectTimeout ?? envInteger(env, 'STREAMPULSE_CONNECT_TIMEOUT', 100, MAX_TIMER_MS) ?? DEFAULTS.connectTimeoutMs,
+    connectTimeoutMs: flags.connectTimeout ?? envInteger(env, 'STREAMPULSE_CONNECT_TIMEOUT', 100, LIMITS.timerMs) ?? DEFAULTS.connectTimeoutMs,
   });
 }
 
@@ -174,11 +194,13 @@ export function buildRunConfig(flags: RunFlags, env: NodeJS.ProcessEnv = {}): Ru
     once: flags.once ?? false,
     reportJson: flags.reportJson ?? null,
     batchSize: flags.batchSize ?? envInteger(env, 'STREAMPULSE_BATCH_SIZE', 1) ?? DEFAULTS.batchSize,
-    cacheSize: flags.cacheSize ?? envInteger(env, 'STREAMPULSE_CACHE_SIZE', 1) ?? DEFAULTS.cacheSize,
+    cacheSize: flags.cacheSize ?? envInteger(env, 'STREAMPULSE_CACHE_SIZE', 1, LIMITS.cacheSize) ?? DEFAULTS.cacheSize,
     deadLetters: flags.deadLetters === false ? null : (flags.deadLetters ?? join(dataDir, 'dead-letters.ndjson')),
     dataDir,
     printRows: flags.printRows ?? DEFAULTS.printRows,
     progress: flags.progress ?? true,
+    maxRecordBytes: flags.maxRecordBytes ?? DEFAULTS.maxRecordBytes,
+    allowEmpty: flags.allowEmpty ?? false,
   });
 }
 

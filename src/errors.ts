@@ -109,6 +109,10 @@ export const RejectReason = {
   WrongType: 'wrong_type',
   BadValue: 'bad_value',
   BadDate: 'bad_date',
+  /** CSV syntax: an unterminated quoted field, or a row with the wrong number of fields. */
+  BadCsv: 'bad_csv',
+  /** A line or record over --max-record-bytes: kept by reference (file, offset, length), not text. */
+  TooLong: 'too_long',
 } as const;
 export type RejectReason = (typeof RejectReason)[keyof typeof RejectReason];
 

@@ -61,5 +61,6 @@ export function decodeEventBatch(raw: RawBatch, dicts: Dictionaries, scanner: Ev
     completed[n] = event.completed ? 1 : 0;
     rawIndex[n++] = i;
   }
+  for (const r of raw.rejects ?? []) rejected.push({ table: 'events', origin: raw.origin, seq: r.seq, raw: r.raw, reason: r.reason, detail: r.detail });
   return { raw, count: n, rawIndex, user, artist, genre, region, device, day, duration, completed, rejected };
 }

@@ -49,8 +49,10 @@ export function decodeEvents(ctx: TopologyContext): OperatorFunction<RawBatch, E
     if (batch.rejected.length > 0) ctx.deadLetters.write(batch.rejected);
     const byReason = new Map<RejectReason, number>();
     for (const letter of batch.rejected) byReason.set(letter.reason, (byReason.get(letter.reason) ?? 0) + 1);
-    ctx.metrics.eventsDecoded(raw.count, byReason);
-    ctx.watermark.eventBatch(raw.count, batch.rejected, raw.position, ctx.clock.now());
+    // reader rejects never became records, yet were read: they count as read and rejected
+    const read = raw.count + (raw.rejects?.length ?? 0);
+    ctx.metrics.eventsDecoded(read, byReason);
+    ctx.watermark.eventBatch(read, batch.rejected, raw.position, ctx.clock.now());
     return batch;
   });
 }

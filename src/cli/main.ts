@@ -1,5 +1,5 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { buildProduceConfig, buildRunConfig, DEFAULTS, MAX_TIMER_MS, parseInteger, PRODUCE_ONLY_CHOICES, STRATEGY_CHOICES, type ProduceFlags, type RunFlags } from '../config.ts';
+import { buildProduceConfig, buildRunConfig, DEFAULTS, LIMITS, parseInteger, PRODUCE_ONLY_CHOICES, STRATEGY_CHOICES, type ProduceFlags, type RunFlags } from '../config.ts';
 import { exitCodeFor, InternalError, StreamPulseError } from '../errors.ts';
 import { generateDataset } from '../generator/index.ts';
 import { INPUT_FORMATS } from '../sources/input-dir.ts';
@@ -21,7 +21,7 @@ function integer(what: string, min: number, max?: number): (text: string) => num
 /** Shared by `run` and `produce`: both wait for a broker at start, for at most this long. */
 function connectTimeoutOption(): Option {
   return new Option('--connect-timeout <ms>', `milliseconds to wait for a broker at start before exiting 1 (default ${DEFAULTS.connectTimeoutMs}, env STREAMPULSE_CONNECT_TIMEOUT)`).argParser(
-    integer('--connect-timeout', 100, MAX_TIMER_MS),
+    integer('--connect-timeout', 100, LIMITS.timerMs),
   );
 }
 
@@ -36,8 +36,8 @@ function buildProgram(): Command {
     .description("write the notebook's dataset as NDJSON (seeded: the same flags give byte-identical files)")
     .requiredOption('--out <dir>', 'output directory')
     .option('--events <n>', 'listening events', integer('--events', 0), DEFAULTS.events)
-    .option('--users <n>', 'users (subscriptions)', integer('--users', 1), DEFAULTS.users)
-    .option('--artists <n>', 'artists (payout rows)', integer('--artists', 1), DEFAULTS.artists)
+    .option('--users <n>', 'users (subscriptions)', integer('--users', 1, LIMITS.generatedIds), DEFAULTS.users)
+    .option('--artists <n>', 'artists (payout rows)', integer('--artists', 1, LIMITS.generatedIds), DEFAULTS.artists)
     .option('--seed <n>', 'random seed', integer('--seed', 0, 0xffffffff), DEFAULTS.seed)
     .option('--no-progress', 'no progress output')
     .exitOverride()
@@ -58,8 +58,8 @@ function buildProgram(): Command {
     .option('--input <dir>', 'directory with events, subscriptions, ad_rates, payouts (NDJSON, CSV or Parquet)')
     .option('--generate <n>', `generate n events (seeded) instead of --input (default ${DEFAULTS.events})`, integer('--generate', 0))
     .option('--seed <n>', 'seed for --generate', integer('--seed', 0, 0xffffffff))
-    .option('--users <n>', 'users for --generate', integer('--users', 1))
-    .option('--artists <n>', 'artists for --generate', integer('--artists', 1))
+    .option('--users <n>', 'users for --generate', integer('--users', 1, LIMITS.generatedIds))
+    .option('--artists <n>', 'artists for --generate', integer('--artists', 1, LIMITS.generatedIds))
     .addOption(new Option('--format <format>', 'input format').choices(INPUT_FORMATS).default('auto'))
     .addOption(new Option('--strategy <strategy>', 'enrichment strategy').choices(STRATEGY_CHOICES).default('cached'))
     .option('--host <host>', 'HTTP bind address', DEFAULTS.host)
@@ -67,7 +67,7 @@ function buildProgram(): Command {
     .option('--once', 'exit when the input is exhausted instead of serving on')
     .option('--report-json <file>', 'write the final snapshot as JSON')
     .option('--batch-size <n>', 'records per batch', integer('--batch-size', 1, 1_000_000))
-    .option('--cache-size <n>', 'decoded subscriptions held in the LRU cache', integer('--cache-size', 1))
+    .option('--cache-size <n>', 'decoded subscriptions held in the LRU cache', integer('--cache-size', 1, LIMITS.cacheSize))
     .option('--dead-letters <file>', 'where rejected records are appended (default <data-dir>/dead-letters.ndjson)')
     .option('--no-dead-letters', 'keep rejected records in memory only (counted, last 100 at /dead-letters)')
     .option('--data-dir <dir>', `working directory for generated data (default ${DEFAULTS.dataDir})`)
@@ -79,8 +79,10 @@ function buildProgram(): Command {
     .option('--topic-prefix <prefix>', 'prefix for every topic name (env STREAMPULSE_TOPIC_PREFIX)')
     .option('--partitions <n>', 'partitions when creating the events topic (default 6)', integer('--partitions', 1, 10_000))
     .option('--checkpoint <file>', 'state + offsets checkpoint (default <data-dir>/checkpoints/<group>--<topic>.json)')
-    .option('--checkpoint-interval <ms>', 'milliseconds between checkpoints (default 2000)', integer('--checkpoint-interval', 50))
+    .option('--checkpoint-interval <ms>', 'milliseconds between checkpoints (default 2000)', integer('--checkpoint-interval', 50, LIMITS.timerMs))
     .addOption(connectTimeoutOption())
+    .option('--max-record-bytes <n>', `longest line or record read; longer ones are dead-lettered as too_long (default ${DEFAULTS.maxRecordBytes})`, integer('--max-record-bytes', 64, LIMITS.maxRecordBytes))
+    .option('--allow-empty', 'exit 0 even if a dimension table has no valid row or no event was counted')
     .exitOverride()
     .action(async (o: RunFlags) => {
       await runCommand(buildRunConfig(o, process.env));
@@ -93,8 +95,8 @@ function buildProgram(): Command {
     .option('--input <dir>', 'directory with events, subscriptions, ad_rates, payouts (NDJSON, CSV or Parquet)')
     .option('--generate <n>', `generate n events (seeded) instead of --input (default ${DEFAULTS.events})`, integer('--generate', 0))
     .option('--seed <n>', 'seed for --generate', integer('--seed', 0, 0xffffffff))
-    .option('--users <n>', 'users for --generate', integer('--users', 1))
-    .option('--artists <n>', 'artists for --generate', integer('--artists', 1))
+    .option('--users <n>', 'users for --generate', integer('--users', 1, LIMITS.generatedIds))
+    .option('--artists <n>', 'artists for --generate', integer('--artists', 1, LIMITS.generatedIds))
     .addOption(new Option('--format <format>', 'input format').choices(INPUT_FORMATS).default('auto'))
     .option('--rate <n>', 'events per second (default: as fast as the broker takes them)', integer('--rate', 0), 0)
     .option('--batch-size <n>', 'messages per send', integer('--batch-size', 1, 1_000_000))

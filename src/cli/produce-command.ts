@@ -2,12 +2,14 @@ import { replayToKafka } from '../../producers/replay-producer.ts';
 import type { ProduceConfig } from '../config.ts';
 import { resolveInputDir } from '../sources/input-dir.ts';
 import { ensureDataset } from './ensure-dataset.ts';
+import { preflightProduce } from './preflight.ts';
 import { Progress } from './progress.ts';
 
 const fmt = (n: number): string => Math.round(n).toLocaleString('en-US');
 
 /** `streampulse produce`: replay a directory into Kafka with progress and a closing summary. */
 export async function produceCommand(config: ProduceConfig, out: NodeJS.WritableStream = process.stdout): Promise<void> {
+  await preflightProduce(config);
   const dir = config.input ?? (await ensureDataset(config.dataDir, config.generate!, config.progress));
   const layout = await resolveInputDir(dir, config.format);
   const progress = new Progress(config.progress);

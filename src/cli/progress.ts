@@ -1,10 +1,12 @@
 import { Presets, SingleBar } from 'cli-progress';
+import type { LogFn } from '../log/logger.ts';
 
 const RATE_WINDOW_MS = 2_000;
 
 /**
- * Progress on stderr: a live bar on a terminal; elsewhere (CI, pipes) a plain line every few
- * seconds, so long runs still show they are alive without flooding logs.
+ * Progress on stderr: a live bar on a terminal only; elsewhere (CI, pipes, containers) a log line
+ * every few seconds with the figures as fields, so long runs still show they are alive without
+ * flooding logs or writing bar redraws into them.
  */
 export class Progress {
   private bar: SingleBar | null = null;
@@ -19,7 +21,14 @@ export class Progress {
   constructor(
     private readonly enabled: boolean,
     private readonly stream: NodeJS.WriteStream = process.stderr,
+    /** Where lines go off a terminal (the command's logger); the stream itself when absent. */
+    private readonly log?: LogFn,
   ) {}
+
+  private line(text: string, fields: Record<string, unknown>): void {
+    if (this.log !== undefined) this.log(text, { progress: this.label, unit: this.unit, ...fields });
+    else this.stream.write(text + '\n');
+  }
 
   start(label: string, total: number, unit: string): void {
     if (!this.enabled) return;
@@ -35,12 +44,11 @@ export class Progress {
         Presets.shades_classic,
       );
       this.bar.start(total, 0, { rate: '0' });
-    } else {
-      this.stream.write(`${label}: started${total > 0 ? `, ${total.toLocaleString('en-US')} ${unit} to go` : ''}\n`);
     }
     this.label = label;
     this.total = total;
     this.unit = unit;
+    if (this.bar === null) this.line(`${label}: started${total > 0 ? `, ${total.toLocaleString('en-US')} ${unit} to go` : ''}`, { value: 0, total });
     this.samples.length = 0;
     this.samples.push({ at: this.started, value: 0 });
   }
@@ -62,7 +70,7 @@ export class Progress {
     } else if (now - this.lastLine >= 2_000) {
       this.lastLine = now;
       const of = this.total > 0 ? `/${this.total.toLocaleString('en-US')} ${this.unit} (${Math.floor((100 * value) / this.total)}%)` : ` ${this.unit}`;
-      this.stream.write(`${this.label}: ${value.toLocaleString('en-US')}${of}, ${rate.toLocaleString('en-US')} ${this.unit}/s\n`);
+      this.line(`${this.label}: ${value.toLocaleString('en-US')}${of}, ${rate.toLocaleString('en-US')} ${this.unit}/s`, { value, total: this.total, rate });
     }
   }
 

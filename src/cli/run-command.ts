@@ -10,8 +10,10 @@ import { Pipeline, type ReportSnapshot } from '../pipeline.ts';
 import { DeadLetterLog } from '../sources/dead-letter-log.ts';
 import { readInputLayout, resolveInputDir } from '../sources/input-dir.ts';
 import type { SourceItem } from '../../topology/ports.ts';
+import { EmptyRunCheck } from './empty-run-check.ts';
 import { ensureDataset } from './ensure-dataset.ts';
 import { KafkaRun } from './kafka-run.ts';
+import { preflightRun } from './preflight.ts';
 import { Progress } from './progress.ts';
 
 const fmt = (n: number): string => Math.round(n).toLocaleString('en-US');
@@ -55,6 +57,7 @@ function writeReportJson(path: string, pipeline: Pipeline, config: RunConfig): v
  * snapshots, then print the reports; with --once exit, otherwise keep serving until a signal.
  */
 export async function runCommand(config: RunConfig, out: NodeJS.WritableStream = process.stdout): Promise<void> {
+  await preflightRun(config);
   const metrics = new PrometheusMetrics();
   const fileDeadLetters = new DeadLetterLog(config.deadLetters);
   const kafka = config.kafka === null ? null : new KafkaRun(config.kafka, { once: config.once, batchSize: config.batchSize, fileDeadLetters, metrics, log });
@@ -67,7 +70,7 @@ export async function runCommand(config: RunConfig, out: NodeJS.WritableStream =
     progressTotal = () => kafka.source.describe().lag;
   } else {
     const layout = await resolveInputDir(config.input ?? (await ensureDataset(config.dataDir, config.generate!, config.progress)), config.format);
-    items = readInputLayout(layout, config.batchSize);
+    items = readInputLayout(layout, config.batchSize, config.maxRecordBytes);
     if (layout.events.format !== 'parquet') {
       progressTotal = () => layout.events.bytes;
       progressValue = (p) => p.bytes ?? 0;
@@ -82,6 +85,9 @@ export async function runCommand(config: RunConfig, out: NodeJS.WritableStream =
     describeSource: kafka === null ? undefined : () => kafka.source.describe(),
   });
   kafka?.attach(pipeline, metrics, log);
+  // file runs only: Kafka's dimension topics may legitimately still be empty at start
+  const emptyCheck = kafka === null && !config.allowEmpty ? new EmptyRunCheck(pipeline) : null;
+  if (emptyCheck !== null) items = emptyCheck.guard(items);
   registerReportGauges(metrics.registry, pipeline);
   const server = await startReportServer({ host: config.host, port: config.port, pipeline, metrics, deadLetters: fileDeadLetters });
   log(`serving live reports on ${server.url}/reports (strategy ${config.strategies.join(' + ')})`);
@@ -125,6 +131,11 @@ export async function runCommand(config: RunConfig, out: NodeJS.WritableStream =
   if (!stopped || kafka !== null) {
     printSummary(out, config, pipeline.snapshot(), (finished - (eventsStarted || finished)) / 1000, (finished - started) / 1000, fileDeadLetters.path);
     if (config.reportJson !== null) writeReportJson(config.reportJson, pipeline, config);
+  }
+  const empty = stopped ? null : (emptyCheck?.verdict() ?? null);
+  if (empty !== null) {
+    await shutdown();
+    throw empty;
   }
   if (!config.once && !stopped) {
     out.write(`serving ${server.url}/reports until Ctrl-C\n`);

@@ -1,4 +1,5 @@
-import { readdir, stat } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { access, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InputError } from '../errors.ts';
 import { SCHEMAS, TABLE_NAMES, type TableName } from '../domain/records/schema.ts';
@@ -66,12 +67,26 @@ async function findTable(dir: string, table: TableName, formats: readonly InputF
   return null;
 }
 
+/** A missing, non-folder or unreadable input is one error naming it, not a missing table. */
+export async function checkInputDir(dir: string): Promise<void> {
+  let reason: string | null = null;
+  try {
+    if (!(await stat(dir)).isDirectory()) reason = 'ENOTDIR: it is a file, not a folder';
+    else await access(dir, constants.R_OK | constants.X_OK);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? 'error';
+    reason = code === 'ENOENT' ? 'ENOENT: no such folder' : code === 'EACCES' || code === 'EPERM' ? `${code}: permission denied` : `${code}: ${(error as Error).message}`;
+  }
+  if (reason !== null) throw new InputError(`--input ${dir} cannot be read (${reason})`);
+}
+
 /**
  * Finds the four tables in `dir`: `<table>.ndjson|.jsonl|.csv|.parquet`, or a folder `<table>/` of
  * part files in one format (the notebook writes `revenue_data/events/part-*.parquet`). With
  * format 'auto' the first match in the order NDJSON, CSV, Parquet wins.
  */
 export async function resolveInputDir(dir: string, format: InputFormat | 'auto' = 'auto'): Promise<InputLayout> {
+  await checkInputDir(dir);
   const formats: readonly InputFormat[] = format === 'auto' ? ['ndjson', 'csv', 'parquet'] : [format];
   const layout: Partial<Record<TableName, TableInput>> = {};
   for (const table of TABLE_NAMES) {
@@ -85,14 +100,14 @@ export async function resolveInputDir(dir: string, format: InputFormat | 'auto' 
   return layout as InputLayout;
 }
 
-export function readTable(input: TableInput, batchSize: number): AsyncIterable<RawBatch> {
+export function readTable(input: TableInput, batchSize: number, maxRecordBytes?: number): AsyncIterable<RawBatch> {
   switch (input.format) {
     case 'parquet':
       return readParquetRecords(input.files, { batchSize });
     case 'csv':
-      return eachFile(input.files, (file) => readCsvRecords(file, SCHEMAS[input.table], { batchSize }));
+      return eachFile(input.files, (file) => readCsvRecords(file, SCHEMAS[input.table], { batchSize, maxRecordBytes }));
     case 'ndjson':
-      return eachFile(input.files, (file) => readNdjsonRecords(file, { batchSize }));
+      return eachFile(input.files, (file) => readNdjsonRecords(file, { batchSize, maxRecordBytes }));
   }
 }
 
@@ -101,9 +116,9 @@ async function* eachFile(files: readonly string[], read: (file: string) => Async
 }
 
 /** The embedded source: dimension tables read to their end first, then the events. */
-export async function* readInputLayout(layout: InputLayout, batchSize: number): AsyncGenerator<SourceItem> {
+export async function* readInputLayout(layout: InputLayout, batchSize: number, maxRecordBytes?: number): AsyncGenerator<SourceItem> {
   for (const table of ['subscriptions', 'ad_rates', 'payouts'] as const) {
-    for await (const batch of readTable(layout[table], batchSize)) yield { kind: 'dimension', table, batch };
+    for await (const batch of readTable(layout[table], batchSize, maxRecordBytes)) yield { kind: 'dimension', table, batch };
   }
-  for await (const batch of readTable(layout.events, batchSize)) yield { kind: 'events', batch };
+  for await (const batch of readTable(layout.events, batchSize, maxRecordBytes)) yield { kind: 'events', batch };
 }

@@ -1,6 +1,7 @@
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { RawBatchBuilder, type RawBatch } from '../domain/records/raw-batch.ts';
+import { DEFAULT_MAX_RECORD_BYTES, tooLongReject } from './record-limit.ts';
 
 const NEWLINE = 0x0a;
 
@@ -15,45 +16,99 @@ function isBlank(buf: Uint8Array, start: number, end: number): boolean {
 /**
  * Streams newline-delimited JSON as raw record batches without decoding: records are views into
  * the read chunks (a 1 GB file never becomes one string). Blank lines carry no record and are
- * skipped; line numbers stay those of the file.
+ * skipped; line numbers stay those of the file. A line longer than maxRecordBytes is rejected as
+ * too_long by reference and its bytes are skipped, never held, so any line length costs no memory.
  */
-export async function* readNdjsonRecords(path: string, options: { batchSize: number; chunkBytes?: number }): AsyncGenerator<RawBatch> {
+export async function* readNdjsonRecords(
+  path: string,
+  options: { batchSize: number; chunkBytes?: number; maxRecordBytes?: number },
+): AsyncGenerator<RawBatch> {
   const totalBytes = (await stat(path)).size;
+  const max = options.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES;
   const stream = createReadStream(path, { highWaterMark: options.chunkBytes ?? 1 << 20 });
-  let carry: Buffer | null = null;
+  // The unfinished last line of earlier chunks, kept as pieces and joined once when its newline
+  // arrives, so a line spanning many chunks costs linear time. Never more than max bytes.
+  let carry: Buffer[] = [];
+  let carryBytes = 0;
+  // Bytes of an over-long line seen so far, while skipping to its newline; -1 when not skipping.
+  let skipped = -1;
   let line = 0;
   let consumed = 0;
   let first = true;
   const builder = new RawBatchBuilder();
   const flush = (): RawBatch => builder.build(path, { origin: path, seq: line, bytes: consumed, totalBytes });
+  const rejectLong = (length: number): void => {
+    builder.reject(tooLongReject(path, line, consumed, length, max));
+  };
 
   for await (const chunk of stream as AsyncIterable<Buffer>) {
-    const buf: Buffer = carry === null ? chunk : Buffer.concat([carry, chunk]);
-    carry = null;
     let pos = 0;
     if (first) {
       first = false;
-      if (buf.length >= 3 && buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf) {
+      if (chunk.length >= 3 && chunk[0] === 0xef && chunk[1] === 0xbb && chunk[2] === 0xbf) {
         pos = 3;
         consumed = 3;
       }
     }
+    if (skipped >= 0 || carryBytes > 0) {
+      const nl = chunk.indexOf(NEWLINE, pos);
+      const piece = (nl < 0 ? chunk.length : nl) - pos;
+      if (skipped < 0 && carryBytes + piece > max) {
+        skipped = carryBytes;
+        carry = [];
+        carryBytes = 0;
+      }
+      if (nl < 0) {
+        if (skipped >= 0) skipped += piece;
+        else {
+          carry.push(chunk.subarray(pos));
+          carryBytes += piece;
+        }
+        continue;
+      }
+      line++;
+      const length = (skipped >= 0 ? skipped : carryBytes) + piece;
+      if (skipped >= 0) {
+        rejectLong(length);
+        skipped = -1;
+      } else {
+        carry.push(chunk.subarray(pos, nl));
+        const joined = Buffer.concat(carry, length);
+        if (!isBlank(joined, 0, joined.length)) builder.add(joined, 0, joined.length, line);
+        carry = [];
+        carryBytes = 0;
+      }
+      consumed += length + 1;
+      pos = nl + 1;
+    }
     for (;;) {
-      const nl = buf.indexOf(NEWLINE, pos);
+      const nl = chunk.indexOf(NEWLINE, pos);
       if (nl < 0) break;
       line++;
-      if (!isBlank(buf, pos, nl)) builder.add(buf, pos, nl, line);
+      if (nl - pos > max) rejectLong(nl - pos);
+      else if (!isBlank(chunk, pos, nl)) builder.add(chunk, pos, nl, line);
       consumed += nl + 1 - pos;
       pos = nl + 1;
-      if (builder.count >= options.batchSize) yield flush();
+      if (builder.pending >= options.batchSize) yield flush();
     }
-    if (pos < buf.length) carry = buf.subarray(pos);
-    if (builder.count > 0) yield flush();
+    if (pos < chunk.length) {
+      if (chunk.length - pos > max) skipped = chunk.length - pos;
+      else {
+        carry = [chunk.subarray(pos)];
+        carryBytes = chunk.length - pos;
+      }
+    }
+    if (builder.pending > 0) yield flush();
   }
-  if (carry !== null && carry.length > 0) {
+  if (skipped >= 0) {
     line++;
-    consumed += carry.length;
-    if (!isBlank(carry, 0, carry.length)) builder.add(carry, 0, carry.length, line);
+    rejectLong(skipped);
+    consumed += skipped;
+  } else if (carryBytes > 0) {
+    line++;
+    const last = Buffer.concat(carry, carryBytes);
+    consumed += carryBytes;
+    if (!isBlank(last, 0, last.length)) builder.add(last, 0, last.length, line);
   }
-  if (builder.count > 0) yield flush();
+  if (builder.pending > 0) yield flush();
 }

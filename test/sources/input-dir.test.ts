@@ -1,4 +1,4 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -59,6 +59,24 @@ describe('input directories', () => {
     const layout = await resolveInputDir(join(root, 'revenue_data'));
     expect(layout.events.format).toBe('parquet');
     expect(layout.events.files.map((f) => f.split('/').pop())).toEqual(['part-00000-abc.snappy.parquet', 'part-00001-abc.snappy.parquet']);
+  });
+
+  it('names a missing, non-folder or unreadable input and why, before looking for tables', async () => {
+    const missing = join(root, 'no-such-folder');
+    await expect(resolveInputDir(missing)).rejects.toMatchObject({ code: 'SP_INPUT', message: `--input ${missing} cannot be read (ENOENT: no such folder)` });
+    const file = join(ndjsonDir(), 'events.ndjson');
+    await expect(resolveInputDir(file)).rejects.toMatchObject({ code: 'SP_INPUT', message: `--input ${file} cannot be read (ENOTDIR: it is a file, not a folder)` });
+  });
+
+  // root reads any folder whatever its mode, so this can only be seen as another user
+  it.skipIf(process.getuid?.() === 0)('names an unreadable input folder', async () => {
+    const locked = join(root, 'locked');
+    await mkdir(locked, { mode: 0o000 });
+    try {
+      await expect(resolveInputDir(locked)).rejects.toMatchObject({ code: 'SP_INPUT', message: `--input ${locked} cannot be read (EACCES: permission denied)` });
+    } finally {
+      await chmod(locked, 0o755);
+    }
   });
 
   it('says which table is missing', async () => {

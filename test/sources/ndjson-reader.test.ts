@@ -13,9 +13,9 @@ afterAll(async () => {
   await removeTempDir(dir);
 });
 
-async function readAll(path: string, batchSize: number, chunkBytes?: number): Promise<RawBatch[]> {
+async function readAll(path: string, batchSize: number, chunkBytes?: number, maxRecordBytes?: number): Promise<RawBatch[]> {
   const batches: RawBatch[] = [];
-  for await (const batch of readNdjsonRecords(path, { batchSize, chunkBytes })) batches.push(batch);
+  for await (const batch of readNdjsonRecords(path, { batchSize, chunkBytes, maxRecordBytes })) batches.push(batch);
   return batches;
 }
 
@@ -49,6 +49,48 @@ describe('readNdjsonRecords', () => {
       { text: '{"c":3}', line: 6 },
     ]);
     expect(JSON.parse(got[0].text)).toEqual({ a: 1 });
+  });
+
+  it('rejects lines over maxRecordBytes by reference and reads on, whatever the chunking', async () => {
+    const short = (n: number): string => JSON.stringify({ n });
+    const long = JSON.stringify({ pad: 'y'.repeat(5000) });
+    const content = [short(1), long, short(3), '', long + long, short(6), long].join('\n');
+    const path = join(dir, 'long.ndjson');
+    await writeFile(path, content);
+    const offsetOf = (line: number): number => content.split('\n').slice(0, line - 1).reduce((sum, l) => sum + l.length + 1, 0);
+    const expectedRejects = [
+      { seq: 2, length: long.length },
+      { seq: 5, length: 2 * long.length },
+      { seq: 7, length: long.length },
+    ].map(({ seq, length }) => ({
+      seq,
+      reason: 'too_long',
+      raw: '',
+      detail: `record of ${length} bytes at byte offset ${offsetOf(seq)} of ${path} is over the 100-byte limit (--max-record-bytes)`,
+    }));
+    for (const chunkBytes of [1, 7, 64, 333, 1 << 20]) {
+      const batches = await readAll(path, 2, chunkBytes, 100);
+      expect(records(batches)).toEqual([
+        { text: short(1), line: 1 },
+        { text: short(3), line: 3 },
+        { text: short(6), line: 6 },
+      ]);
+      expect(batches.flatMap((b) => b.rejects ?? [])).toEqual(expectedRejects);
+      const last = batches[batches.length - 1].position;
+      expect(last).toMatchObject({ seq: 7, bytes: content.length, totalBytes: content.length });
+    }
+  });
+
+  it('keeps a line of exactly maxRecordBytes', async () => {
+    const line = JSON.stringify({ pad: 'z'.repeat(90) });
+    expect(line.length).toBe(100);
+    const path = join(dir, 'exact.ndjson');
+    await writeFile(path, `${line}\n${line}x\n`);
+    for (const chunkBytes of [3, 1 << 20]) {
+      const batches = await readAll(path, 10, chunkBytes, 100);
+      expect(records(batches)).toEqual([{ text: line, line: 1 }]);
+      expect(batches.flatMap((b) => b.rejects ?? []).map((r) => r.seq)).toEqual([2]);
+    }
   });
 
   it('yields nothing for an empty file', async () => {

@@ -97,7 +97,7 @@ describe('bad input lines', () => {
     expect(wm.rejected_total).toBe(records - valid);
     const byReason = Object.fromEntries(REJECT_REASONS.map((r) => [r, expectedLetters.filter((l) => l.reason === r).length]));
     expect(wm.rejected).toEqual(byReason);
-    expect(wm.rejected).toEqual({ not_json: 3, not_object: 2, missing_field: 1, wrong_type: 2, bad_value: 2, bad_date: 2 });
+    expect(wm.rejected).toEqual({ not_json: 3, not_object: 2, missing_field: 1, wrong_type: 2, bad_value: 2, bad_date: 2, bad_csv: 0, too_long: 0 });
     expect(wm.dimensions.subscriptions).toEqual({ rows_applied: 2, rejected: 1 });
     expect(wm.position?.seq).toBe(LINES.length);
     for (const strategy of ['cached', 'naive'] as const) {

@@ -47,6 +47,7 @@ export function applyDimensionBatch(dims: Dimensions, table: DimensionName, batc
       rejected.push({ table, origin: batch.origin, seq: batch.seqs[i], raw, reason: problem.reason, detail: problem.detail, bytes });
     }
   }
+  for (const r of batch.rejects ?? []) rejected.push({ table, origin: batch.origin, seq: r.seq, raw: r.raw, reason: r.reason, detail: r.detail });
   return { applied, rejected };
 }
 

@@ -14,6 +14,20 @@ export interface RawBatch {
   readonly seqs: Float64Array;
   /** The source position once this batch is consumed, for the watermark and checkpoints. */
   readonly position: SourcePosition;
+  /**
+   * Records the reader itself could not frame (CSV syntax, over-long lines), in file order among
+   * the batch's records; they count as read and go straight to the dead letters. Absent when none.
+   */
+  readonly rejects?: readonly SourceReject[];
+}
+
+/** A record rejected by its reader, before any decoding. */
+export interface SourceReject {
+  readonly seq: number;
+  readonly reason: RejectReason;
+  readonly detail: string;
+  /** The record's text, or '' when it is kept by reference only (too long to hold). */
+  readonly raw: string;
 }
 
 export interface SourcePosition {
@@ -24,6 +38,8 @@ export interface SourcePosition {
   readonly bytes?: number;
   readonly totalBytes?: number;
 }
+
+import type { RejectReason } from '../../errors.ts';
 
 // ignoreBOM keeps a stray BOM in the text, so the record is judged (and dead-lettered) as it is
 const decoder = new TextDecoder('utf-8', { fatal: false, ignoreBOM: true });
@@ -38,9 +54,19 @@ export class RawBatchBuilder {
   private starts: number[] = [];
   private ends: number[] = [];
   private seqs: number[] = [];
+  private rejects: SourceReject[] = [];
 
   get count(): number {
     return this.buffers.length;
+  }
+
+  /** Records and reader rejects collected so far: a batch is due when either is pending. */
+  get pending(): number {
+    return this.buffers.length + this.rejects.length;
+  }
+
+  reject(reject: SourceReject): void {
+    this.rejects.push(reject);
   }
 
   add(buffer: Uint8Array, start: number, end: number, seq: number): void {
@@ -64,7 +90,9 @@ export class RawBatchBuilder {
       origin,
       seqs: Float64Array.from(this.seqs),
       position,
+      ...(this.rejects.length > 0 ? { rejects: this.rejects } : {}),
     };
+    this.rejects = [];
     this.buffers = [];
     this.starts = [];
     this.ends = [];
