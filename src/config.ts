@@ -46,6 +46,8 @@ export interface RunConfig {
   readonly dataDir: string;
   readonly printRows: number;
   readonly progress: boolean;
+  /** Move an existing checkpoint aside and start from the beginning. */
+  readonly discardCheckpoint: boolean;
 }
 
 export interface KafkaFlags {
@@ -77,6 +79,7 @@ export interface RunFlags extends KafkaFlags {
   dataDir?: string;
   printRows?: number;
   progress?: boolean;
+  discardCheckpoint?: boolean;
 }
 
 export const DEFAULTS = Object.freeze({
@@ -171,6 +174,7 @@ export function buildRunConfig(flags: RunFlags, env: NodeJS.ProcessEnv = {}): Ru
     dataDir,
     printRows: flags.printRows ?? DEFAULTS.printRows,
     progress: flags.progress ?? true,
+    discardCheckpoint: flags.discardCheckpoint ?? false,
   });
 }
 

@@ -1,7 +1,8 @@
 import kafkajs from 'kafkajs';
-import { readCheckpoint } from '../checkpoint/checkpoint-file.ts';
+import { loadCheckpoint } from '../checkpoint/checkpoint-file.ts';
 import { Checkpointer } from '../checkpoint/checkpointer.ts';
 import type { KafkaConfig } from '../config.ts';
+import type { Strategy } from '../domain/watermark.ts';
 import { createKafka } from '../kafka/kafka-client.ts';
 import type { PrometheusMetrics } from '../metrics/prometheus-metrics.ts';
 import type { Pipeline } from '../pipeline.ts';
@@ -16,13 +17,14 @@ export class KafkaRun {
   private readonly producer: kafkajs.Producer;
   private producerReady: Promise<void> | null = null;
   private checkpointer: Checkpointer | null = null;
-  private readonly restored: ReturnType<typeof readCheckpoint>;
+  private readonly restored: ReturnType<typeof loadCheckpoint>;
 
   constructor(
     private readonly config: KafkaConfig,
-    options: { once: boolean; batchSize: number; fileDeadLetters: DeadLetterSink; log: (line: string) => void },
+    options: { once: boolean; batchSize: number; fileDeadLetters: DeadLetterSink; log: (line: string) => void; strategies: readonly Strategy[]; discardCheckpoint: boolean },
   ) {
-    this.restored = readCheckpoint(config.checkpoint, config.groupId, config.topics.events);
+    // validated (or moved aside) before anything connects: a bad checkpoint fails the run in one line
+    this.restored = loadCheckpoint(config.checkpoint, { group: config.groupId, topic: config.topics.events, strategies: options.strategies, discard: options.discardCheckpoint, log: options.log });
     if (this.restored !== null) {
       options.log(`resuming from checkpoint ${config.checkpoint} (${this.restored.writtenAt}): offsets ${JSON.stringify(this.restored.offsets)}`);
     }
@@ -57,6 +59,7 @@ export class KafkaRun {
         metrics.checkpoints.inc();
       },
       path: this.config.checkpoint,
+      previous: this.restored,
       group: this.config.groupId,
       topic: this.config.topics.events,
       intervalMs: this.config.checkpointIntervalMs,

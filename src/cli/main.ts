@@ -73,6 +73,7 @@ function buildProgram(): Command {
     .option('--partitions <n>', 'partitions when creating the events topic (default 6)', integer('--partitions', 1, 10_000))
     .option('--checkpoint <file>', 'state + offsets checkpoint (default <data-dir>/checkpoints/<group>--<topic>.json)')
     .option('--checkpoint-interval <ms>', 'milliseconds between checkpoints (default 2000)', integer('--checkpoint-interval', 50))
+    .option('--discard-checkpoint', 'move an existing (or invalid) checkpoint aside to <file>.discarded-<time> and start from the beginning')
     .exitOverride()
     .action(async (o: RunFlags) => {
       await runCommand(buildRunConfig(o, process.env));

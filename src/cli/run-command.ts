@@ -56,7 +56,7 @@ function writeReportJson(path: string, pipeline: Pipeline, config: RunConfig): v
 export async function runCommand(config: RunConfig, out: NodeJS.WritableStream = process.stdout): Promise<void> {
   const metrics = new PrometheusMetrics();
   const fileDeadLetters = new DeadLetterLog(config.deadLetters);
-  const kafka = config.kafka === null ? null : new KafkaRun(config.kafka, { once: config.once, batchSize: config.batchSize, fileDeadLetters, log });
+  const kafka = config.kafka === null ? null : new KafkaRun(config.kafka, { once: config.once, batchSize: config.batchSize, fileDeadLetters, log, strategies: config.strategies, discardCheckpoint: config.discardCheckpoint });
   let items: AsyncIterable<SourceItem>;
   let progressTotal = (): number => config.generate?.events ?? 0;
   let progressValue = (p: { eventsRead: number; bytes?: number }): number => p.eventsRead;
