@@ -7,6 +7,7 @@ import type { DimensionName } from '../src/domain/records/schema.ts';
 import { Cluster, WireProducer, type Codec } from '../src/kafka/wire/index.ts';
 import { createMissingTopics, dimensionTopic, type TopicConfig } from '../src/kafka/topics.ts';
 import { readTable, type InputLayout } from '../src/sources/input-dir.ts';
+import type { DeadLetterSink } from '../topology/ports.ts';
 
 export type Compression = Codec;
 
@@ -25,10 +26,16 @@ export interface ReplayOptions {
   readonly only?: 'dimensions' | 'events';
   /** How long to wait for a broker at start before giving up (default: forever). */
   readonly connectTimeoutMs?: number;
+  /** Longest record the readers take; longer ones are dead-lettered by reference (too_long). */
+  readonly maxRecordBytes?: number;
+  /** Where records the readers could not frame go (never produced, counted in the summary). */
+  readonly deadLetters?: DeadLetterSink;
 }
 
 export interface ReplaySummary {
   readonly events: number;
+  /** Records the readers rejected (CSV syntax, over-long lines), all tables: dead-lettered, not produced. */
+  readonly rejected: number;
   readonly dimensionRows: Readonly<Record<DimensionName, number>>;
   readonly bytes: number;
   readonly eventSeconds: number;
@@ -91,6 +98,12 @@ function appendBatch(producer: WireProducer, topic: string, batch: RawBatch, fro
 export async function replayToKafka(options: ReplayOptions): Promise<ReplaySummary> {
   const { topics, layout, log } = options;
   await createMissingTopics(options.brokers, topics, log, options.connectTimeoutMs);
+  let rejected = 0;
+  const reject = (table: string, batch: RawBatch): void => {
+    if (batch.rejects === undefined) return;
+    rejected += batch.rejects.length;
+    options.deadLetters?.write(batch.rejects.map((r) => ({ table, origin: batch.origin, seq: r.seq, raw: r.raw, reason: r.reason, detail: r.detail })));
+  };
   const cluster = new Cluster({ brokers: options.brokers, clientId: 'streampulse-producer' });
   const producer = new WireProducer({ cluster, codec: options.compression, lingerMs: options.rate > 0 ? 1 : 5, log });
   try {
@@ -99,7 +112,8 @@ export async function replayToKafka(options: ReplayOptions): Promise<ReplaySumma
     for (const table of options.only === 'events' ? [] : (['subscriptions', 'ad_rates', 'payouts'] as const)) {
       const topic = dimensionTopic(topics, table);
       const partitions = (await cluster.partitions(topic)).length;
-      for await (const batch of readTable(layout[table], options.batchSize)) {
+      for await (const batch of readTable(layout[table], options.batchSize, options.maxRecordBytes)) {
+        reject(table, batch);
         appendBatch(producer, topic, batch, 0, batch.count, (i) => dimensionKeyBytes(table, recordText(batch, i)), partitions);
         dimensionRows[table] += batch.count;
         await producer.ready();
@@ -112,7 +126,8 @@ export async function replayToKafka(options: ReplayOptions): Promise<ReplaySumma
     const started = performance.now();
     // paced: slices of ~5 ms worth of events, each sent when due
     const slice = options.rate > 0 ? Math.max(1, Math.round(options.rate / 200)) : Number.POSITIVE_INFINITY;
-    for await (const batch of options.only === 'dimensions' ? [] : readTable(layout.events, options.batchSize)) {
+    for await (const batch of options.only === 'dimensions' ? [] : readTable(layout.events, options.batchSize, options.maxRecordBytes)) {
+      reject('events', batch);
       for (let from = 0; from < batch.count; ) {
         const to = Math.min(batch.count, from + slice);
         if (options.rate > 0) {
@@ -128,7 +143,7 @@ export async function replayToKafka(options: ReplayOptions): Promise<ReplaySumma
     }
     await producer.flush();
     const eventSeconds = (performance.now() - started) / 1000;
-    return { events, dimensionRows, bytes, eventSeconds, eventsPerSecond: events / Math.max(eventSeconds, 1e-9) };
+    return { events, rejected, dimensionRows, bytes, eventSeconds, eventsPerSecond: events / Math.max(eventSeconds, 1e-9) };
   } finally {
     producer.close();
     cluster.close();

@@ -52,6 +52,8 @@ export interface RunConfig {
   readonly maxRecordBytes: number;
   /** Accept a run with an empty dimension table or no event counted (exit 0 instead of 1). */
   readonly allowEmpty: boolean;
+  /** Move an existing checkpoint aside and start from the beginning. */
+  readonly discardCheckpoint: boolean;
 }
 
 export interface KafkaFlags {
@@ -86,6 +88,7 @@ export interface RunFlags extends KafkaFlags {
   progress?: boolean;
   maxRecordBytes?: number;
   allowEmpty?: boolean;
+  discardCheckpoint?: boolean;
 }
 
 export const DEFAULTS = Object.freeze({
@@ -201,6 +204,7 @@ export function buildRunConfig(flags: RunFlags, env: NodeJS.ProcessEnv = {}): Ru
     progress: flags.progress ?? true,
     maxRecordBytes: flags.maxRecordBytes ?? DEFAULTS.maxRecordBytes,
     allowEmpty: flags.allowEmpty ?? false,
+    discardCheckpoint: flags.discardCheckpoint ?? false,
   });
 }
 
@@ -216,6 +220,9 @@ export interface ProduceConfig {
   readonly only: 'dimensions' | 'events' | null;
   readonly dataDir: string;
   readonly progress: boolean;
+  readonly maxRecordBytes: number;
+  /** Where records the readers reject go (never produced); null keeps them counted only. */
+  readonly deadLetters: string | null;
 }
 
 export const PRODUCE_ONLY_CHOICES = ['dimensions', 'events'] as const;
@@ -233,6 +240,8 @@ export interface ProduceFlags extends KafkaFlags {
   only?: string;
   dataDir?: string;
   progress?: boolean;
+  maxRecordBytes?: number;
+  deadLetters?: string | false;
 }
 
 export function buildProduceConfig(flags: ProduceFlags, env: NodeJS.ProcessEnv = {}): ProduceConfig {
@@ -253,6 +262,8 @@ export function buildProduceConfig(flags: ProduceFlags, env: NodeJS.ProcessEnv =
     only: only as ProduceConfig['only'],
     dataDir: run.dataDir,
     progress: flags.progress ?? true,
+    maxRecordBytes: flags.maxRecordBytes ?? DEFAULTS.maxRecordBytes,
+    deadLetters: flags.deadLetters === false ? null : (flags.deadLetters ?? join(run.dataDir, 'produce-dead-letters.ndjson')),
   });
 }
 

@@ -8,7 +8,8 @@ import { createEventScanner } from '../topology/event-scanner.ts';
 import { topology, type BatchProgress } from '../topology/graph.ts';
 import type { TopologyContext } from '../topology/context.ts';
 import { noMetrics, systemClock, type Clock, type DeadLetterSink, type MetricsSink, type SourceItem } from '../topology/ports.ts';
-import { InternalError } from './errors.ts';
+import { CheckpointError, InternalError } from './errors.ts';
+import { validatePipelineState } from './checkpoint/state-schema.ts';
 
 export interface PipelineOptions {
   readonly strategies: readonly Strategy[];
@@ -97,10 +98,19 @@ export class Pipeline {
     return { version: 1, dicts, reports, watermark: this.watermark.exportState() };
   }
 
-  /** Restores exportState()'s output; only into a fresh pipeline, before any input. */
-  importState(state: PipelineState): void {
-    if (state.version !== 1) throw new InternalError(`unknown checkpoint state version ${String(state.version)}`);
+  /**
+   * Restores exportState()'s output; only into a fresh pipeline, before any input. The state is
+   * validated first, so nothing read from a file reaches the aggregates unchecked.
+   */
+  importState(value: unknown): void {
     if (this.watermark.eventsReadTotal > 0) throw new InternalError('state can only be restored before any input');
+    let state: PipelineState;
+    try {
+      state = validatePipelineState(value, this.strategies);
+    } catch (error) {
+      if (!(error instanceof CheckpointError)) throw error;
+      throw new CheckpointError(`checkpoint state is invalid: ${error.message}`, { cause: error });
+    }
     for (const [name, values] of Object.entries(state.dicts)) (this.dims.dicts as unknown as Record<string, Dictionary>)[name]?.importState(values);
     for (const strategy of this.strategies) {
       const saved = state.reports[strategy];

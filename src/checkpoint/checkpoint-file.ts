@@ -1,34 +1,50 @@
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync } from 'node:fs';
 import { open, rename } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { CheckpointError } from '../errors.ts';
-import type { PipelineState } from '../pipeline.ts';
+import { CheckpointError, IoError } from '../errors.ts';
+import { validateCheckpoint, type Checkpoint, type CheckpointExpectation } from './checkpoint-schema.ts';
 
-/** The state of every report together with the source offsets it reflects, nothing more, nothing less. */
-export interface Checkpoint {
-  readonly version: 1;
-  readonly group: string;
-  readonly topic: string;
-  /** Next offset per events partition. */
-  readonly offsets: Readonly<Record<string, number>>;
-  readonly state: PipelineState;
-  readonly writtenAt: string;
-  /** Dead letters that could not be written up to this checkpoint (absent: none). */
-  readonly deadLettersUnwritten?: number;
+export type { Checkpoint, CheckpointExpectation } from './checkpoint-schema.ts';
+
+/**
+ * The checkpoint at `path`, validated against this run, or null when there is none. Anything
+ * unreadable or invalid is refused with one line naming the file and the first problem; the file
+ * is left as it is (only --discard-checkpoint moves it aside).
+ */
+export function readCheckpoint(path: string, expected: CheckpointExpectation): Checkpoint | null {
+  if (!existsSync(path)) return null;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (error) {
+    throw new CheckpointError(`checkpoint ${path} is unreadable: ${(error as Error).message}`, { cause: error });
+  }
+  try {
+    return validateCheckpoint(parsed, expected);
+  } catch (error) {
+    if (!(error instanceof CheckpointError)) throw error;
+    throw new CheckpointError(`checkpoint ${path} is invalid: ${error.message}`, { cause: error });
+  }
 }
 
-export function readCheckpoint(path: string, group: string, topic: string): Checkpoint | null {
+/** Moves the checkpoint at `path` aside (never deletes it); returns where it went, or null when there was none. */
+export function discardCheckpoint(path: string, now: Date = new Date()): string | null {
   if (!existsSync(path)) return null;
-  let checkpoint: Checkpoint;
+  const aside = `${path}.discarded-${now.toISOString()}`;
   try {
-    checkpoint = JSON.parse(readFileSync(path, 'utf8')) as Checkpoint;
+    renameSync(path, aside);
   } catch (error) {
-    throw new CheckpointError(`checkpoint ${path} is unreadable: ${(error as Error).message}`);
+    throw new IoError(`cannot move checkpoint ${path} aside: ${(error as Error).message}`, { cause: error });
   }
-  if (checkpoint.group !== group || checkpoint.topic !== topic) {
-    throw new CheckpointError(`checkpoint ${path} belongs to group ${checkpoint.group} on ${checkpoint.topic}, not ${group} on ${topic}`);
-  }
-  return checkpoint;
+  return aside;
+}
+
+/** The checkpoint a run resumes from: read and validated, or moved aside first when the user asked to discard it. */
+export function loadCheckpoint(path: string, expected: CheckpointExpectation & { discard: boolean; log: (line: string) => void }): Checkpoint | null {
+  if (!expected.discard) return readCheckpoint(path, expected);
+  const aside = discardCheckpoint(path);
+  if (aside !== null) expected.log(`--discard-checkpoint: moved ${path} to ${aside}; starting from the beginning`);
+  return null;
 }
 
 /**

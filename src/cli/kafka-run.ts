@@ -1,9 +1,10 @@
 import kafkajs from 'kafkajs';
-import { readCheckpoint } from '../checkpoint/checkpoint-file.ts';
+import { loadCheckpoint } from '../checkpoint/checkpoint-file.ts';
 import { Checkpointer } from '../checkpoint/checkpointer.ts';
 import type { KafkaConfig } from '../config.ts';
 import { createKafka, withAdmin } from '../kafka/kafka-client.ts';
 import { DEFAULT_MAX_MESSAGE_BYTES, maxMessageBytes } from '../kafka/topics.ts';
+import type { Strategy } from '../domain/watermark.ts';
 import type { PrometheusMetrics } from '../metrics/prometheus-metrics.ts';
 import type { Pipeline } from '../pipeline.ts';
 import type { DeadLetterSink } from '../../topology/ports.ts';
@@ -26,13 +27,14 @@ export class KafkaRun {
   private readonly producer: kafkajs.Producer;
   private producerReady: Promise<void> | null = null;
   private checkpointer: Checkpointer | null = null;
-  private readonly restored: ReturnType<typeof readCheckpoint>;
+  private readonly restored: ReturnType<typeof loadCheckpoint>;
 
   constructor(
     private readonly config: KafkaConfig,
-    options: { once: boolean; batchSize: number; fileDeadLetters: DeadLetterSink; metrics: PrometheusMetrics; log: (line: string) => void },
+    options: { once: boolean; batchSize: number; fileDeadLetters: DeadLetterSink; metrics: PrometheusMetrics; log: (line: string) => void; strategies: readonly Strategy[]; discardCheckpoint: boolean },
   ) {
-    this.restored = readCheckpoint(config.checkpoint, config.groupId, config.topics.events);
+    // validated (or moved aside) before anything connects: a bad checkpoint fails the run in one line
+    this.restored = loadCheckpoint(config.checkpoint, { group: config.groupId, topic: config.topics.events, strategies: options.strategies, discard: options.discardCheckpoint, log: options.log });
     if (this.restored !== null) {
       options.log(`resuming from checkpoint ${config.checkpoint} (${this.restored.writtenAt}): offsets ${JSON.stringify(this.restored.offsets)}`);
     }
@@ -43,6 +45,7 @@ export class KafkaRun {
       once: options.once,
       batchSize: options.batchSize,
       startOffsets: this.restored?.offsets,
+      startFolded: this.restored?.folded,
       connectTimeoutMs: config.connectTimeoutMs,
       log: options.log,
     });
@@ -79,10 +82,12 @@ export class KafkaRun {
         metrics.checkpoints.inc();
       },
       path: this.config.checkpoint,
+      previous: this.restored,
       group: this.config.groupId,
       topic: this.config.topics.events,
       intervalMs: this.config.checkpointIntervalMs,
       offsets: () => this.source.positions(),
+      folded: () => this.source.foldedCounts(),
       flushBefore: () => this.deadLetters.flush(),
       deadLettersUnwritten: () => (this.restored?.deadLettersUnwritten ?? 0) + this.deadLetters.unwritten,
       log,

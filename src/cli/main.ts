@@ -25,6 +25,13 @@ function connectTimeoutOption(): Option {
   );
 }
 
+/** Shared by `run` and `produce`: both read files with the same readers. */
+function maxRecordBytesOption(): Option {
+  return new Option('--max-record-bytes <n>', `longest line or record read; longer ones are dead-lettered as too_long (default ${DEFAULTS.maxRecordBytes})`).argParser(
+    integer('--max-record-bytes', 64, LIMITS.maxRecordBytes),
+  );
+}
+
 function buildProgram(): Command {
   const program = new Command('streampulse')
     .description('Live revenue reports from listening events: replay, enrich once, aggregate exactly, serve over HTTP.')
@@ -81,8 +88,9 @@ function buildProgram(): Command {
     .option('--checkpoint <file>', 'state + offsets checkpoint (default <data-dir>/checkpoints/<group>--<topic>.json)')
     .option('--checkpoint-interval <ms>', 'milliseconds between checkpoints (default 2000)', integer('--checkpoint-interval', 50, LIMITS.timerMs))
     .addOption(connectTimeoutOption())
-    .option('--max-record-bytes <n>', `longest line or record read; longer ones are dead-lettered as too_long (default ${DEFAULTS.maxRecordBytes})`, integer('--max-record-bytes', 64, LIMITS.maxRecordBytes))
+    .addOption(maxRecordBytesOption())
     .option('--allow-empty', 'exit 0 even if a dimension table has no valid row or no event was counted')
+    .option('--discard-checkpoint', 'move an existing (or invalid) checkpoint aside to <file>.discarded-<time> and start from the beginning')
     .exitOverride()
     .action(async (o: RunFlags) => {
       await runCommand(buildRunConfig(o, process.env));
@@ -101,6 +109,9 @@ function buildProgram(): Command {
     .option('--rate <n>', 'events per second (default: as fast as the broker takes them)', integer('--rate', 0), 0)
     .option('--batch-size <n>', 'messages per send', integer('--batch-size', 1, 1_000_000))
     .addOption(new Option('--compression <codec>', 'record batch compression').choices(PRODUCE_CODECS).default('none'))
+    .addOption(maxRecordBytesOption())
+    .option('--dead-letters <file>', 'where records the readers reject (CSV syntax, over-long lines) are appended (default <data-dir>/produce-dead-letters.ndjson)')
+    .option('--no-dead-letters', 'count rejected records only')
     .addOption(new Option('--only <tables>', 'replay only the dimension tables or only the events (default: both, dimensions first)').choices(PRODUCE_ONLY_CHOICES))
     .option('--events-topic <name>', 'events topic (default listening-events)')
     .option('--topic-prefix <prefix>', 'prefix for every topic name (env STREAMPULSE_TOPIC_PREFIX)')

@@ -52,8 +52,9 @@ export async function preflightRun(config: RunConfig): Promise<void> {
   if (config.kafka !== null) await writableFile('--checkpoint', config.kafka.checkpoint);
 }
 
-/** The paths `produce` uses: its input folder, or the data folder it generates into. */
-export async function preflightProduce(config: { input: string | null; generate: unknown; dataDir: string }): Promise<void> {
+/** The paths `produce` uses: its input folder, or the data folder it generates into, and its dead-letter file. */
+export async function preflightProduce(config: { input: string | null; generate: unknown; dataDir: string; deadLetters: string | null }): Promise<void> {
   if (config.input !== null) await checkInputDir(config.input);
   if (config.generate !== null) await writableDir('--data-dir', config.dataDir);
+  if (config.deadLetters !== null) await writableFile('--dead-letters', config.deadLetters);
 }

@@ -1,5 +1,6 @@
 import { replayToKafka } from '../../producers/replay-producer.ts';
 import type { ProduceConfig } from '../config.ts';
+import { DeadLetterLog } from '../sources/dead-letter-log.ts';
 import { resolveInputDir } from '../sources/input-dir.ts';
 import { ensureDataset } from './ensure-dataset.ts';
 import { preflightProduce } from './preflight.ts';
@@ -13,6 +14,7 @@ export async function produceCommand(config: ProduceConfig, out: NodeJS.Writable
   const dir = config.input ?? (await ensureDataset(config.dataDir, config.generate!, config.progress));
   const layout = await resolveInputDir(dir, config.format);
   const progress = new Progress(config.progress);
+  const deadLetters = new DeadLetterLog(config.deadLetters);
   let started = false;
   const summary = await replayToKafka({
     brokers: config.kafka.brokers,
@@ -23,6 +25,8 @@ export async function produceCommand(config: ProduceConfig, out: NodeJS.Writable
     compression: config.compression,
     only: config.only ?? undefined,
     connectTimeoutMs: config.kafka.connectTimeoutMs,
+    maxRecordBytes: config.maxRecordBytes,
+    deadLetters,
     log: (line) => void process.stderr.write(line + '\n'),
     onProgress: (events) => {
       if (!started) {
@@ -36,6 +40,8 @@ export async function produceCommand(config: ProduceConfig, out: NodeJS.Writable
   const rows = summary.dimensionRows;
   out.write(
     `produced ${fmt(summary.events)} events to ${config.kafka.topics.events} in ${summary.eventSeconds.toFixed(2)} s: ${fmt(summary.eventsPerSecond)} events/s, ` +
-      `${(summary.bytes / 1e6).toFixed(1)} MB (after ${fmt(rows.subscriptions)} subscriptions, ${fmt(rows.ad_rates)} ad rates, ${fmt(rows.payouts)} payouts)\n`,
+      `${(summary.bytes / 1e6).toFixed(1)} MB (after ${fmt(rows.subscriptions)} subscriptions, ${fmt(rows.ad_rates)} ad rates, ${fmt(rows.payouts)} payouts)` +
+      (summary.rejected > 0 ? `; ${fmt(summary.rejected)} records the readers could not frame were not produced (see ${deadLetters.path ?? 'the log'})` : '') +
+      '\n',
   );
 }

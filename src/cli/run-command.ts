@@ -60,7 +60,7 @@ export async function runCommand(config: RunConfig, out: NodeJS.WritableStream =
   await preflightRun(config);
   const metrics = new PrometheusMetrics();
   const fileDeadLetters = new DeadLetterLog(config.deadLetters);
-  const kafka = config.kafka === null ? null : new KafkaRun(config.kafka, { once: config.once, batchSize: config.batchSize, fileDeadLetters, metrics, log });
+  const kafka = config.kafka === null ? null : new KafkaRun(config.kafka, { once: config.once, batchSize: config.batchSize, fileDeadLetters, metrics, log, strategies: config.strategies, discardCheckpoint: config.discardCheckpoint });
   let items: AsyncIterable<SourceItem>;
   let progressTotal = (): number => config.generate?.events ?? 0;
   let progressValue = (p: { eventsRead: number; bytes?: number }): number => p.eventsRead;

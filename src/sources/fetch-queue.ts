@@ -22,7 +22,8 @@ export interface FetchQueueOptions {
   readonly next: Map<string, number>;
   /** Checked before each item: true ends the iteration (a `--once` run that caught up). */
   readonly isDone: () => boolean;
-  readonly onHandOut: (key: string) => void;
+  /** After each item is built: its partition and how many records it holds. */
+  readonly onHandOut: (key: string, records: number) => void;
 }
 
 /**
@@ -116,7 +117,7 @@ export class FetchQueue implements AsyncIterable<SourceItem> {
       if (batch === null) continue;
       const waiter = this.waiter;
       this.waiter = null;
-      this.options.onHandOut(slice.key);
+      this.options.onHandOut(slice.key, batch.count);
       const item: SourceItem = slice.table === undefined ? { kind: 'events', batch } : { kind: 'dimension', table: slice.table, batch };
       // handed over on the next turn of the event loop, so HTTP requests, timers and heartbeats run
       // between batches even while a full queue is drained (a resolved promise alone would starve them)

@@ -14,6 +14,8 @@ export interface KafkaSourceOptions {
   readonly batchSize: number;
   /** Next offset per events partition, from a checkpoint; absent partitions start at the beginning. */
   readonly startOffsets?: Readonly<Record<string, number>>;
+  /** Events folded per events partition, from the same checkpoint. */
+  readonly startFolded?: Readonly<Record<string, number>>;
   readonly log: (line: string) => void;
   readonly connectTimeoutMs?: number;
   /** Fetched bytes held ahead of the pipeline. */
@@ -51,6 +53,9 @@ export class KafkaSource implements AsyncIterable<SourceItem> {
   private member: GroupMember | null = null;
   /** partitionKey → next offset handed over. */
   private readonly next = new Map<string, number>();
+  /** partitionKey → events handed over since the topic's start (restored from the checkpoint). */
+  private readonly folded = new Map<string, number>();
+  private readonly eventsPrefix: string;
   private readonly ends = new Map<number, number>();
   private stopEnds: Map<number, number> | null = null;
   private lagTimer: NodeJS.Timeout | null = null;
@@ -62,6 +67,7 @@ export class KafkaSource implements AsyncIterable<SourceItem> {
   private failure: StreamPulseError | null = null;
 
   constructor(private readonly options: KafkaSourceOptions) {
+    this.eventsPrefix = `${options.topics.events}/`;
     this.cluster = new Cluster({ brokers: options.brokers, clientId: 'streampulse' });
     this.queue = new FetchQueue({
       batchSize: options.batchSize,
@@ -73,7 +79,8 @@ export class KafkaSource implements AsyncIterable<SourceItem> {
         if (done) this.phase = 'done';
         return done;
       },
-      onHandOut: () => {
+      onHandOut: (key, records) => {
+        if (key.startsWith(this.eventsPrefix)) this.folded.set(key, (this.folded.get(key) ?? 0) + records);
         if (this.dimensionEnds !== null && this.dimensionsCaughtUp()) this.dimensionsLoaded();
       },
     });
@@ -87,6 +94,7 @@ export class KafkaSource implements AsyncIterable<SourceItem> {
       log: options.log,
     });
     for (const [partition, offset] of Object.entries(options.startOffsets ?? {})) this.next.set(partitionKey(options.topics.events, Number(partition)), offset);
+    for (const [partition, count] of Object.entries(options.startFolded ?? {})) this.folded.set(partitionKey(options.topics.events, Number(partition)), count);
   }
 
   [Symbol.asyncIterator](): AsyncIterator<SourceItem> {
@@ -99,6 +107,18 @@ export class KafkaSource implements AsyncIterable<SourceItem> {
     const prefix = `${this.options.topics.events}/`;
     const out: Record<string, number> = {};
     for (const [key, offset] of this.next) if (key.startsWith(prefix)) out[key.slice(prefix.length)] = offset;
+    return out;
+  }
+
+  /**
+   * Events handed to the pipeline per events partition, counted as they are handed over: not the
+   * offsets' advance, which also counts compacted-away records, transaction markers and records
+   * skipped below a partition's start.
+   */
+  foldedCounts(): Record<string, number> {
+    const out: Record<string, number> = {};
+    for (const [key, count] of this.folded) out[key.slice(this.eventsPrefix.length)] = count;
+    for (const partition of Object.keys(this.positions())) out[partition] ??= 0;
     return out;
   }
 

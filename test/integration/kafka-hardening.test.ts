@@ -66,7 +66,7 @@ beforeAll(async () => {
   }
   // a compacted dead-letter topic refuses every keyless record (INVALID_RECORD): nothing can be written to it
   await createTopic(lostTopics.deadLetters, [{ name: 'cleanup.policy', value: 'compact' }]);
-  for (const topics of [limitTopics, lostTopics]) await replayToKafka({ brokers: [broker.brokers], topics, layout, batchSize: 5_000, rate: 0, compression: 'none', log });
+  for (const topics of [limitTopics, lostTopics]) await replayToKafka({ brokers: [broker.brokers], topics, layout, batchSize: 5_000, rate: 0, compression: 'none', log, maxRecordBytes: 16 << 20 });
 }, 300_000);
 
 afterAll(async () => {
@@ -84,7 +84,7 @@ describe('dead letters never block progress (real broker)', () => {
     expect(await endOffset(limitTopics.deadLetters)).toBe(BAD_SMALL + 1);
     const checkpoint = await readCheckpointFile('limit');
     expect(Object.values(checkpoint.offsets).reduce((n, o) => n + o, 0)).toBe(TOTAL);
-    expect(checkpoint.deadLettersUnwritten).toBeUndefined();
+    expect(checkpoint.deadLettersUnwritten).toBe(0);
 
     const consumer = createKafka([broker.brokers], 'hardening-dlq').consumer({ groupId: `read-${limitTopics.prefix}` });
     const cut: { size: number; value: number; sha256: string }[] = [];

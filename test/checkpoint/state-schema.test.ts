@@ -1,0 +1,141 @@
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { validateCheckpoint } from '../../src/checkpoint/checkpoint-schema.ts';
+import { validatePipelineState } from '../../src/checkpoint/state-schema.ts';
+import type { Strategy } from '../../src/domain/watermark.ts';
+import { CheckpointError } from '../../src/errors.ts';
+import { Prng } from '../../src/generator/index.ts';
+import { makeTempDir, removeTempDir } from '../helpers/temp-dir.ts';
+import { generateItems, newPipeline, writeRealCheckpoint, type Loose } from './checkpoint-fixture.ts';
+
+const BOTH: readonly Strategy[] = ['cached', 'naive'];
+let dir: string;
+let state: Record<string, Loose>;
+let checkpoint: Record<string, Loose>;
+
+beforeAll(async () => {
+  dir = await makeTempDir('streampulse-state-schema-');
+  const items = await generateItems(join(dir, 'data'));
+  checkpoint = (await writeRealCheckpoint(join(dir, 'c.json'), items, { strategies: BOTH, eventBatches: 5 })).raw;
+  state = checkpoint.state as Record<string, Loose>;
+});
+afterAll(async () => {
+  await removeTempDir(dir);
+});
+
+function mutated(change: (s: Record<string, Loose>) => void): Record<string, Loose> {
+  const s = structuredClone(state);
+  change(s);
+  return s;
+}
+
+/** The problem validatePipelineState names; importState must refuse the same state as a CheckpointError too. */
+function problemOf(s: unknown): string {
+  let caught: unknown;
+  try {
+    validatePipelineState(s, BOTH);
+  } catch (error) {
+    caught = error;
+  }
+  expect(caught).toBeInstanceOf(CheckpointError);
+  expect(() => newPipeline(BOTH).importState(s)).toThrow(CheckpointError);
+  return (caught as Error).message;
+}
+
+// ReportSet order: genre_revenue, regional_breakdown, subscription_analysis, ad_performance, artist_payouts, daily_summary
+describe('state validation, deep enough that importState cannot break', () => {
+  it('accepts the real state', () => {
+    expect(validatePipelineState(state, BOTH)).toBe(state);
+  });
+
+  it.each<[string, (s: Record<string, Loose>) => void, string | ((o: Record<string, Loose>) => string)]>([
+    ['a missing dictionary', (s) => delete s.dicts.genre, 'state.dicts.genre must be present, got nothing'],
+    ['a dictionary value that is not a string', (s) => (s.dicts.plan[0] = 3), 'state.dicts.plan[0] must be a string, got 3'],
+    ['a repeated dictionary value (ids would shift)', (s) => s.dicts.region.push(s.dicts.region[0]), (o) => `state.dicts.region[${o.dicts.region.length}] repeats ${JSON.stringify(o.dicts.region[0])}: dictionary values must be distinct`],
+    ['five aggregates instead of six', (s) => s.reports.cached.pop(), 'state.reports.cached must be an array of 6, got an array of 5'],
+    ['more genre rows than genres', (s) => {
+      s.reports.cached[0].adUnits.push(1);
+      s.dicts.genre.length = s.reports.cached[0].adUnits.length - 1;
+    }, (o) => `state.reports.cached[0].adUnits has ${o.reports.cached[0].adUnits.length + 1} rows but dicts.genre has only ${o.reports.cached[0].adUnits.length} values`],
+    ['columns of different lengths', (s) => s.reports.naive[2].durationSum.pop(), (o) => `state.reports.naive[2].durationSum must be an array of ${o.reports.naive[2].streams.length}, got an array of ${o.reports.naive[2].streams.length - 1}`],
+    ['a fractional count', (s) => (s.reports.cached[1].streams[0] = 1.5), 'state.reports.cached[1].streams[0] must be a non-negative integer, got 1.5'],
+    ['a negative sum', (s) => (s.reports.cached[4].rateUnits[2] = -1), 'state.reports.cached[4].rateUnits[2] must be a non-negative integer, got -1'],
+    ['a pair id beyond its dictionary', (s) => (s.reports.cached[3].pairs.seconds[0] = s.dicts.genre.length), (o) => `state.reports.cached[3].pairs.seconds[0] must be below ${o.dicts.genre.length} (the size of dicts.genre), got ${o.dicts.genre.length}`],
+    ['a repeated pair', (s) => {
+      const p = s.reports.cached[1].pairs;
+      p.firsts[1] = p.firsts[0];
+      p.seconds[1] = p.seconds[0];
+    }, (o) => `state.reports.cached[1].pairs.firsts[1] repeats the pair (${o.reports.cached[1].pairs.firsts[0]}, ${o.reports.cached[1].pairs.seconds[0]}): pairs must be distinct`],
+    ['a bitset that is not base64', (s) => (s.reports.cached[0].listeners[0] = 'not base64!'), 'state.reports.cached[0].listeners[0] must be base64 bitset words, got "not base64!"'],
+    ['a bitset of a partial word', (s) => (s.reports.cached[5].users[0] = Buffer.from([1, 2, 3]).toString('base64')), 'state.reports.cached[5].users[0] must hold whole 32-bit words, got 3 bytes'],
+    ['a bitset with a user that does not exist', (s) => {
+      const words = new Uint32Array(Math.ceil((s.dicts.user.length + 1) / 32));
+      words[s.dicts.user.length >>> 5] |= 1 << (s.dicts.user.length & 31);
+      s.reports.naive[2].users[0] = Buffer.from(words.buffer).toString('base64');
+    }, (o) => `state.reports.naive[2].users[0] holds user id ${o.dicts.user.length} but dicts.user has only ${o.dicts.user.length} values`],
+    ['rejections that do not add up', (s) => (s.watermark.rejected.not_json += 1), (o) => `state.watermark.rejected counts ${o.watermark.eventsRead - o.watermark.eventsValid + 1} rejected events, but eventsRead - eventsValid is ${o.watermark.eventsRead - o.watermark.eventsValid}`],
+    ['more valid events than read', (s) => (s.watermark.eventsValid = s.watermark.eventsRead + 1), (o) => `state.watermark.eventsValid must be an integer from 0 to ${o.watermark.eventsRead}, got ${o.watermark.eventsRead + 1}`],
+    ['a strategy missing from the watermark', (s) => delete s.watermark.strategies.naive, 'state.watermark.strategies.naive is missing: this run uses strategy naive and the checkpoint has no state for it'],
+    ['an unknown strategy', (s) => (s.reports.fast = []), 'state.reports.fast is not a strategy (cached, naive)'],
+  ])('refuses %s', (_, change, problem) => {
+    expect(problemOf(mutated(change))).toBe(typeof problem === 'string' ? problem : problem(state));
+  });
+
+  it('restores the real state into a working pipeline', () => {
+    const p = newPipeline(BOTH);
+    p.importState(structuredClone(state));
+    expect(p.watermark.eventsReadTotal).toBe(2_500);
+  });
+
+  /**
+   * Any single corruption of any value in a real checkpoint is either refused as a CheckpointError
+   * or restores into a pipeline whose every report still renders with real dictionary values.
+   */
+  it('refuses or safely restores every random corruption, never a TypeError', () => {
+    const leaves: (string | number)[][] = [];
+    const walk = (value: unknown, path: (string | number)[]): void => {
+      if (value !== null && typeof value === 'object') {
+        const entries = Array.isArray(value) ? value.map((v, i) => [i, v] as const) : Object.entries(value);
+        // long arrays: the first and the last element stand for the rest
+        const chosen = Array.isArray(value) && entries.length > 4 ? [entries[0], entries[entries.length - 1]] : entries;
+        for (const [key, child] of chosen) walk(child, [...path, key]);
+      }
+      leaves.push(path);
+    };
+    walk(checkpoint, []);
+    const random = new Prng(99);
+    const replacements: unknown[] = [null, -1, 1.5, 'x', '', {}, [], 2 ** 60, true, 0, 1_000_000];
+    let refused = 0;
+    let restored = 0;
+    for (const path of leaves.filter((p) => p.length > 0)) {
+      for (const mode of ['delete', 'replace', 'replace']) {
+        const c = structuredClone(checkpoint);
+        let parent: Loose = c;
+        for (const key of path.slice(0, -1)) parent = parent[key];
+        const last = path[path.length - 1];
+        if (mode === 'delete') {
+          if (Array.isArray(parent)) parent.splice(last as number, 1);
+          else delete parent[last];
+        } else parent[last] = replacements[random.nextUint32() % replacements.length];
+        let valid: ReturnType<typeof validateCheckpoint> | null = null;
+        try {
+          valid = validateCheckpoint(c, { group: 'g', topic: 't', strategies: BOTH });
+        } catch (error) {
+          expect(error, `${mode} ${JSON.stringify(path)}`).toBeInstanceOf(CheckpointError);
+          refused++;
+          continue;
+        }
+        const p = newPipeline(BOTH);
+        p.importState(valid.state);
+        for (const strategy of BOTH) {
+          for (const rows of Object.values(p.snapshot(strategy).reports)) {
+            for (const row of rows as Record<string, unknown>[]) for (const cell of Object.values(row)) expect(cell, `${mode} ${JSON.stringify(path)}`).not.toBeUndefined();
+          }
+        }
+        restored++;
+      }
+    }
+    expect(refused).toBeGreaterThan(300);
+    expect(restored).toBeGreaterThan(0);
+  });
+});
