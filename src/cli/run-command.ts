@@ -55,7 +55,7 @@ function writeReportJson(path: string, pipeline: Pipeline, config: RunConfig): v
  */
 export async function runCommand(config: RunConfig, out: NodeJS.WritableStream = process.stdout): Promise<void> {
   const metrics = new PrometheusMetrics();
-  const fileDeadLetters = new DeadLetterLog(config.deadLetters);
+  const fileDeadLetters = new DeadLetterLog(config.deadLetters, config.kafka?.topics.deadLetters ?? null);
   const kafka = config.kafka === null ? null : new KafkaRun(config.kafka, { once: config.once, batchSize: config.batchSize, fileDeadLetters, log });
   let items: AsyncIterable<SourceItem>;
   let progressTotal = (): number => config.generate?.events ?? 0;
@@ -82,7 +82,7 @@ export async function runCommand(config: RunConfig, out: NodeJS.WritableStream =
   });
   kafka?.attach(pipeline, metrics, log);
   registerReportGauges(metrics.registry, pipeline);
-  const server = await startReportServer({ host: config.host, port: config.port, pipeline, metrics, deadLetters: fileDeadLetters });
+  const server = await startReportServer({ host: config.host, port: config.port, allowHosts: config.allowHosts, pipeline, metrics, deadLetters: fileDeadLetters });
   log(`serving live reports on ${server.url}/reports (strategy ${config.strategies.join(' + ')})`);
 
   const signal = waitForSignal();
