@@ -179,6 +179,11 @@ export function startReportServer(options: ReportServerOptions): Promise<Running
   const hosts = new HostAllowList(options.host, options.allowHosts);
   const server = createServer({ headersTimeout: HEADERS_TIMEOUT_MS, requestTimeout: REQUEST_TIMEOUT_MS }, answering(options, hosts));
   server.on('clientError', answerClientError());
+  // without a listener Node drops a CONNECT's connection unanswered; this server proxies nothing
+  server.on('connect', (_req: IncomingMessage, socket: Duplex) => {
+    socket.on('error', () => {});
+    socket.end(rawAnswer(405, 'method CONNECT not allowed'));
+  });
   return new Promise((resolve, reject) => {
     server.once('error', (error: NodeJS.ErrnoException) => {
       const why = error.code === 'EADDRINUSE' ? `port ${options.port} on ${options.host} is in use (pass --port)` : error.message;
