@@ -4,6 +4,7 @@ import type { Strategy } from './domain/watermark.ts';
 import { defaultTopics, type TopicConfig } from './kafka/topics.ts';
 import { INPUT_FORMATS, type InputFormat } from './sources/input-dir.ts';
 import { codecAvailable, PRODUCE_CODECS } from './kafka/wire/compression.ts';
+import { normalizeHostName } from './http/host-allow-list.ts';
 
 export type ProduceCodec = (typeof PRODUCE_CODECS)[number];
 
@@ -40,6 +41,8 @@ export interface RunConfig {
   readonly strategies: readonly Strategy[];
   readonly host: string;
   readonly port: number;
+  /** Host names the HTTP server answers besides loopback and the bind host; `*` for any. */
+  readonly allowHosts: readonly string[];
   readonly once: boolean;
   readonly reportJson: string | null;
   readonly batchSize: number;
@@ -78,6 +81,7 @@ export interface RunFlags extends KafkaFlags {
   strategy?: string;
   host?: string;
   port?: number;
+  allowHost?: readonly string[];
   once?: boolean;
   reportJson?: string;
   batchSize?: number;
@@ -164,6 +168,18 @@ export function buildKafkaConfig(flags: KafkaFlags, env: NodeJS.ProcessEnv, data
   });
 }
 
+/** --allow-host names (each may be a comma-separated list), else STREAMPULSE_ALLOW_HOSTS; normalized. */
+export function allowHostsOf(flags: readonly string[] | undefined, env: NodeJS.ProcessEnv): readonly string[] {
+  const texts = (flags ?? [env.STREAMPULSE_ALLOW_HOSTS ?? '']).flatMap((t) => t.split(',')).map((t) => t.trim()).filter((t) => t !== '');
+  return Object.freeze(
+    texts.map((text) => {
+      const name = normalizeHostName(text);
+      if (name === null) throw badFlag(`--allow-host takes a host name without port, an IP address, *.domain or *, got ${JSON.stringify(text)}`);
+      return name;
+    }),
+  );
+}
+
 export function buildRunConfig(flags: RunFlags, env: NodeJS.ProcessEnv = {}): RunConfig {
   const source = flags.source ?? 'file';
   if (source !== 'file' && source !== 'kafka') throw badFlag(`--source must be file or kafka, got ${JSON.stringify(source)}`);
@@ -194,6 +210,7 @@ export function buildRunConfig(flags: RunFlags, env: NodeJS.ProcessEnv = {}): Ru
     strategies: Object.freeze([...strategiesOf(flags.strategy ?? 'cached')]),
     host: flags.host ?? env.STREAMPULSE_HOST ?? DEFAULTS.host,
     port: flags.port ?? envInteger(env, 'STREAMPULSE_PORT', 0, 65_535) ?? DEFAULTS.port,
+    allowHosts: allowHostsOf(flags.allowHost, env),
     once: flags.once ?? false,
     reportJson: flags.reportJson ?? null,
     batchSize: flags.batchSize ?? envInteger(env, 'STREAMPULSE_BATCH_SIZE', 1) ?? DEFAULTS.batchSize,

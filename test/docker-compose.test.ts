@@ -40,5 +40,8 @@ describe('docker-compose.yml', () => {
     const prometheus = readFileSync(join(ROOT, 'dashboards/prometheus/prometheus.yml'), 'utf8');
     expect(prometheus).toContain("targets: ['streampulse:8080']");
     expect(compose.services.streampulse.command).toContain('--port 8080');
+    // the pipeline answers only Host names it allows: the one Prometheus scrapes by must be one
+    const [scraped] = /targets: \['([^':]+):8080'\]/.exec(prometheus)?.slice(1) ?? [];
+    expect(compose.services.streampulse.command).toContain(`--allow-host ${scraped}`);
   });
 });

@@ -59,7 +59,7 @@ function writeReportJson(path: string, pipeline: Pipeline, config: RunConfig): v
 export async function runCommand(config: RunConfig, out: NodeJS.WritableStream = process.stdout): Promise<void> {
   await preflightRun(config);
   const metrics = new PrometheusMetrics();
-  const fileDeadLetters = new DeadLetterLog(config.deadLetters);
+  const fileDeadLetters = new DeadLetterLog(config.deadLetters, config.kafka?.topics.deadLetters ?? null, log);
   const kafka = config.kafka === null ? null : new KafkaRun(config.kafka, { once: config.once, batchSize: config.batchSize, fileDeadLetters, metrics, log, strategies: config.strategies, discardCheckpoint: config.discardCheckpoint });
   let items: AsyncIterable<SourceItem>;
   let progressTotal = (): number => config.generate?.events ?? 0;
@@ -89,7 +89,7 @@ export async function runCommand(config: RunConfig, out: NodeJS.WritableStream =
   const emptyCheck = kafka === null && !config.allowEmpty ? new EmptyRunCheck(pipeline) : null;
   if (emptyCheck !== null) items = emptyCheck.guard(items);
   registerReportGauges(metrics.registry, pipeline);
-  const server = await startReportServer({ host: config.host, port: config.port, pipeline, metrics, deadLetters: fileDeadLetters });
+  const server = await startReportServer({ host: config.host, port: config.port, allowHosts: config.allowHosts, pipeline, metrics, deadLetters: fileDeadLetters, health: kafka === null ? undefined : () => kafka.source.health() });
   log(`serving live reports on ${server.url}/reports (strategy ${config.strategies.join(' + ')})`);
 
   const signal = waitForSignal();
@@ -145,6 +145,7 @@ export async function runCommand(config: RunConfig, out: NodeJS.WritableStream =
   const lost = [
     ...(outcome !== undefined && !outcome.checkpointed ? ['the final checkpoint could not be written'] : []),
     ...(outcome !== undefined && outcome.deadLettersUnwritten > 0 ? [`${fmt(outcome.deadLettersUnwritten)} dead letters could not be written to ${config.kafka?.topics.deadLetters}`] : []),
+    ...(fileDeadLetters.unwritten > 0 ? [`${fmt(fileDeadLetters.unwritten)} dead letters could not be appended to ${fileDeadLetters.path}`] : []),
   ];
   if (lost.length > 0) throw new IncompleteRunError(`the run finished, but ${lost.join(' and ')}`);
 }

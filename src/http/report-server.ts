@@ -1,12 +1,17 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { isReportName, renderCsv } from '../domain/reports/index.ts';
 import type { Strategy } from '../domain/watermark.ts';
 import { IoError } from '../errors.ts';
 import type { PrometheusMetrics } from '../metrics/prometheus-metrics.ts';
 import type { Pipeline, ReportSnapshot } from '../pipeline.ts';
 import type { DeadLetterLog } from '../sources/dead-letter-log.ts';
-import { livePageHtml } from './live-page.ts';
+import { isServing, type SourceHealth } from '../sources/source-health.ts';
+import { rawAnswer, send, sendError, sendJson, shortMessage } from './answer.ts';
+import { HostAllowList } from './host-allow-list.ts';
+import { livePageAsset } from './live-page.ts';
+import { LIVE_PAGE_CSP } from './security-headers.ts';
 
 export interface ReportServerOptions {
   readonly host: string;
@@ -14,6 +19,12 @@ export interface ReportServerOptions {
   readonly pipeline: Pipeline;
   readonly metrics?: PrometheusMetrics;
   readonly deadLetters?: DeadLetterLog;
+  /** Host names answered besides loopback and the bind host (`*` answers any); see host-allow-list.ts. */
+  readonly allowHosts?: readonly string[];
+  /** The source's state; /health answers 503 with its reason unless the source is serving (a file replay always is). */
+  readonly health?: () => SourceHealth;
+  /** Told of every error a handler threw (answered 500); by default one line with its stack on stderr. */
+  readonly onError?: (error: unknown, req: IncomingMessage) => void;
 }
 
 export interface RunningServer {
@@ -22,26 +33,53 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-function send(res: ServerResponse, status: number, type: string, body: string): void {
-  res.writeHead(status, { 'content-type': type, 'cache-control': 'no-store', 'content-length': Buffer.byteLength(body) });
-  res.end(body);
+const ROUTES = ['/', '/reports', '/reports/:name', '/health', '/metrics', '/dead-letters'];
+/** Slowloris bounds: the whole header within 10 s, the whole request within 30 s. */
+const HEADERS_TIMEOUT_MS = 10_000;
+const REQUEST_TIMEOUT_MS = 30_000;
+
+const cut = (text: string, max = 200): string => (text.length > max ? `${text.slice(0, max)}…` : text);
+
+function parseTarget(target: string): URL | null {
+  try {
+    return new URL(target, 'http://localhost');
+  } catch {
+    return null;
+  }
 }
 
-function sendJson(res: ServerResponse, status: number, value: unknown): void {
-  send(res, status, 'application/json; charset=utf-8', JSON.stringify(value));
+function decodeSegment(text: string): string | null {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return null;
+  }
 }
 
 /**
  * The live report API. Every handler builds its answer synchronously from one pipeline snapshot,
  * and batches are folded synchronously between requests, so one response never mixes two points
- * of the stream.
+ * of the stream. Only /metrics answers later (the registry collects asynchronously).
  */
-export function handleRequest(options: ReportServerOptions, req: IncomingMessage, res: ServerResponse): void {
+export function handleRequest(options: ReportServerOptions, hosts: HostAllowList, req: IncomingMessage, res: ServerResponse): void | Promise<void> {
   const { pipeline, metrics } = options;
-  const url = new URL(req.url ?? '/', 'http://localhost');
+  if (!hosts.allows(req.headers.host)) {
+    sendJson(res, 421, { error: `host ${JSON.stringify(cut(req.headers.host ?? ''))} is not served here (start with --allow-host NAME to serve it)` });
+    return;
+  }
+  const target = req.url ?? '/';
+  const url = parseTarget(target);
+  if (url === null) {
+    sendJson(res, 400, { error: 'malformed request target' });
+    return;
+  }
+  // an absolute-form target names the host itself, which then counts instead of the Host header
+  if (!target.startsWith('/') && !hosts.allows(url.host)) {
+    sendJson(res, 421, { error: `host ${JSON.stringify(cut(url.host))} is not served here` });
+    return;
+  }
   if (req.method !== 'GET' && req.method !== 'HEAD') {
-    res.setHeader('allow', 'GET, HEAD');
-    sendJson(res, 405, { error: `method ${req.method} not allowed` });
+    sendJson(res, 405, { error: `method ${cut(req.method ?? '')} not allowed` }, { allow: 'GET, HEAD' });
     return;
   }
   const path = url.pathname.replace(/\/+$/, '') || '/';
@@ -49,7 +87,7 @@ export function handleRequest(options: ReportServerOptions, req: IncomingMessage
   let strategy: Strategy = pipeline.primary;
   if (strategyParam !== null) {
     if (!(pipeline.strategies as readonly string[]).includes(strategyParam)) {
-      sendJson(res, 400, { error: `strategy ${strategyParam} is not running (running: ${pipeline.strategies.join(', ')})` });
+      sendJson(res, 400, { error: `strategy ${cut(strategyParam)} is not running (running: ${pipeline.strategies.join(', ')})` });
       return;
     }
     strategy = strategyParam as Strategy;
@@ -61,45 +99,104 @@ export function handleRequest(options: ReportServerOptions, req: IncomingMessage
     return s;
   };
 
-  if (path === '/' || path === '/index.html') {
-    send(res, 200, 'text/html; charset=utf-8', livePageHtml());
+  const asset = livePageAsset(path);
+  if (asset !== undefined) {
+    send(res, 200, asset.type, asset.body, asset.type.startsWith('text/html') ? { 'content-security-policy': LIVE_PAGE_CSP } : {});
   } else if (path === '/health') {
     const w = pipeline.watermark.view();
-    sendJson(res, 200, { status: 'ok', done: w.done, events_read: w.events_read, updated_at: w.updated_at });
+    const health = options.health?.() ?? { state: w.done ? 'done' : 'running' };
+    const serving = isServing(health);
+    sendJson(res, serving ? 200 : 503, { status: serving ? 'ok' : 'unavailable', source: health.state, ...(health.reason === undefined ? {} : { reason: health.reason }), done: w.done, events_read: w.events_read, updated_at: w.updated_at });
   } else if (path === '/reports') {
     sendJson(res, 200, snapshot());
   } else if (path.startsWith('/reports/')) {
-    const name = decodeURIComponent(path.slice('/reports/'.length));
+    const name = decodeSegment(path.slice('/reports/'.length));
+    if (name === null) {
+      sendJson(res, 400, { error: 'malformed percent-encoding in the report name' });
+      return;
+    }
     if (!isReportName(name)) {
-      sendJson(res, 404, { error: `no report named ${name}` });
+      sendJson(res, 404, { error: `no report named ${cut(name)}` });
       return;
     }
     const s = snapshot(name);
     const format = url.searchParams.get('format') ?? 'json';
     if (format === 'csv') send(res, 200, 'text/csv; charset=utf-8', renderCsv(name, s.reports[name]));
     else if (format === 'json') sendJson(res, 200, { name, strategy: s.strategy, watermark: s.watermark, rows: s.reports[name] });
-    else sendJson(res, 400, { error: `format must be json or csv, got ${format}` });
+    else sendJson(res, 400, { error: `format must be json or csv, got ${cut(format)}` });
   } else if (path === '/dead-letters' && options.deadLetters !== undefined) {
     sendJson(res, 200, options.deadLetters.view());
   } else if (path === '/metrics' && metrics !== undefined) {
-    metrics.registry.metrics().then(
-      (text) => send(res, 200, metrics.registry.contentType, text),
-      (error: Error) => sendJson(res, 500, { error: error.message }),
-    );
+    return metrics.registry.metrics().then((text) => send(res, 200, metrics.registry.contentType, text));
   } else {
-    sendJson(res, 404, { error: `no route ${path}`, routes: ['/', '/reports', '/reports/:name', '/health', '/metrics', '/dead-letters'] });
+    sendJson(res, 404, { error: `no route ${cut(path)}`, routes: ROUTES });
   }
+}
+
+function logError(error: unknown, req: IncomingMessage): void {
+  const what = error instanceof Error ? (error.stack ?? error.message) : String(error);
+  process.stderr.write(`streampulse: HTTP 500 for ${cut(req.method ?? '')} ${cut(req.url ?? '')}: ${what}\n`);
+}
+
+/** Runs a handler so that whatever it throws, now or later, becomes a 500 answer and the server goes on. */
+function answering(options: ReportServerOptions, hosts: HostAllowList): (req: IncomingMessage, res: ServerResponse) => void {
+  const onError = options.onError ?? logError;
+  return (req, res) => {
+    // a client reset mid-request or mid-answer leaves nobody to answer; the socket is already gone
+    req.on('error', () => res.destroy());
+    res.on('error', () => {});
+    const fail = (error: unknown): void => {
+      onError(error, req);
+      sendError(res, 500, `internal error: ${shortMessage(error)}`);
+    };
+    try {
+      handleRequest(options, hosts, req, res)?.catch(fail);
+    } catch (error) {
+      fail(error);
+    }
+  };
+}
+
+/** The socket's answer in flight, if any (Node keeps it there); once its headers are out, raw bytes would corrupt it. */
+const answerInFlight = (socket: Duplex): ServerResponse | undefined => (socket as Duplex & { _httpMessage?: ServerResponse })._httpMessage;
+
+/** A request Node could not parse (or one too slow) gets a JSON answer, as Node's own default does in plain text. */
+function answerClientError(): (error: NodeJS.ErrnoException, socket: Duplex) => void {
+  const answered = new WeakSet<Duplex>();
+  return (error, socket) => {
+    // the parser reports every later chunk of a broken stream again; one answer is enough
+    if (answered.has(socket)) return;
+    answered.add(socket);
+    if (error.code === 'ECONNRESET' || !socket.writable || answerInFlight(socket)?.headersSent === true) {
+      socket.destroy();
+      return;
+    }
+    const [status, message] =
+      error.code === 'HPE_HEADER_OVERFLOW' ? [431, 'request headers too large'] : error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? [408, 'request timed out'] : [400, 'malformed HTTP request'];
+    socket.end(rawAnswer(status, message));
+    // a client that keeps sending after the answer is dropped once it has had time to read it
+    setTimeout(() => socket.destroy(), 1_000).unref();
+  };
 }
 
 /** Starts the server on host:port (port 0 picks a free one); rejects with a clear error when taken. */
 export function startReportServer(options: ReportServerOptions): Promise<RunningServer> {
-  const server = createServer((req, res) => handleRequest(options, req, res));
+  const hosts = new HostAllowList(options.host, options.allowHosts);
+  const server = createServer({ headersTimeout: HEADERS_TIMEOUT_MS, requestTimeout: REQUEST_TIMEOUT_MS }, answering(options, hosts));
+  server.on('clientError', answerClientError());
+  // without a listener Node drops a CONNECT's connection unanswered; this server proxies nothing
+  server.on('connect', (_req: IncomingMessage, socket: Duplex) => {
+    socket.on('error', () => {});
+    socket.end(rawAnswer(405, 'method CONNECT not allowed'));
+  });
   return new Promise((resolve, reject) => {
     server.once('error', (error: NodeJS.ErrnoException) => {
       const why = error.code === 'EADDRINUSE' ? `port ${options.port} on ${options.host} is in use (pass --port)` : error.message;
       reject(new IoError(`cannot serve HTTP: ${why}`, { cause: error }));
     });
     server.listen(options.port, options.host, () => {
+      // after listening, a failed accept (e.g. out of file descriptors) is the server's to survive
+      server.on('error', (error) => process.stderr.write(`streampulse: HTTP server: ${shortMessage(error)}\n`));
       const { address, port } = server.address() as AddressInfo;
       const host = address.includes(':') ? `[${address}]` : address;
       resolve({

@@ -56,6 +56,12 @@ describe('a Kafka run never ends in a false success', () => {
     const deadline = Date.now() + 30_000;
     while (!stderr.includes('not answering') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
     expect(stderr).toContain('not answering');
+    // while the source is down, /health says so with the reason rather than "ok"
+    const url = /serving live reports on (http:\/\/\S+)\/reports/.exec(stderr)?.[1];
+    expect(url).toBeDefined();
+    const health = await fetch(`${url}/health`);
+    expect(health.status).toBe(503);
+    expect(await health.json()).toMatchObject({ status: 'unavailable', source: 'connecting', reason: `waiting for Kafka at ${NO_BROKER}` });
     child.kill('SIGTERM');
     expect(await exited).toBe(1);
     expect(stderr).toMatch(/stopped before the Kafka source reached the events topic: nothing was read, no checkpoint was written \[SP_INCOMPLETE_RUN\]/);

@@ -47,6 +47,7 @@ describe('broker outages (real broker, stopped and started)', () => {
     await new Promise((r) => setTimeout(r, 3_000));
     expect(lines.filter((l) => l.includes('not answering'))).toHaveLength(1);
     expect(pipeline.watermark.eventsReadTotal).toBe(0);
+    expect(source.health()).toMatchObject({ state: 'connecting', reason: `waiting for Kafka at ${broker.brokers}` });
     await broker.resume();
 
     // events arrive live and paced, so the restart lands mid-stream for the producer and the source
@@ -54,6 +55,7 @@ describe('broker outages (real broker, stopped and started)', () => {
     const producing = replayToKafka({ brokers: [broker.brokers], topics, layout, batchSize: 5_000, rate: 40_000, compression: 'none', log: (l) => void producerLines.push(l), only: 'events' });
     await until('30,000 events read', () => pipeline.watermark.eventsReadTotal >= 30_000);
     const readAtRestart = pipeline.watermark.eventsReadTotal;
+    expect(source.health()).toEqual({ state: 'running' });
     await broker.restart();
     expect((await producing).events).toBe(EVENTS);
     await until('every event read', () => pipeline.watermark.eventsReadTotal >= EVENTS);

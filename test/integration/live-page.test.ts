@@ -61,6 +61,8 @@ beforeAll(async () => {
   const response = await page.goto(`${server.url}/`);
   expect(response?.status()).toBe(200);
   expect(response?.headers()['content-type']).toBe('text/html; charset=utf-8');
+  // the page runs under its strict policy: no inline script or style, so it must work from its own files
+  expect(response?.headers()['content-security-policy']).toMatch(/^default-src 'none';.*script-src 'self'/);
   released();
 });
 

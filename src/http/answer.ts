@@ -1,0 +1,41 @@
+import type { OutgoingHttpHeaders, ServerResponse } from 'node:http';
+import { STATUS_CODES } from 'node:http';
+import { COMMON_HEADERS, DATA_CSP } from './security-headers.ts';
+
+/** One whole answer: the security headers, never cached, its length known. */
+export function send(res: ServerResponse, status: number, type: string, body: string, headers: OutgoingHttpHeaders = {}): void {
+  res.writeHead(status, {
+    ...COMMON_HEADERS,
+    'content-security-policy': DATA_CSP,
+    'content-type': type,
+    'cache-control': 'no-store',
+    'content-length': Buffer.byteLength(body),
+    ...headers,
+  });
+  res.end(body);
+}
+
+export function sendJson(res: ServerResponse, status: number, value: unknown, headers?: OutgoingHttpHeaders): void {
+  send(res, status, 'application/json; charset=utf-8', JSON.stringify(value), headers);
+}
+
+/** An error answer; once headers are out the status cannot change, so the connection is cut instead. */
+export function sendError(res: ServerResponse, status: number, message: string): void {
+  if (res.headersSent) res.destroy();
+  else sendJson(res, status, { error: message });
+}
+
+/** The first line of an error's message, cut short: enough to act on, never a stack. */
+export function shortMessage(error: unknown, max = 200): string {
+  const text = error instanceof Error ? error.message : String(error);
+  const line = text.split('\n')[0] ?? '';
+  return line.length > max ? `${line.slice(0, max)}…` : line;
+}
+
+/** A whole HTTP/1.1 answer as bytes, for a connection whose request could not be parsed (no ServerResponse exists). */
+export function rawAnswer(status: number, message: string): string {
+  const body = JSON.stringify({ error: message });
+  const headers = { ...COMMON_HEADERS, 'content-security-policy': DATA_CSP, 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', 'content-length': Buffer.byteLength(body), connection: 'close' };
+  const lines = Object.entries(headers).map(([name, value]) => `${name}: ${String(value)}`);
+  return `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Error'}\r\n${lines.join('\r\n')}\r\n\r\n${body}`;
+}
