@@ -6,6 +6,7 @@ import { parseJsonObject, Rejection } from '../src/domain/records/rejection.ts';
 import type { DimensionName } from '../src/domain/records/schema.ts';
 import { Cluster, WireProducer, type Codec } from '../src/kafka/wire/index.ts';
 import { createMissingTopics, dimensionTopic, type TopicConfig } from '../src/kafka/topics.ts';
+import type { KafkaSecurity } from '../src/kafka/security.ts';
 import { readTable, type InputLayout } from '../src/sources/input-dir.ts';
 
 export type Compression = Codec;
@@ -23,6 +24,8 @@ export interface ReplayOptions {
   readonly onProgress?: (events: number) => void;
   /** Replay only the dimension tables, or only the events (default: both, dimensions first). */
   readonly only?: 'dimensions' | 'events';
+  /** SASL and TLS for a secured cluster. */
+  readonly security?: KafkaSecurity;
 }
 
 export interface ReplaySummary {
@@ -88,8 +91,8 @@ function appendBatch(producer: WireProducer, topic: string, batch: RawBatch, fro
  */
 export async function replayToKafka(options: ReplayOptions): Promise<ReplaySummary> {
   const { topics, layout, log } = options;
-  await createMissingTopics(options.brokers, topics, log);
-  const cluster = new Cluster({ brokers: options.brokers, clientId: 'streampulse-producer' });
+  await createMissingTopics(options.brokers, topics, log, undefined, options.security);
+  const cluster = new Cluster({ brokers: options.brokers, clientId: 'streampulse-producer', security: options.security });
   const producer = new WireProducer({ cluster, codec: options.compression, lingerMs: options.rate > 0 ? 1 : 5, log });
   try {
     await producer.connect();

@@ -4,6 +4,7 @@ import type { Strategy } from './domain/watermark.ts';
 import { defaultTopics, type TopicConfig } from './kafka/topics.ts';
 import { INPUT_FORMATS, type InputFormat } from './sources/input-dir.ts';
 import { codecAvailable, PRODUCE_CODECS } from './kafka/wire/compression.ts';
+import { buildKafkaSecurity, type KafkaSecurity, type SecurityFlags } from './kafka/security.ts';
 
 export type ProduceCodec = (typeof PRODUCE_CODECS)[number];
 
@@ -27,6 +28,8 @@ export interface KafkaConfig {
   readonly topics: TopicConfig;
   readonly checkpoint: string;
   readonly checkpointIntervalMs: number;
+  /** SASL and TLS; the password is a Secret, "[redacted]" when logged or stringified. */
+  readonly security: KafkaSecurity;
 }
 
 export interface RunConfig {
@@ -48,7 +51,7 @@ export interface RunConfig {
   readonly progress: boolean;
 }
 
-export interface KafkaFlags {
+export interface KafkaFlags extends SecurityFlags {
   brokers?: string;
   group?: string;
   eventsTopic?: string;
@@ -130,6 +133,7 @@ export function buildKafkaConfig(flags: KafkaFlags, env: NodeJS.ProcessEnv, data
     topics: Object.freeze(topics),
     checkpoint: flags.checkpoint ?? env.STREAMPULSE_CHECKPOINT ?? join(dataDir, 'checkpoints', `${groupId}--${topics.events}.json`),
     checkpointIntervalMs: flags.checkpointInterval ?? 2_000,
+    security: buildKafkaSecurity(flags, env),
   });
 }
 

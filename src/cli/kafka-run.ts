@@ -34,8 +34,9 @@ export class KafkaRun {
       batchSize: options.batchSize,
       startOffsets: this.restored?.offsets,
       log: options.log,
+      security: config.security,
     });
-    this.producer = createKafka(config.brokers, 'streampulse-dead-letters').producer({ allowAutoTopicCreation: false });
+    this.producer = createKafka(config.brokers, 'streampulse-dead-letters', undefined, config.security).producer({ allowAutoTopicCreation: false });
     const send = this.producer.send.bind(this.producer);
     // connect on first use: the broker may still be coming up when the pipeline starts
     this.producer.send = async (record) => {

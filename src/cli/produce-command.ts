@@ -20,6 +20,7 @@ export async function produceCommand(config: ProduceConfig, out: NodeJS.Writable
     rate: config.rate,
     compression: config.compression,
     only: config.only ?? undefined,
+    security: config.kafka.security,
     log: (line) => void process.stderr.write(line + '\n'),
     onProgress: (events) => {
       if (!started) {

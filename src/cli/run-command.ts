@@ -3,6 +3,7 @@ import { dirname } from 'node:path';
 import type { RunConfig } from '../config.ts';
 import { REPORT_NAMES, renderTable } from '../domain/reports/index.ts';
 import { startReportServer } from '../http/report-server.ts';
+import { checkCredentials } from '../kafka/credentials-check.ts';
 import { PrometheusMetrics } from '../metrics/prometheus-metrics.ts';
 import { registerReportGauges } from '../metrics/report-gauges.ts';
 import { Pipeline, type ReportSnapshot } from '../pipeline.ts';
@@ -56,6 +57,7 @@ function writeReportJson(path: string, pipeline: Pipeline, config: RunConfig): v
 export async function runCommand(config: RunConfig, out: NodeJS.WritableStream = process.stdout): Promise<void> {
   const metrics = new PrometheusMetrics();
   const fileDeadLetters = new DeadLetterLog(config.deadLetters);
+  if (config.kafka !== null) await checkCredentials(config.kafka.brokers, config.kafka.security);
   const kafka = config.kafka === null ? null : new KafkaRun(config.kafka, { once: config.once, batchSize: config.batchSize, fileDeadLetters, log });
   let items: AsyncIterable<SourceItem>;
   let progressTotal = (): number => config.generate?.events ?? 0;

@@ -1,4 +1,5 @@
 import { createMissingTopics, tableOfTopic, type TopicConfig } from '../kafka/topics.ts';
+import type { KafkaSecurity } from '../kafka/security.ts';
 import { Cluster, endOffsets, Fetcher, GroupMember, partitionKey } from '../kafka/wire/index.ts';
 import type { SourceItem } from '../../topology/ports.ts';
 import { FetchQueue } from './fetch-queue.ts';
@@ -16,6 +17,8 @@ export interface KafkaSourceOptions {
   readonly connectTimeoutMs?: number;
   /** Fetched bytes held ahead of the pipeline. */
   readonly queueBytes?: number;
+  /** SASL and TLS for a secured cluster. */
+  readonly security?: KafkaSecurity;
 }
 
 export interface PartitionPosition {
@@ -58,7 +61,7 @@ export class KafkaSource implements AsyncIterable<SourceItem> {
   private stopped = false;
 
   constructor(private readonly options: KafkaSourceOptions) {
-    this.cluster = new Cluster({ brokers: options.brokers, clientId: 'streampulse' });
+    this.cluster = new Cluster({ brokers: options.brokers, clientId: 'streampulse', security: options.security });
     this.queue = new FetchQueue({
       batchSize: options.batchSize,
       maxBytes: options.queueBytes ?? 64 << 20,
@@ -143,7 +146,7 @@ export class KafkaSource implements AsyncIterable<SourceItem> {
 
   private async start(): Promise<void> {
     const { topics, log } = this.options;
-    await createMissingTopics(this.options.brokers, topics, log, this.options.connectTimeoutMs);
+    await createMissingTopics(this.options.brokers, topics, log, this.options.connectTimeoutMs, this.options.security);
     if (this.stopped) return;
 
     const dimensionEnds = new Map<string, number>();
