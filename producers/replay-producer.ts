@@ -6,6 +6,7 @@ import { parseJsonObject, Rejection } from '../src/domain/records/rejection.ts';
 import type { DimensionName } from '../src/domain/records/schema.ts';
 import { Cluster, WireProducer, type Codec } from '../src/kafka/wire/index.ts';
 import { createMissingTopics, dimensionTopic, type TopicConfig } from '../src/kafka/topics.ts';
+import type { KafkaSecurity } from '../src/kafka/security.ts';
 import { readTable, type InputLayout } from '../src/sources/input-dir.ts';
 import type { DeadLetterSink } from '../topology/ports.ts';
 
@@ -30,6 +31,8 @@ export interface ReplayOptions {
   readonly maxRecordBytes?: number;
   /** Where records the readers could not frame go (never produced, counted in the summary). */
   readonly deadLetters?: DeadLetterSink;
+  /** SASL and TLS for a secured cluster. */
+  readonly security?: KafkaSecurity;
 }
 
 export interface ReplaySummary {
@@ -97,14 +100,14 @@ function appendBatch(producer: WireProducer, topic: string, batch: RawBatch, fro
  */
 export async function replayToKafka(options: ReplayOptions): Promise<ReplaySummary> {
   const { topics, layout, log } = options;
-  await createMissingTopics(options.brokers, topics, log, options.connectTimeoutMs);
+  await createMissingTopics(options.brokers, topics, log, options.connectTimeoutMs, options.security);
   let rejected = 0;
   const reject = (table: string, batch: RawBatch): void => {
     if (batch.rejects === undefined) return;
     rejected += batch.rejects.length;
     options.deadLetters?.write(batch.rejects.map((r) => ({ table, origin: batch.origin, seq: r.seq, raw: r.raw, reason: r.reason, detail: r.detail })));
   };
-  const cluster = new Cluster({ brokers: options.brokers, clientId: 'streampulse-producer' });
+  const cluster = new Cluster({ brokers: options.brokers, clientId: 'streampulse-producer', security: options.security });
   const producer = new WireProducer({ cluster, codec: options.compression, lingerMs: options.rate > 0 ? 1 : 5, log });
   try {
     await producer.connect();

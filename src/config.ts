@@ -5,6 +5,7 @@ import { defaultTopics, type TopicConfig } from './kafka/topics.ts';
 import { INPUT_FORMATS, type InputFormat } from './sources/input-dir.ts';
 import { codecAvailable, PRODUCE_CODECS } from './kafka/wire/compression.ts';
 import { normalizeHostName } from './http/host-allow-list.ts';
+import { buildKafkaSecurity, type KafkaSecurity, type SecurityFlags } from './kafka/security.ts';
 
 export type ProduceCodec = (typeof PRODUCE_CODECS)[number];
 
@@ -30,6 +31,8 @@ export interface KafkaConfig {
   readonly checkpointIntervalMs: number;
   /** How long a run waits for a broker at start before it exits 1. */
   readonly connectTimeoutMs: number;
+  /** SASL and TLS; the password is a Secret, "[redacted]" when logged or stringified. */
+  readonly security: KafkaSecurity;
 }
 
 export interface RunConfig {
@@ -59,7 +62,7 @@ export interface RunConfig {
   readonly discardCheckpoint: boolean;
 }
 
-export interface KafkaFlags {
+export interface KafkaFlags extends SecurityFlags {
   brokers?: string;
   group?: string;
   eventsTopic?: string;
@@ -165,6 +168,7 @@ export function buildKafkaConfig(flags: KafkaFlags, env: NodeJS.ProcessEnv, data
     checkpoint: flags.checkpoint ?? env.STREAMPULSE_CHECKPOINT ?? join(dataDir, 'checkpoints', `${groupId}--${topics.events}.json`),
     checkpointIntervalMs: flags.checkpointInterval ?? 2_000,
     connectTimeoutMs: flags.connectTimeout ?? envInteger(env, 'STREAMPULSE_CONNECT_TIMEOUT', 100, LIMITS.timerMs) ?? DEFAULTS.connectTimeoutMs,
+    security: buildKafkaSecurity(flags, env),
   });
 }
 

@@ -83,6 +83,11 @@ export class IncompleteRunError extends StreamPulseError {
   static override readonly code = 'SP_INCOMPLETE_RUN';
 }
 
+/** The broker refused the credentials (SASL) or the mechanism: trying again cannot help. */
+export class KafkaAuthError extends StreamPulseError {
+  static override readonly code = 'SP_KAFKA_AUTH';
+}
+
 /** A broken invariant inside StreamPulse: a bug, reported with its stack. */
 export class InternalError extends StreamPulseError {
   static override readonly code = 'SP_INTERNAL';

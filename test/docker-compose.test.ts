@@ -10,6 +10,7 @@ interface Service {
   command?: string;
   volumes?: string[];
   ports?: string[];
+  environment?: Record<string, string>;
 }
 
 const compose = parse(readFileSync(join(ROOT, 'docker-compose.yml'), 'utf8'), { merge: true }) as { services: Record<string, Service>; volumes?: Record<string, unknown> };
@@ -22,6 +23,15 @@ describe('docker-compose.yml', () => {
     expect(compose.services.kafka.image).toMatch(/^apache\/kafka:3\.9/);
     expect(compose.services.streampulse.command).toContain('--source kafka');
     expect(compose.services.producer.command).toContain('produce');
+  });
+
+  it('passes the secured-Kafka settings to producer and pipeline from the environment, off by default', () => {
+    for (const name of ['producer', 'streampulse']) {
+      const env = compose.services[name].environment ?? {};
+      for (const key of ['KAFKA_SASL_MECHANISM', 'KAFKA_SASL_USERNAME', 'KAFKA_SASL_PASSWORD', 'KAFKA_SSL', 'KAFKA_SSL_CA']) expect(env[key], `${name} ${key}`).toBe(`\${${key}:-}`);
+      expect(env.KAFKA_BROKERS).toBe('${KAFKA_BROKERS:-kafka:19092}');
+      expect(compose.services[name].command).not.toMatch(/--sasl|password/);
+    }
   });
 
   it('mounts only files and folders that exist', () => {

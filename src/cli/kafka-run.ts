@@ -48,14 +48,15 @@ export class KafkaRun {
       startFolded: this.restored?.folded,
       connectTimeoutMs: config.connectTimeoutMs,
       log: options.log,
+      security: config.security,
     });
-    this.producer = createKafka(config.brokers, 'streampulse-dead-letters').producer({ allowAutoTopicCreation: false });
+    this.producer = createKafka(config.brokers, 'streampulse-dead-letters', undefined, config.security).producer({ allowAutoTopicCreation: false });
     const topic = config.topics.deadLetters;
     this.deadLetters = new KafkaDeadLetters({
       producer: { send: async (record) => (await this.connectProducer(), this.producer.send(record)) },
       topic,
       maxMessageBytes: () =>
-        withAdmin(config.brokers, 'streampulse-dead-letters', options.log, (admin) => maxMessageBytes(admin, topic), config.connectTimeoutMs).catch(() => DEFAULT_MAX_MESSAGE_BYTES),
+        withAdmin(config.brokers, 'streampulse-dead-letters', options.log, (admin) => maxMessageBytes(admin, topic), config.connectTimeoutMs, config.security).catch(() => DEFAULT_MAX_MESSAGE_BYTES),
       also: options.fileDeadLetters,
       log: options.log,
       onUnwritten: (letters) => options.metrics.deadLettersUnwritten.inc(letters),

@@ -4,6 +4,7 @@ import { exitCodeFor, InternalError, StreamPulseError } from '../errors.ts';
 import { generateDataset } from '../generator/index.ts';
 import { INPUT_FORMATS } from '../sources/input-dir.ts';
 import { PRODUCE_CODECS } from '../kafka/wire/compression.ts';
+import { SASL_MECHANISMS } from '../kafka/security.ts';
 import { Progress } from './progress.ts';
 import { produceCommand } from './produce-command.ts';
 import { runCommand } from './run-command.ts';
@@ -30,6 +31,19 @@ function maxRecordBytesOption(): Option {
   return new Option('--max-record-bytes <n>', `longest line or record read; longer ones are dead-lettered as too_long (default ${DEFAULTS.maxRecordBytes})`).argParser(
     integer('--max-record-bytes', 64, LIMITS.maxRecordBytes),
   );
+}
+
+/** Secured Kafka, for run and produce: the password comes from the environment or a file, never a flag (it would show in `ps`). */
+function addSecurityOptions(command: Command): void {
+  command
+    .addOption(new Option('--sasl-mechanism <mechanism>', 'SASL mechanism (env KAFKA_SASL_MECHANISM)').choices(SASL_MECHANISMS))
+    .option('--sasl-username <name>', 'SASL user (env KAFKA_SASL_USERNAME)')
+    .option('--sasl-username-file <file>', 'file holding the SASL user')
+    .option('--sasl-password-file <file>', 'file holding the SASL password (else env KAFKA_SASL_PASSWORD)')
+    .option('--ssl', 'TLS to the brokers (env KAFKA_SSL=true)')
+    .option('--ssl-ca <file>', 'PEM CA certificates to trust instead of the system ones (env KAFKA_SSL_CA)')
+    .option('--ssl-cert <file>', 'PEM client certificate, for mutual TLS (env KAFKA_SSL_CERT)')
+    .option('--ssl-key <file>', 'PEM client key, for mutual TLS (env KAFKA_SSL_KEY)');
 }
 
 function buildProgram(): Command {
@@ -125,6 +139,7 @@ function buildProgram(): Command {
       await produceCommand(buildProduceConfig(o, process.env));
     });
 
+  for (const command of program.commands.filter((c) => c.name() === 'run' || c.name() === 'produce')) addSecurityOptions(command);
   return program;
 }
 

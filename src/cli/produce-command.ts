@@ -27,6 +27,7 @@ export async function produceCommand(config: ProduceConfig, out: NodeJS.Writable
     connectTimeoutMs: config.kafka.connectTimeoutMs,
     maxRecordBytes: config.maxRecordBytes,
     deadLetters,
+    security: config.kafka.security,
     log: (line) => void process.stderr.write(line + '\n'),
     onProgress: (events) => {
       if (!started) {

@@ -4,6 +4,7 @@ import type { RunConfig } from '../config.ts';
 import { IncompleteRunError } from '../errors.ts';
 import { REPORT_NAMES, renderTable } from '../domain/reports/index.ts';
 import { startReportServer } from '../http/report-server.ts';
+import { checkCredentials } from '../kafka/credentials-check.ts';
 import { PrometheusMetrics } from '../metrics/prometheus-metrics.ts';
 import { registerReportGauges } from '../metrics/report-gauges.ts';
 import { Pipeline, type ReportSnapshot } from '../pipeline.ts';
@@ -60,6 +61,7 @@ export async function runCommand(config: RunConfig, out: NodeJS.WritableStream =
   await preflightRun(config);
   const metrics = new PrometheusMetrics();
   const fileDeadLetters = new DeadLetterLog(config.deadLetters, config.kafka?.topics.deadLetters ?? null, log);
+  if (config.kafka !== null) await checkCredentials(config.kafka.brokers, config.kafka.security);
   const kafka = config.kafka === null ? null : new KafkaRun(config.kafka, { once: config.once, batchSize: config.batchSize, fileDeadLetters, metrics, log, strategies: config.strategies, discardCheckpoint: config.discardCheckpoint });
   let items: AsyncIterable<SourceItem>;
   let progressTotal = (): number => config.generate?.events ?? 0;

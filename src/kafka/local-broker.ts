@@ -6,6 +6,7 @@ import { join, resolve } from 'node:path';
 import kafkajs from 'kafkajs';
 import { IoError } from '../errors.ts';
 import { freePort } from './free-port.ts';
+import { createBrokerTls, type BrokerTlsFiles } from './local-broker-tls.ts';
 import { resolveKafkaJars } from './kafka-jars.ts';
 
 const KAFKA_DIR = resolve(import.meta.dirname, '../../kafka');
@@ -19,6 +20,43 @@ export interface LocalBrokerOptions {
   readonly port?: number;
   readonly log?: (line: string) => void;
   readonly startTimeoutMs?: number;
+  /**
+   * Adds a SASL_PLAINTEXT listener (SCRAM-SHA-256, SCRAM-SHA-512 and PLAIN) with this one user,
+   * created when the storage is formatted; with `tls`, a SASL_SSL listener too, its certificate
+   * signed by a CA made for the broker. The PLAINTEXT listener stays as it is.
+   */
+  readonly sasl?: { readonly username: string; readonly password: string; readonly tls?: boolean };
+}
+
+/** The secured listeners of a broker started with `sasl`. */
+interface SecuredListeners {
+  readonly username: string;
+  readonly password: string;
+  readonly saslPort: number;
+  readonly tls: (BrokerTlsFiles & { readonly port: number }) | null;
+}
+
+const SASL_MECHANISMS = ['SCRAM-SHA-256', 'SCRAM-SHA-512', 'PLAIN'];
+
+/** The SCRAM credentials --add-scram stores at format time: kafka-storage's own syntax, so no quotes or commas inside. */
+function scramArguments(secured: SecuredListeners): string[] {
+  return ['SCRAM-SHA-256', 'SCRAM-SHA-512'].flatMap((m) => ['--add-scram', `${m}=[name=${secured.username},password=${secured.password}]`]);
+}
+
+function securedProperties(secured: SecuredListeners): string[] {
+  const names = ['sasl_plaintext', ...(secured.tls === null ? [] : ['sasl_ssl'])];
+  const lines = [`sasl.enabled.mechanisms=${SASL_MECHANISMS.join(',')}`];
+  for (const name of names) {
+    lines.push(
+      `listener.name.${name}.scram-sha-256.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;`,
+      `listener.name.${name}.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;`,
+      `listener.name.${name}.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required user_${secured.username}="${secured.password}";`,
+    );
+  }
+  if (secured.tls !== null) {
+    lines.push('ssl.keystore.type=PKCS12', `ssl.keystore.location=${secured.tls.keystorePath}`, `ssl.keystore.password=${secured.tls.keystorePassword}`, `ssl.key.password=${secured.tls.keystorePassword}`);
+  }
+  return lines;
 }
 
 /** Kafka's cluster id format: 16 random bytes, URL-safe base64 without padding. */
@@ -26,16 +64,19 @@ function clusterId(): string {
   return randomBytes(16).toString('base64url');
 }
 
-function serverProperties(dataDir: string, port: number, controllerPort: number): string {
+function serverProperties(dataDir: string, port: number, controllerPort: number, secured: SecuredListeners | null): string {
+  const extra = secured === null ? [] : [`SASL_PLAINTEXT://127.0.0.1:${secured.saslPort}`, ...(secured.tls === null ? [] : [`SASL_SSL://127.0.0.1:${secured.tls.port}`])];
+  const protocols = ['PLAINTEXT:PLAINTEXT', 'CONTROLLER:PLAINTEXT', ...extra.map((l) => `${l.split(':')[0]}:${l.split(':')[0]}`)];
   return [
     'process.roles=broker,controller',
     'node.id=1',
     `controller.quorum.voters=1@127.0.0.1:${controllerPort}`,
-    `listeners=PLAINTEXT://127.0.0.1:${port},CONTROLLER://127.0.0.1:${controllerPort}`,
-    `advertised.listeners=PLAINTEXT://127.0.0.1:${port}`,
+    `listeners=${[`PLAINTEXT://127.0.0.1:${port}`, `CONTROLLER://127.0.0.1:${controllerPort}`, ...extra].join(',')}`,
+    `advertised.listeners=${[`PLAINTEXT://127.0.0.1:${port}`, ...extra].join(',')}`,
     'controller.listener.names=CONTROLLER',
     'inter.broker.listener.name=PLAINTEXT',
-    'listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT',
+    `listener.security.protocol.map=${protocols.join(',')}`,
+    ...(secured === null ? [] : securedProperties(secured)),
     `log.dirs=${join(dataDir, 'logs')}`,
     // one node, two cores: single-partition internal topics load fast and replicate nowhere
     'offsets.topic.replication.factor=1',
@@ -85,10 +126,22 @@ export class LocalBroker {
     private readonly lib: string,
     private readonly log: (line: string) => void,
     private readonly startTimeoutMs: number,
+    private readonly secured: SecuredListeners | null,
   ) {}
 
   get brokers(): string {
     return `127.0.0.1:${this.port}`;
+  }
+
+  /** The SASL_PLAINTEXT listener's host:port (null without the `sasl` option). */
+  get saslBrokers(): string | null {
+    return this.secured === null ? null : `127.0.0.1:${this.secured.saslPort}`;
+  }
+
+  /** The SASL_SSL listener's host:port and the CA file its certificate chains to (null without `sasl.tls`). */
+  get saslSsl(): { brokers: string; caPath: string } | null {
+    const tls = this.secured?.tls ?? null;
+    return tls === null ? null : { brokers: `127.0.0.1:${tls.port}`, caPath: tls.caPath };
   }
 
   get logPath(): string {
@@ -102,7 +155,12 @@ export class LocalBroker {
     const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'streampulse-kafka-'));
     mkdirSync(dataDir, { recursive: true });
     const port = options.port !== undefined && options.port > 0 ? options.port : await freePort();
-    const broker = new LocalBroker(port, await freePort(), dataDir, ownsDataDir, lib, log, options.startTimeoutMs ?? 90_000);
+    const sasl = options.sasl;
+    const secured =
+      sasl === undefined
+        ? null
+        : { username: sasl.username, password: sasl.password, saslPort: await freePort(), tls: sasl.tls === true ? { ...createBrokerTls(dataDir), port: await freePort() } : null };
+    const broker = new LocalBroker(port, await freePort(), dataDir, ownsDataDir, lib, log, options.startTimeoutMs ?? 90_000, secured);
     await broker.launch();
     return broker;
   }
@@ -113,9 +171,10 @@ export class LocalBroker {
 
   private async launch(): Promise<void> {
     const props = join(this.dataDir, 'server.properties');
-    writeFileSync(props, serverProperties(this.dataDir, this.port, this.controllerPort));
+    writeFileSync(props, serverProperties(this.dataDir, this.port, this.controllerPort, this.secured));
     if (!existsSync(join(this.dataDir, 'logs', 'meta.properties'))) {
-      const code = await runJava([...this.javaArgs(), 'kafka.tools.StorageTool', 'format', '-t', clusterId(), '-c', props], this.logPath);
+      const scram = this.secured === null ? [] : scramArguments(this.secured);
+      const code = await runJava([...this.javaArgs(), 'kafka.tools.StorageTool', 'format', '-t', clusterId(), '-c', props, ...scram], this.logPath);
       if (code !== 0) throw new IoError(`formatting KRaft storage failed (exit ${code}):\n${tail(this.logPath)}`);
     }
     const fd = openSync(this.logPath, 'a');

@@ -1,4 +1,5 @@
 import { createMissingTopics, tableOfTopic, type TopicConfig } from '../kafka/topics.ts';
+import type { KafkaSecurity } from '../kafka/security.ts';
 import { Cluster, endOffsets, Fetcher, GroupMember, partitionKey } from '../kafka/wire/index.ts';
 import type { SourceItem } from '../../topology/ports.ts';
 import { SourceFailedError, StreamPulseError } from '../errors.ts';
@@ -20,6 +21,8 @@ export interface KafkaSourceOptions {
   readonly connectTimeoutMs?: number;
   /** Fetched bytes held ahead of the pipeline. */
   readonly queueBytes?: number;
+  /** SASL and TLS for a secured cluster. */
+  readonly security?: KafkaSecurity;
 }
 
 export interface PartitionPosition {
@@ -68,7 +71,7 @@ export class KafkaSource implements AsyncIterable<SourceItem> {
 
   constructor(private readonly options: KafkaSourceOptions) {
     this.eventsPrefix = `${options.topics.events}/`;
-    this.cluster = new Cluster({ brokers: options.brokers, clientId: 'streampulse' });
+    this.cluster = new Cluster({ brokers: options.brokers, clientId: 'streampulse', security: options.security });
     this.queue = new FetchQueue({
       batchSize: options.batchSize,
       maxBytes: options.queueBytes ?? 64 << 20,
@@ -197,7 +200,7 @@ export class KafkaSource implements AsyncIterable<SourceItem> {
 
   private async start(): Promise<void> {
     const { topics, log } = this.options;
-    await createMissingTopics(this.options.brokers, topics, log, this.options.connectTimeoutMs);
+    await createMissingTopics(this.options.brokers, topics, log, this.options.connectTimeoutMs, this.options.security);
     if (this.stopped) return;
     this.phase = 'restoring';
 

@@ -28,6 +28,9 @@ describe('streampulse CLI', () => {
     [['run', '--input', 'x', '--generate', '10'], /--input and --generate exclude each other/],
     [['generate'], /required option '--out <dir>'/],
     [['frobnicate'], /unknown command 'frobnicate'/],
+    [['run', '--source', 'kafka', '--brokers', 'b:1', '--sasl-password', 'secret'], /unknown option '--sasl-password'/],
+    [['produce', '--brokers', 'b:1', '--sasl-mechanism', 'gssapi'], /--sasl-mechanism.*gssapi/],
+    [['run', '--source', 'kafka', '--brokers', 'b:1', '--sasl-mechanism', 'plain', '--sasl-username', 'u'], /needs a password: --sasl-password-file or KAFKA_SASL_PASSWORD/],
   ])('exits 2 with one line for %j', (args, message) => {
     const r = cli(args);
     expect(r.status).toBe(2);

@@ -2,6 +2,8 @@ import { apiVersions } from './apis/api-versions.ts';
 import { metadata, type BrokerAddress, type ClusterMetadata } from './apis/metadata.ts';
 import { Connection, type ApiCall } from './connection.ts';
 import { KafkaConnectionError, KafkaProtocolError } from './protocol-error.ts';
+import { authenticate } from './sasl/authenticate.ts';
+import type { KafkaSecurity } from '../security.ts';
 
 export interface ClusterOptions {
   /** Bootstrap servers, host:port. */
@@ -9,6 +11,8 @@ export interface ClusterOptions {
   readonly clientId: string;
   readonly connectTimeoutMs?: number;
   readonly requestTimeoutMs?: number;
+  /** SASL credentials and TLS for a secured cluster; absent is plaintext without authentication. */
+  readonly security?: KafkaSecurity;
 }
 
 /** The request versions this client speaks (Kafka 2.3 and later answer all of them). */
@@ -115,7 +119,18 @@ export class Cluster {
       clientId: this.options.clientId,
       connectTimeoutMs: this.options.connectTimeoutMs ?? 3_000,
       requestTimeoutMs: this.options.requestTimeoutMs ?? 30_000,
+      tls: this.options.security?.tls,
     });
+    // every connection authenticates before anything else is asked of it
+    const sasl = this.options.security?.sasl ?? null;
+    if (sasl !== null) {
+      try {
+        await authenticate(connection, sasl);
+      } catch (error) {
+        connection.close();
+        throw error;
+      }
+    }
     if (!this.versionsChecked) {
       const ranges = await connection.send(apiVersions());
       for (const [key, [name, version]] of Object.entries(REQUIRED)) {

@@ -1,4 +1,6 @@
-import { connect, type Socket } from 'node:net';
+import { connect, isIP, type Socket } from 'node:net';
+import { connect as connectTls } from 'node:tls';
+import type { TlsSettings } from '../security.ts';
 import { Reader, Writer } from './codec.ts';
 import { KafkaConnectionError } from './protocol-error.ts';
 
@@ -47,10 +49,16 @@ export class Connection {
     socket.on('close', () => this.fail(new KafkaConnectionError(`connection to ${address} closed`)));
   }
 
-  static open(host: string, port: number, options: { clientId: string; connectTimeoutMs: number; requestTimeoutMs: number }): Promise<Connection> {
+  /** With `tls`, the socket is TLS: the broker's certificate checked against `tls.ca` and the host name. */
+  static open(host: string, port: number, options: { clientId: string; connectTimeoutMs: number; requestTimeoutMs: number; tls?: TlsSettings | null }): Promise<Connection> {
     const address = `${host}:${port}`;
+    const tls = options.tls ?? null;
     return new Promise((resolve, reject) => {
-      const socket = connect({ host, port });
+      const socket =
+        tls === null
+          ? connect({ host, port })
+          : // SNI takes host names only; an IP address is still checked against the certificate's IP SANs
+            connectTls({ host, port, ca: tls.ca, cert: tls.cert, key: tls.key?.reveal(), servername: isIP(host) === 0 ? host : undefined });
       const timer = setTimeout(() => {
         socket.destroy();
         reject(new KafkaConnectionError(`connection to ${address} timed out after ${options.connectTimeoutMs} ms`));
@@ -59,7 +67,7 @@ export class Connection {
         clearTimeout(timer);
         reject(new KafkaConnectionError(`cannot connect to ${address}: ${error.message}`, { cause: error }));
       });
-      socket.once('connect', () => {
+      socket.once(tls === null ? 'connect' : 'secureConnect', () => {
         clearTimeout(timer);
         socket.removeAllListeners('error');
         resolve(new Connection(socket, address, options.clientId, options.requestTimeoutMs));

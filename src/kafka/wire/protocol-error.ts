@@ -36,6 +36,8 @@ const SPECS: Record<number, ErrorSpec> = {
   29: { name: 'TOPIC_AUTHORIZATION_FAILED', retriable: false },
   30: { name: 'GROUP_AUTHORIZATION_FAILED', retriable: false },
   31: { name: 'CLUSTER_AUTHORIZATION_FAILED', retriable: false },
+  33: { name: 'UNSUPPORTED_SASL_MECHANISM', retriable: false },
+  34: { name: 'ILLEGAL_SASL_STATE', retriable: false },
   35: { name: 'UNSUPPORTED_VERSION', retriable: false },
   36: { name: 'TOPIC_ALREADY_EXISTS', retriable: false },
   41: { name: 'NOT_CONTROLLER', retriable: true, refresh: true },
@@ -44,6 +46,7 @@ const SPECS: Record<number, ErrorSpec> = {
   47: { name: 'INVALID_PRODUCER_EPOCH', retriable: false },
   51: { name: 'CONCURRENT_TRANSACTIONS', retriable: true },
   56: { name: 'KAFKA_STORAGE_ERROR', retriable: true, refresh: true },
+  58: { name: 'SASL_AUTHENTICATION_FAILED', retriable: false },
   59: { name: 'UNKNOWN_PRODUCER_ID', retriable: false },
   72: { name: 'LISTENER_NOT_FOUND', retriable: true, refresh: true },
   74: { name: 'FENCED_LEADER_EPOCH', retriable: true, refresh: true },
@@ -67,6 +70,11 @@ export const KafkaErrorCode = {
   MemberIdRequired: 79,
   TopicAlreadyExists: 36,
 } as const;
+
+/** Kafka's name for an error code. */
+export function kafkaErrorName(code: number): string {
+  return SPECS[code]?.name ?? `KAFKA_ERROR_${code}`;
+}
 
 /** A broker answered with an error code; whether to retry is Kafka's own verdict for that code. */
 export class KafkaProtocolError extends StreamPulseError {
