@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { UsageError } from './errors.ts';
+import { LOG_LEVELS, type LogLevel } from './log/logger.ts';
 import type { Strategy } from './domain/watermark.ts';
 import { defaultTopics, type TopicConfig } from './kafka/topics.ts';
 import { INPUT_FORMATS, type InputFormat } from './sources/input-dir.ts';
@@ -54,6 +55,7 @@ export interface RunConfig {
   readonly dataDir: string;
   readonly printRows: number;
   readonly progress: boolean;
+  readonly logLevel: LogLevel;
   /** Longest line (NDJSON) or record (CSV) read; a longer one is dead-lettered as too_long. */
   readonly maxRecordBytes: number;
   /** Accept a run with an empty dimension table or no event counted (exit 0 instead of 1). */
@@ -93,6 +95,7 @@ export interface RunFlags extends KafkaFlags {
   dataDir?: string;
   printRows?: number;
   progress?: boolean;
+  logLevel?: string;
   maxRecordBytes?: number;
   allowEmpty?: boolean;
   discardCheckpoint?: boolean;
@@ -145,6 +148,11 @@ export function parseInteger(text: string, what: string, min: number, max = Numb
 function envInteger(env: NodeJS.ProcessEnv, name: string, min: number, max?: number): number | undefined {
   const text = env[name];
   return text === undefined || text === '' ? undefined : parseInteger(text, name, min, max);
+}
+
+export function logLevelOf(text: string): LogLevel {
+  if (!(LOG_LEVELS as readonly string[]).includes(text)) throw badFlag(`--log-level must be one of ${LOG_LEVELS.join(', ')}, got ${JSON.stringify(text)}`);
+  return text as LogLevel;
 }
 
 export function strategiesOf(choice: string): readonly Strategy[] {
@@ -223,6 +231,7 @@ export function buildRunConfig(flags: RunFlags, env: NodeJS.ProcessEnv = {}): Ru
     dataDir,
     printRows: flags.printRows ?? DEFAULTS.printRows,
     progress: flags.progress ?? true,
+    logLevel: logLevelOf(flags.logLevel ?? env.STREAMPULSE_LOG_LEVEL ?? 'info'),
     maxRecordBytes: flags.maxRecordBytes ?? DEFAULTS.maxRecordBytes,
     allowEmpty: flags.allowEmpty ?? false,
     discardCheckpoint: flags.discardCheckpoint ?? false,
@@ -242,6 +251,7 @@ export interface ProduceConfig {
   readonly dataDir: string;
   readonly progress: boolean;
   readonly maxRecordBytes: number;
+  readonly logLevel: LogLevel;
   /** Where records the readers reject go (never produced); null keeps them counted only. */
   readonly deadLetters: string | null;
 }
@@ -263,6 +273,7 @@ export interface ProduceFlags extends KafkaFlags {
   progress?: boolean;
   maxRecordBytes?: number;
   deadLetters?: string | false;
+  logLevel?: string;
 }
 
 export function buildProduceConfig(flags: ProduceFlags, env: NodeJS.ProcessEnv = {}): ProduceConfig {
@@ -284,6 +295,7 @@ export function buildProduceConfig(flags: ProduceFlags, env: NodeJS.ProcessEnv =
     dataDir: run.dataDir,
     progress: flags.progress ?? true,
     maxRecordBytes: flags.maxRecordBytes ?? DEFAULTS.maxRecordBytes,
+    logLevel: logLevelOf(flags.logLevel ?? env.STREAMPULSE_LOG_LEVEL ?? 'info'),
     deadLetters: flags.deadLetters === false ? null : (flags.deadLetters ?? join(run.dataDir, 'produce-dead-letters.ndjson')),
   });
 }

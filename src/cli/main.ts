@@ -2,6 +2,7 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import { buildProduceConfig, buildRunConfig, DEFAULTS, LIMITS, parseInteger, PRODUCE_ONLY_CHOICES, STRATEGY_CHOICES, type ProduceFlags, type RunFlags } from '../config.ts';
 import { exitCodeFor, InternalError, StreamPulseError } from '../errors.ts';
 import { generateDataset } from '../generator/index.ts';
+import { LOG_LEVELS } from '../log/logger.ts';
 import { INPUT_FORMATS } from '../sources/input-dir.ts';
 import { PRODUCE_CODECS } from '../kafka/wire/compression.ts';
 import { SASL_MECHANISMS } from '../kafka/security.ts';
@@ -139,7 +140,10 @@ function buildProgram(): Command {
       await produceCommand(buildProduceConfig(o, process.env));
     });
 
-  for (const command of program.commands.filter((c) => c.name() === 'run' || c.name() === 'produce')) addSecurityOptions(command);
+  for (const command of program.commands.filter((c) => c.name() === 'run' || c.name() === 'produce')) {
+    addSecurityOptions(command);
+    command.addOption(new Option('--log-level <level>', 'lowest level logged: JSON lines off a terminal, readable on one (env STREAMPULSE_LOG_LEVEL)').choices(LOG_LEVELS).default(undefined, 'info'));
+  }
   return program;
 }
 

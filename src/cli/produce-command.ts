@@ -1,5 +1,6 @@
 import { replayToKafka } from '../../producers/replay-producer.ts';
 import type { ProduceConfig } from '../config.ts';
+import { createLogger, logFn } from '../log/logger.ts';
 import { DeadLetterLog } from '../sources/dead-letter-log.ts';
 import { resolveInputDir } from '../sources/input-dir.ts';
 import { ensureDataset } from './ensure-dataset.ts';
@@ -10,10 +11,11 @@ const fmt = (n: number): string => Math.round(n).toLocaleString('en-US');
 
 /** `streampulse produce`: replay a directory into Kafka with progress and a closing summary. */
 export async function produceCommand(config: ProduceConfig, out: NodeJS.WritableStream = process.stdout): Promise<void> {
+  const log = logFn(createLogger({ level: config.logLevel }).child({ source: 'producer', topic: config.kafka.topics.events }));
   await preflightProduce(config);
-  const dir = config.input ?? (await ensureDataset(config.dataDir, config.generate!, config.progress));
+  const dir = config.input ?? (await ensureDataset(config.dataDir, config.generate!, config.progress, log));
   const layout = await resolveInputDir(dir, config.format);
-  const progress = new Progress(config.progress);
+  const progress = new Progress(config.progress, process.stderr, log);
   const deadLetters = new DeadLetterLog(config.deadLetters);
   let started = false;
   const summary = await replayToKafka({
@@ -28,7 +30,7 @@ export async function produceCommand(config: ProduceConfig, out: NodeJS.Writable
     maxRecordBytes: config.maxRecordBytes,
     deadLetters,
     security: config.kafka.security,
-    log: (line) => void process.stderr.write(line + '\n'),
+    log,
     onProgress: (events) => {
       if (!started) {
         started = true;

@@ -2,6 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { RunConfig } from '../config.ts';
 import { IncompleteRunError } from '../errors.ts';
+import { createLogger, logFn } from '../log/logger.ts';
 import { REPORT_NAMES, renderTable } from '../domain/reports/index.ts';
 import { startReportServer } from '../http/report-server.ts';
 import { checkCredentials } from '../kafka/credentials-check.ts';
@@ -18,7 +19,6 @@ import { preflightRun } from './preflight.ts';
 import { Progress } from './progress.ts';
 
 const fmt = (n: number): string => Math.round(n).toLocaleString('en-US');
-const log = (line: string): void => void process.stderr.write(line + '\n');
 
 function waitForSignal(): { promise: Promise<string>; dispose: () => void } {
   let dispose = (): void => {};
@@ -58,6 +58,9 @@ function writeReportJson(path: string, pipeline: Pipeline, config: RunConfig): v
  * snapshots, then print the reports; with --once exit, otherwise keep serving until a signal.
  */
 export async function runCommand(config: RunConfig, out: NodeJS.WritableStream = process.stdout): Promise<void> {
+  const logger = createLogger({ level: config.logLevel });
+  // every line says where it comes from: the source, and for Kafka the group and topic
+  const log = logFn(logger.child(config.kafka === null ? { source: 'file' } : { source: 'kafka', group: config.kafka.groupId, topic: config.kafka.topics.events }));
   await preflightRun(config);
   const metrics = new PrometheusMetrics();
   const fileDeadLetters = new DeadLetterLog(config.deadLetters, config.kafka?.topics.deadLetters ?? null, log);
@@ -71,7 +74,7 @@ export async function runCommand(config: RunConfig, out: NodeJS.WritableStream =
     items = kafka.source;
     progressTotal = () => kafka.source.describe().lag;
   } else {
-    const layout = await resolveInputDir(config.input ?? (await ensureDataset(config.dataDir, config.generate!, config.progress)), config.format);
+    const layout = await resolveInputDir(config.input ?? (await ensureDataset(config.dataDir, config.generate!, config.progress, log)), config.format);
     items = readInputLayout(layout, config.batchSize, config.maxRecordBytes);
     if (layout.events.format !== 'parquet') {
       progressTotal = () => layout.events.bytes;
@@ -91,7 +94,7 @@ export async function runCommand(config: RunConfig, out: NodeJS.WritableStream =
   const emptyCheck = kafka === null && !config.allowEmpty ? new EmptyRunCheck(pipeline) : null;
   if (emptyCheck !== null) items = emptyCheck.guard(items);
   registerReportGauges(metrics.registry, pipeline);
-  const server = await startReportServer({ host: config.host, port: config.port, allowHosts: config.allowHosts, pipeline, metrics, deadLetters: fileDeadLetters, health: kafka === null ? undefined : () => kafka.source.health() });
+  const server = await startReportServer({ host: config.host, port: config.port, allowHosts: config.allowHosts, pipeline, metrics, deadLetters: fileDeadLetters, health: kafka === null ? undefined : () => kafka.source.health(), log: logFn(logger.child({ component: 'http' })) });
   log(`serving live reports on ${server.url}/reports (strategy ${config.strategies.join(' + ')})`);
 
   const signal = waitForSignal();
@@ -101,7 +104,7 @@ export async function runCommand(config: RunConfig, out: NodeJS.WritableStream =
     log(`${name}: stopping after the current batch`);
     void kafka?.source.stop();
   });
-  const progress = new Progress(config.progress);
+  const progress = new Progress(config.progress, process.stderr, log);
   let eventsStarted = 0;
   const started = performance.now();
   const run = pipeline.run(items, (p) => {

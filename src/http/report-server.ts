@@ -4,6 +4,7 @@ import type { Duplex } from 'node:stream';
 import { isReportName, renderCsv } from '../domain/reports/index.ts';
 import type { Strategy } from '../domain/watermark.ts';
 import { IoError } from '../errors.ts';
+import type { LogFn } from '../log/logger.ts';
 import type { PrometheusMetrics } from '../metrics/prometheus-metrics.ts';
 import type { Pipeline, ReportSnapshot } from '../pipeline.ts';
 import type { DeadLetterLog } from '../sources/dead-letter-log.ts';
@@ -23,8 +24,10 @@ export interface ReportServerOptions {
   readonly allowHosts?: readonly string[];
   /** The source's state; /health answers 503 with its reason unless the source is serving (a file replay always is). */
   readonly health?: () => SourceHealth;
-  /** Told of every error a handler threw (answered 500); by default one line with its stack on stderr. */
+  /** Told of every error a handler threw (answered 500); by default logged with its stack. */
   readonly onError?: (error: unknown, req: IncomingMessage) => void;
+  /** Where server errors are logged (stderr when absent). */
+  readonly log?: LogFn;
 }
 
 export interface RunningServer {
@@ -133,14 +136,18 @@ export function handleRequest(options: ReportServerOptions, hosts: HostAllowList
   }
 }
 
-function logError(error: unknown, req: IncomingMessage): void {
-  const what = error instanceof Error ? (error.stack ?? error.message) : String(error);
-  process.stderr.write(`streampulse: HTTP 500 for ${cut(req.method ?? '')} ${cut(req.url ?? '')}: ${what}\n`);
+const stderrLog: LogFn = (line) => void process.stderr.write(`streampulse: ${line}\n`);
+
+function logError(log: LogFn): (error: unknown, req: IncomingMessage) => void {
+  return (error, req) => {
+    const what = error instanceof Error ? (error.stack ?? error.message) : String(error);
+    log(`HTTP 500 for ${cut(req.method ?? '')} ${cut(req.url ?? '')}: ${what}`, { status: 500 });
+  };
 }
 
 /** Runs a handler so that whatever it throws, now or later, becomes a 500 answer and the server goes on. */
 function answering(options: ReportServerOptions, hosts: HostAllowList): (req: IncomingMessage, res: ServerResponse) => void {
-  const onError = options.onError ?? logError;
+  const onError = options.onError ?? logError(options.log ?? stderrLog);
   return (req, res) => {
     // a client reset mid-request or mid-answer leaves nobody to answer; the socket is already gone
     req.on('error', () => res.destroy());
@@ -196,7 +203,7 @@ export function startReportServer(options: ReportServerOptions): Promise<Running
     });
     server.listen(options.port, options.host, () => {
       // after listening, a failed accept (e.g. out of file descriptors) is the server's to survive
-      server.on('error', (error) => process.stderr.write(`streampulse: HTTP server: ${shortMessage(error)}\n`));
+      server.on('error', (error) => (options.log ?? stderrLog)(`HTTP server: ${shortMessage(error)}`));
       const { address, port } = server.address() as AddressInfo;
       const host = address.includes(':') ? `[${address}]` : address;
       resolve({

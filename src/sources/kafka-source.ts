@@ -3,6 +3,7 @@ import type { KafkaSecurity } from '../kafka/security.ts';
 import { Cluster, endOffsets, Fetcher, GroupMember, partitionKey } from '../kafka/wire/index.ts';
 import type { SourceItem } from '../../topology/ports.ts';
 import { SourceFailedError, StreamPulseError } from '../errors.ts';
+import type { LogFn } from '../log/logger.ts';
 import { FetchQueue } from './fetch-queue.ts';
 import type { SourceHealth } from './source-health.ts';
 
@@ -17,7 +18,7 @@ export interface KafkaSourceOptions {
   readonly startOffsets?: Readonly<Record<string, number>>;
   /** Events folded per events partition, from the same checkpoint. */
   readonly startFolded?: Readonly<Record<string, number>>;
-  readonly log: (line: string) => void;
+  readonly log: LogFn;
   readonly connectTimeoutMs?: number;
   /** Fetched bytes held ahead of the pipeline. */
   readonly queueBytes?: number;
@@ -247,7 +248,9 @@ export class KafkaSource implements AsyncIterable<SourceItem> {
       rebalanceTimeoutMs: 30_000,
       heartbeatIntervalMs: 1_000,
       onAssigned: (assignment) => {
-        for (const partition of assignment.get(topics.events) ?? []) this.fetcher.assign(topics.events, partition, this.nextOffset(topics.events, partition));
+        const partitions = [...(assignment.get(topics.events) ?? [])].sort((a, b) => a - b);
+        log(`assigned ${partitions.length} partitions of ${topics.events}`, { partitions });
+        for (const partition of partitions) this.fetcher.assign(topics.events, partition, this.nextOffset(topics.events, partition));
       },
       onRevoked: () => {
         for (const partition of this.fetcher.assigned(topics.events)) this.fetcher.unassign(topics.events, partition);

@@ -6,6 +6,7 @@ import { partitionOffsets } from './offsets.ts';
 import { isRetriable, KafkaErrorCode, KafkaProtocolError } from './protocol-error.ts';
 import { decodeRecordBatches, type DecodedRecords } from './record-batch.ts';
 import { SourceFailedError } from '../../errors.ts';
+import type { LogFn } from '../../log/logger.ts';
 
 export interface FetchedChunk {
   readonly topic: string;
@@ -23,7 +24,7 @@ export interface FetcherOptions {
   readonly onHighWatermark?: (topic: string, partition: number, highWatermark: number) => void;
   /** A failure no retry will mend (authorization, a record format this client cannot read). */
   readonly onFatal: (error: Error) => void;
-  readonly log: (line: string) => void;
+  readonly log: LogFn;
   readonly maxWaitMs?: number;
   readonly maxBytes?: number;
   readonly partitionMaxBytes?: number;
@@ -136,14 +137,14 @@ export class Fetcher {
           );
         } catch (error) {
           if (!isRetriable(error)) return this.options.onFatal(error as Error);
-          if (this.failing === null) this.options.log(`fetching from Kafka broker ${leader} failed (${(error as Error).message}); retrying with backoff…`);
+          if (this.failing === null) this.options.log(`fetching from Kafka broker ${leader} failed (${(error as Error).message}); retrying with backoff…`, { broker: leader });
           this.failing = `fetching from Kafka broker ${leader} failed: ${(error as Error).message}`;
           await sleep(delay);
           delay = Math.min(delay * 2, 5_000);
           await this.options.cluster.refresh(topicsOf(mine)).catch(() => {});
           continue;
         }
-        if (this.failing !== null) this.options.log(`fetching from Kafka broker ${leader} again`);
+        if (this.failing !== null) this.options.log(`fetching from Kafka broker ${leader} again`, { broker: leader });
         this.failing = null;
         delay = 100;
         let refresh = false;
@@ -203,7 +204,7 @@ export class Fetcher {
       this.options.onFatal(new SourceFailedError(`offset ${position.offset} of ${key} is past the partition's end ${latest}: the topic was recreated or truncated since that position was taken`));
       return false;
     }
-    this.options.log(`offset ${position.offset} of ${key} is below the partition's start ${earliest} (retention or compaction removed records); resuming at ${earliest}`);
+    this.options.log(`offset ${position.offset} of ${key} is below the partition's start ${earliest} (retention or compaction removed records); resuming at ${earliest}`, { topic: position.topic, partition: position.partition });
     position.offset = earliest;
     position.version = ++this.versions;
     return true;
