@@ -1,3 +1,4 @@
+import type { LogFn } from '../src/log/logger.ts';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { partitionOf } from '../src/domain/dimensions/key-partition.ts';
 import { adRateKey } from '../src/domain/records/dimension-records.ts';
@@ -21,7 +22,7 @@ export interface ReplayOptions {
   /** Events per second; 0 sends as fast as the broker takes them. */
   readonly rate: number;
   readonly compression: Compression;
-  readonly log: (line: string) => void;
+  readonly log: LogFn;
   readonly onProgress?: (events: number) => void;
   /** Replay only the dimension tables, or only the events (default: both, dimensions first). */
   readonly only?: 'dimensions' | 'events';

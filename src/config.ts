@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { UsageError } from './errors.ts';
 import { LOG_LEVELS, type LogLevel } from './log/logger.ts';
+import { DEFAULT_MAX_RECORD_BYTES } from './sources/record-limit.ts';
 import type { Strategy } from './domain/watermark.ts';
 import { defaultTopics, type TopicConfig } from './kafka/topics.ts';
 import { INPUT_FORMATS, type InputFormat } from './sources/input-dir.ts';
@@ -113,7 +114,7 @@ export const DEFAULTS = Object.freeze({
   dataDir: '.streampulse',
   printRows: 10,
   connectTimeoutMs: 60_000,
-  maxRecordBytes: 1_048_576,
+  maxRecordBytes: DEFAULT_MAX_RECORD_BYTES,
 });
 
 /**

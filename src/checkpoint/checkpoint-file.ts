@@ -1,3 +1,4 @@
+import type { LogFn } from '../log/logger.ts';
 import { existsSync, mkdirSync, readFileSync, renameSync } from 'node:fs';
 import { open, rename } from 'node:fs/promises';
 import { dirname } from 'node:path';
@@ -40,10 +41,10 @@ export function discardCheckpoint(path: string, now: Date = new Date()): string 
 }
 
 /** The checkpoint a run resumes from: read and validated, or moved aside first when the user asked to discard it. */
-export function loadCheckpoint(path: string, expected: CheckpointExpectation & { discard: boolean; log: (line: string) => void }): Checkpoint | null {
+export function loadCheckpoint(path: string, expected: CheckpointExpectation & { discard: boolean; log: LogFn }): Checkpoint | null {
   if (!expected.discard) return readCheckpoint(path, expected);
   const aside = discardCheckpoint(path);
-  if (aside !== null) expected.log(`--discard-checkpoint: moved ${path} to ${aside}; starting from the beginning`);
+  if (aside !== null) expected.log(`--discard-checkpoint: moved ${path} to ${aside}; starting from the beginning`, { level: 'warn' });
   return null;
 }
 

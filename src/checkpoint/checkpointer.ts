@@ -1,3 +1,4 @@
+import type { LogFn } from '../log/logger.ts';
 import { InternalError, StreamPulseError } from '../errors.ts';
 import type { Pipeline } from '../pipeline.ts';
 import { writeCheckpoint, type Checkpoint } from './checkpoint-file.ts';
@@ -22,7 +23,7 @@ export interface CheckpointerOptions {
   /** Made durable before a checkpoint is written (e.g. pending dead-letter sends). */
   readonly flushBefore?: () => Promise<void>;
   readonly now?: () => number;
-  readonly log: (line: string) => void;
+  readonly log: LogFn;
   /** Called after each successful write with its duration. */
   readonly onWritten?: (seconds: number) => void;
 }
@@ -120,7 +121,7 @@ export class Checkpointer {
       captured = this.capture();
     } catch (error) {
       const code = error instanceof StreamPulseError ? ` [${error.code}]` : '';
-      this.options.log(`checkpoint to ${this.options.path} refused, not written: ${(error as Error).message}${code}`);
+      this.options.log(`checkpoint to ${this.options.path} refused, not written: ${(error as Error).message}${code}`, { level: 'error' });
       return false;
     }
     try {
@@ -135,7 +136,7 @@ export class Checkpointer {
       this.options.onWritten?.(this.lastDurationMs / 1000);
       return true;
     } catch (error) {
-      this.options.log(`checkpoint to ${this.options.path} failed: ${(error as Error).message}; the next one retries`);
+      this.options.log(`checkpoint to ${this.options.path} failed: ${(error as Error).message}; the next one retries`, { level: 'warn' });
       return false;
     }
   }

@@ -1,3 +1,4 @@
+import type { LogFn } from '../log/logger.ts';
 import kafkajs from 'kafkajs';
 import { loadCheckpoint } from '../checkpoint/checkpoint-file.ts';
 import { Checkpointer } from '../checkpoint/checkpointer.ts';
@@ -31,7 +32,7 @@ export class KafkaRun {
 
   constructor(
     private readonly config: KafkaConfig,
-    options: { once: boolean; batchSize: number; fileDeadLetters: DeadLetterSink; metrics: PrometheusMetrics; log: (line: string) => void; strategies: readonly Strategy[]; discardCheckpoint: boolean },
+    options: { once: boolean; batchSize: number; fileDeadLetters: DeadLetterSink; metrics: PrometheusMetrics; log: LogFn; strategies: readonly Strategy[]; discardCheckpoint: boolean },
   ) {
     // validated (or moved aside) before anything connects: a bad checkpoint fails the run in one line
     this.restored = loadCheckpoint(config.checkpoint, { group: config.groupId, topic: config.topics.events, strategies: options.strategies, discard: options.discardCheckpoint, log: options.log });
@@ -73,7 +74,7 @@ export class KafkaRun {
   }
 
   /** Restores the checkpointed state (if any) and starts checkpointing this pipeline. */
-  attach(pipeline: Pipeline, metrics: PrometheusMetrics, log: (line: string) => void): void {
+  attach(pipeline: Pipeline, metrics: PrometheusMetrics, log: LogFn): void {
     if (this.restored !== null) pipeline.importState(this.restored.state);
     metrics.observeConsumerLag(() => this.source.describe());
     metrics.observeCheckpointAge(() => this.checkpointer?.stats.lastWrittenAt ?? null);
@@ -102,13 +103,17 @@ export class KafkaRun {
 
   /**
    * Stops the source, then writes a final checkpoint, unless the source never reached the events
-   * topic: then nothing was folded and an empty checkpoint would only hide the earlier one.
+   * topic (nothing was folded: an empty checkpoint would only hide the earlier one) or the run
+   * failed inside the pipeline (a batch may be half folded: the last periodic checkpoint, taken
+   * between batches, stays). A source's own failure leaves state and offsets in step.
    */
-  async close(): Promise<KafkaRunOutcome> {
+  async close(runFailure: unknown = null): Promise<KafkaRunOutcome> {
     await this.source.stop();
     const neverStarted = !this.source.started;
-    const checkpointed = neverStarted || (await this.checkpointer?.checkpointNow()) !== false;
-    if (neverStarted) await this.deadLetters.flush();
+    const consistent = runFailure === null || runFailure === this.source.failed;
+    const checkpointed = neverStarted || !consistent || (await this.checkpointer?.checkpointNow()) !== false;
+    // sends still in flight are waited for (and counted if lost) before the producer goes
+    await this.deadLetters.flush();
     if (this.producerReady !== null) await this.producer.disconnect().catch(() => {});
     return { checkpointed, neverStarted, deadLettersUnwritten: this.deadLetters.unwritten };
   }

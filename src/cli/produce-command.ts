@@ -1,5 +1,6 @@
 import { replayToKafka } from '../../producers/replay-producer.ts';
 import type { ProduceConfig } from '../config.ts';
+import { IncompleteRunError } from '../errors.ts';
 import { createLogger, logFn } from '../log/logger.ts';
 import { DeadLetterLog } from '../sources/dead-letter-log.ts';
 import { resolveInputDir } from '../sources/input-dir.ts';
@@ -16,7 +17,7 @@ export async function produceCommand(config: ProduceConfig, out: NodeJS.Writable
   const dir = config.input ?? (await ensureDataset(config.dataDir, config.generate!, config.progress, log));
   const layout = await resolveInputDir(dir, config.format);
   const progress = new Progress(config.progress, process.stderr, log);
-  const deadLetters = new DeadLetterLog(config.deadLetters);
+  const deadLetters = new DeadLetterLog(config.deadLetters, null, log);
   let started = false;
   const summary = await replayToKafka({
     brokers: config.kafka.brokers,
@@ -47,4 +48,5 @@ export async function produceCommand(config: ProduceConfig, out: NodeJS.Writable
       (summary.rejected > 0 ? `; ${fmt(summary.rejected)} records the readers could not frame were not produced (see ${deadLetters.path ?? 'the log'})` : '') +
       '\n',
   );
+  if (deadLetters.unwritten > 0) throw new IncompleteRunError(`the replay finished, but ${fmt(deadLetters.unwritten)} rejected records could not be appended to ${deadLetters.path}`);
 }

@@ -1,7 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { RunConfig } from '../config.ts';
-import { IncompleteRunError } from '../errors.ts';
+import { IncompleteRunError, IoError } from '../errors.ts';
 import { createLogger, logFn } from '../log/logger.ts';
 import { REPORT_NAMES, renderTable } from '../domain/reports/index.ts';
 import { startReportServer } from '../http/report-server.ts';
@@ -50,7 +50,11 @@ function writeReportJson(path: string, pipeline: Pipeline, config: RunConfig): v
   mkdirSync(dirname(path), { recursive: true });
   const body: Record<string, unknown> = { reports: snapshot.reports, watermark: snapshot.watermark };
   if (config.strategies.length > 1) body.strategies = Object.fromEntries(config.strategies.map((s) => [s, pipeline.snapshot(s).reports]));
-  writeFileSync(path, JSON.stringify(body, null, 2) + '\n');
+  try {
+    writeFileSync(path, JSON.stringify(body, null, 2) + '\n');
+  } catch (error) {
+    throw new IoError(`--report-json ${path}: cannot write the report (${(error as Error).message})`, { cause: error });
+  }
 }
 
 /**
@@ -63,9 +67,10 @@ export async function runCommand(config: RunConfig, out: NodeJS.WritableStream =
   const log = logFn(logger.child(config.kafka === null ? { source: 'file' } : { source: 'kafka', group: config.kafka.groupId, topic: config.kafka.topics.events }));
   await preflightRun(config);
   const metrics = new PrometheusMetrics();
-  const fileDeadLetters = new DeadLetterLog(config.deadLetters, config.kafka?.topics.deadLetters ?? null, log);
-  if (config.kafka !== null) await checkCredentials(config.kafka.brokers, config.kafka.security);
+  const fileDeadLetters = new DeadLetterLog(config.deadLetters, config.kafka?.topics.deadLetters ?? null, log, (letters) => metrics.deadLettersUnwritten.inc(letters));
+  // the checkpoint is validated (KafkaRun's constructor) before anything connects
   const kafka = config.kafka === null ? null : new KafkaRun(config.kafka, { once: config.once, batchSize: config.batchSize, fileDeadLetters, metrics, log, strategies: config.strategies, discardCheckpoint: config.discardCheckpoint });
+  if (config.kafka !== null) await checkCredentials(config.kafka.brokers, config.kafka.security);
   let items: AsyncIterable<SourceItem>;
   let progressTotal = (): number => config.generate?.events ?? 0;
   let progressValue = (p: { eventsRead: number; bytes?: number }): number => p.eventsRead;
@@ -98,9 +103,9 @@ export async function runCommand(config: RunConfig, out: NodeJS.WritableStream =
   log(`serving live reports on ${server.url}/reports (strategy ${config.strategies.join(' + ')})`);
 
   const signal = waitForSignal();
-  let stopped = false;
+  let stopped: string | null = null;
   void signal.promise.then((name) => {
-    stopped = true;
+    stopped = name;
     log(`${name}: stopping after the current batch`);
     void kafka?.source.stop();
   });
@@ -117,10 +122,12 @@ export async function runCommand(config: RunConfig, out: NodeJS.WritableStream =
   });
   // a file replay stops at once on a signal; a Kafka run drains the batch in hand and checkpoints
   let failure: unknown = null;
-  await (kafka === null ? Promise.race([run, signal.promise]) : run).catch((error: unknown) => void (failure = error));
+  let replayed = false;
+  await (kafka === null ? Promise.race([run.then(() => void (replayed = true)), signal.promise]) : run).catch((error: unknown) => void (failure = error));
+  const exhausted = kafka === null ? replayed : kafka.source.finished;
   progress.stop();
   const finished = performance.now();
-  const outcome = await kafka?.close();
+  const outcome = await kafka?.close(failure);
   const shutdown = async (): Promise<void> => {
     signal.dispose();
     await server.close();
@@ -135,7 +142,14 @@ export async function runCommand(config: RunConfig, out: NodeJS.WritableStream =
   }
   if (!stopped || kafka !== null) {
     printSummary(out, config, pipeline.snapshot(), (finished - (eventsStarted || finished)) / 1000, (finished - started) / 1000, fileDeadLetters.path);
-    if (config.reportJson !== null) writeReportJson(config.reportJson, pipeline, config);
+    if (config.reportJson !== null) {
+      try {
+        writeReportJson(config.reportJson, pipeline, config);
+      } catch (error) {
+        await shutdown();
+        throw error;
+      }
+    }
   }
   const empty = stopped ? null : (emptyCheck?.verdict() ?? null);
   if (empty !== null) {
@@ -152,5 +166,7 @@ export async function runCommand(config: RunConfig, out: NodeJS.WritableStream =
     ...(outcome !== undefined && outcome.deadLettersUnwritten > 0 ? [`${fmt(outcome.deadLettersUnwritten)} dead letters could not be written to ${config.kafka?.topics.deadLetters}`] : []),
     ...(fileDeadLetters.unwritten > 0 ? [`${fmt(fileDeadLetters.unwritten)} dead letters could not be appended to ${fileDeadLetters.path}`] : []),
   ];
-  if (lost.length > 0) throw new IncompleteRunError(`the run finished, but ${lost.join(' and ')}`);
+  // a --once run was asked for the whole input: stopped short of it, it did not do its job
+  const cut = config.once && stopped !== null && !exhausted ? `stopped by ${stopped} before the input was exhausted` : null;
+  if (cut !== null || lost.length > 0) throw new IncompleteRunError(cut === null ? `the run finished, but ${lost.join(' and ')}` : [cut, ...lost].join('; '));
 }

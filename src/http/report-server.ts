@@ -141,7 +141,7 @@ const stderrLog: LogFn = (line) => void process.stderr.write(`streampulse: ${lin
 function logError(log: LogFn): (error: unknown, req: IncomingMessage) => void {
   return (error, req) => {
     const what = error instanceof Error ? (error.stack ?? error.message) : String(error);
-    log(`HTTP 500 for ${cut(req.method ?? '')} ${cut(req.url ?? '')}: ${what}`, { status: 500 });
+    log(`HTTP 500 for ${cut(req.method ?? '')} ${cut(req.url ?? '')}: ${what}`, { status: 500, level: 'error' });
   };
 }
 

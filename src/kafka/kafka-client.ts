@@ -1,3 +1,4 @@
+import type { LogFn } from '../log/logger.ts';
 import kafkajs, { type Admin, type Kafka, type SASLOptions } from 'kafkajs';
 import { KafkaAuthError, KafkaUnavailableError } from '../errors.ts';
 import { describeSasl, NO_SECURITY, type KafkaSecurity } from './security.ts';
@@ -37,7 +38,7 @@ function refusedCredentials(error: unknown): boolean {
  * Connects an admin client, retrying with exponential backoff (250 ms doubling to 5 s) until the
  * broker answers or `timeoutMs` passes. Logs one line when the broker is not there, not one per try.
  */
-export async function connectAdmin(kafka: Kafka, brokers: readonly string[], log: (line: string) => void, timeoutMs = Number.POSITIVE_INFINITY, security: KafkaSecurity = NO_SECURITY): Promise<Admin> {
+export async function connectAdmin(kafka: Kafka, brokers: readonly string[], log: LogFn, timeoutMs = Number.POSITIVE_INFINITY, security: KafkaSecurity = NO_SECURITY): Promise<Admin> {
   const started = Date.now();
   let delay = 250;
   let warned = false;
@@ -62,7 +63,7 @@ export async function connectAdmin(kafka: Kafka, brokers: readonly string[], log
         throw new KafkaUnavailableError(`no Kafka broker at ${brokers.join(',')} answered within ${(timeoutMs / 1000).toFixed(1)} s (${(error as Error).message})`, { cause: error });
       }
       if (!warned) {
-        log(`Kafka at ${brokers.join(',')} is not answering (${(error as Error).message}); retrying with backoff…`);
+        log(`Kafka at ${brokers.join(',')} is not answering (${(error as Error).message}); retrying with backoff…`, { level: 'warn' });
         warned = true;
       }
       await sleep(delay);
@@ -72,7 +73,7 @@ export async function connectAdmin(kafka: Kafka, brokers: readonly string[], log
 }
 
 /** Runs `use` with an admin client connected as `connectAdmin` does, and disconnects it afterwards. */
-export async function withAdmin<T>(brokers: readonly string[], clientId: string, log: (line: string) => void, use: (admin: Admin) => Promise<T>, timeoutMs?: number, security: KafkaSecurity = NO_SECURITY): Promise<T> {
+export async function withAdmin<T>(brokers: readonly string[], clientId: string, log: LogFn, use: (admin: Admin) => Promise<T>, timeoutMs?: number, security: KafkaSecurity = NO_SECURITY): Promise<T> {
   const admin = await connectAdmin(createKafka(brokers, clientId, undefined, security), brokers, log, timeoutMs, security);
   try {
     return await use(admin);

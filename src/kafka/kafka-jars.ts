@@ -1,3 +1,4 @@
+import type { LogFn } from '../log/logger.ts';
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -11,16 +12,16 @@ const KAFKA_DIR = resolve(import.meta.dirname, '../../kafka');
  * The folder holding Apache Kafka's broker jars, resolved from Maven Central with Maven on first
  * use (about 60 MB, once per machine and cache folder) and reused after.
  */
-export function resolveKafkaJars(cacheDir: string, log: (line: string) => void): Promise<string> {
+export function resolveKafkaJars(cacheDir: string, log: LogFn): Promise<string> {
   return resolveJars(join(KAFKA_DIR, 'pom.xml'), resolve(cacheDir, `kafka-${KAFKA_VERSION}`, 'lib'), 'kafka_2.13-', log);
 }
 
 /** Apache Kafka's command-line tools (ProducerPerformance, ConsumerPerformance), for the benchmark. */
-export function resolveKafkaToolsJars(cacheDir: string, log: (line: string) => void): Promise<string> {
+export function resolveKafkaToolsJars(cacheDir: string, log: LogFn): Promise<string> {
   return resolveJars(join(KAFKA_DIR, 'tools-pom.xml'), resolve(cacheDir, `kafka-tools-${KAFKA_VERSION}`, 'lib'), 'kafka-tools-', log);
 }
 
-async function resolveJars(pom: string, lib: string, mainJar: string, log: (line: string) => void): Promise<string> {
+async function resolveJars(pom: string, lib: string, mainJar: string, log: LogFn): Promise<string> {
   const marker = join(lib, '.complete');
   if (existsSync(marker)) return lib;
   log(`resolving Apache Kafka ${KAFKA_VERSION} jars (${mainJar.replace(/-$/, '')}) from Maven Central into ${lib} (once)…`);

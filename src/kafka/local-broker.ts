@@ -1,3 +1,4 @@
+import type { LogFn } from '../log/logger.ts';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -18,7 +19,7 @@ export interface LocalBrokerOptions {
   readonly dataDir?: string;
   /** Client port on 127.0.0.1; 0 or absent picks a free one. */
   readonly port?: number;
-  readonly log?: (line: string) => void;
+  readonly log?: LogFn;
   readonly startTimeoutMs?: number;
   /**
    * Adds a SASL_PLAINTEXT listener (SCRAM-SHA-256, SCRAM-SHA-512 and PLAIN) with this one user,
@@ -124,7 +125,7 @@ export class LocalBroker {
     readonly dataDir: string,
     private readonly ownsDataDir: boolean,
     private readonly lib: string,
-    private readonly log: (line: string) => void,
+    private readonly log: LogFn,
     private readonly startTimeoutMs: number,
     private readonly secured: SecuredListeners | null,
   ) {}

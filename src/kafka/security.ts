@@ -1,3 +1,4 @@
+import { createSecureContext } from 'node:tls';
 import { readFileSync } from 'node:fs';
 import { UsageError } from '../errors.ts';
 import { Secret } from './secret.ts';
@@ -100,6 +101,13 @@ function buildTls(flags: SecurityFlags, env: NodeJS.ProcessEnv): TlsSettings | n
   if (cert !== undefined) settings.cert = readSetting(cert, '--ssl-cert');
   if (key !== undefined) settings.key = new Secret(readSetting(key, '--ssl-key'));
   if (settings.ca !== undefined && !settings.ca.includes('-----BEGIN CERTIFICATE-----')) throw new UsageError(`--ssl-ca: ${ca} is not a PEM certificate`);
+  try {
+    // a key that does not match its certificate, or undecodable PEM, fails here in one line
+    // rather than on every connection attempt until the connect timeout
+    createSecureContext({ ca: settings.ca, cert: settings.cert, key: settings.key?.reveal() });
+  } catch (error) {
+    throw new UsageError(`--ssl-ca/--ssl-cert/--ssl-key: ${(error as Error).message.split('\n')[0]}`);
+  }
   return Object.freeze(settings);
 }
 

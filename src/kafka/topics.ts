@@ -1,3 +1,4 @@
+import type { LogFn } from '../log/logger.ts';
 import kafkajs, { type Admin } from 'kafkajs';
 import type { DimensionName } from '../domain/records/schema.ts';
 import { withAdmin } from './kafka-client.ts';
@@ -56,7 +57,7 @@ export async function ensureTopics(admin: Admin, topics: TopicConfig): Promise<s
 }
 
 /** Connects (waiting for a broker that is not up yet), creates the missing topics and logs which. */
-export async function createMissingTopics(brokers: readonly string[], topics: TopicConfig, log: (line: string) => void, timeoutMs?: number, security?: KafkaSecurity): Promise<void> {
+export async function createMissingTopics(brokers: readonly string[], topics: TopicConfig, log: LogFn, timeoutMs?: number, security?: KafkaSecurity): Promise<void> {
   const created = await withAdmin(brokers, 'streampulse-admin', log, (admin) => ensureTopics(admin, topics), timeoutMs, security);
   if (created.length > 0) log(`created topics ${created.join(', ')}`);
 }

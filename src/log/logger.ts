@@ -7,11 +7,17 @@ export type { Logger } from 'pino';
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
+/** Context fields of a line; `level` (info when absent) marks what an operator must see. */
+export interface LogContext {
+  readonly level?: 'warn' | 'error';
+  readonly [field: string]: unknown;
+}
+
 /**
  * How the core logs: one line of text with optional context fields. Sources, the wire client and
  * the checkpointer take this rather than a logger, so they run (and test) without pino.
  */
-export type LogFn = (line: string, context?: Readonly<Record<string, unknown>>) => void;
+export type LogFn = (line: string, context?: LogContext) => void;
 
 export interface LoggerOptions {
   readonly level: LogLevel;
@@ -37,7 +43,11 @@ export function createLogger(options: LoggerOptions): Logger {
   );
 }
 
-/** The logger as the core's LogFn, at info level. */
+/** The logger as the core's LogFn: info unless the context says warn or error. */
 export function logFn(logger: Logger): LogFn {
-  return (line, context) => (context === undefined ? logger.info(line) : logger.info(context, line));
+  return (line, context) => {
+    if (context === undefined) return logger.info(line);
+    const { level = 'info', ...fields } = context;
+    logger[level](fields, line);
+  };
 }

@@ -1,3 +1,4 @@
+import type { LogFn } from '../log/logger.ts';
 import { createHash } from 'node:crypto';
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -53,7 +54,9 @@ export class DeadLetterLog implements DeadLetterSink {
   constructor(
     readonly path: string | null,
     readonly topic: string | null = null,
-    private readonly log: (line: string) => void = () => {},
+    private readonly log: LogFn = () => {},
+    /** Called with the number of letters that could not be appended (counted in metrics). */
+    private readonly onUnwritten: (letters: number) => void = () => {},
   ) {
     this.wholeAt = Object.freeze({ ...(path === null ? {} : { file: path }), ...(topic === null ? {} : { topic }) });
   }
@@ -74,8 +77,9 @@ export class DeadLetterLog implements DeadLetterSink {
       appendFileSync(this.path, letters.map(({ bytes: _bytes, ...letter }) => JSON.stringify(letter)).join('\n') + '\n');
     } catch (error) {
       // a full disk or a removed folder must not kill the run: the loss is counted and reported
-      if (this.failed === 0) this.log(`cannot append dead letters to ${this.path} (${(error as Error).message}); counting them as not written`);
+      if (this.failed === 0) this.log(`cannot append dead letters to ${this.path} (${(error as Error).message}); counting them as not written`, { level: 'error' });
       this.failed += letters.length;
+      this.onUnwritten(letters.length);
     }
   }
 

@@ -57,6 +57,10 @@ export class FetchQueue implements AsyncIterable<SourceItem> {
       this.slices.push({ key, table, chunk, from, to, bytes });
       this.bytes += bytes;
     }
+    // offsets past the last record (control batches: transaction markers) are passed once the
+    // records before them are handed out, so `next` reaches the end offset and a --once run ends
+    const afterLast = records.count > 0 ? records.offsets[records.count - 1] + 1 : 0;
+    if (records.nextOffset > afterLast) this.slices.push({ key, table, chunk, from: records.count, to: records.count, bytes: 0 });
     this.deliver();
     if (this.bytes < this.options.maxBytes) return Promise.resolve();
     return new Promise((resolve) => this.roomWaiters.push(resolve));
@@ -113,6 +117,10 @@ export class FetchQueue implements AsyncIterable<SourceItem> {
         this.head = 0;
       }
       this.makeRoom();
+      if (slice.from === slice.to) {
+        this.passControlRecords(slice);
+        continue;
+      }
       const batch = this.build(slice);
       if (batch === null) continue;
       const waiter = this.waiter;
@@ -124,12 +132,21 @@ export class FetchQueue implements AsyncIterable<SourceItem> {
       setImmediate(() => waiter.resolve({ value: item, done: false }));
       return;
     }
+    // nothing left to hand out: a run that has now caught up (past trailing markers) ends here
+    if (!this.closed && this.options.isDone()) this.closed = true;
     if (this.closed) {
       const waiter = this.waiter;
       this.waiter = null;
       if (this.failure !== null) waiter.reject(this.failure);
       else waiter.resolve({ value: undefined, done: true });
     }
+  }
+
+  /** A partition's position moves past records that are not data (no item is handed out). */
+  private passControlRecords(slice: Slice): void {
+    const { nextOffset } = slice.chunk.records;
+    if ((this.options.next.get(slice.key) ?? 0) < nextOffset) this.options.next.set(slice.key, nextOffset);
+    this.options.onHandOut(slice.key, 0);
   }
 
   /** The slice's records not yet handed over, as a RawBatch of views; advances `next`. */

@@ -2,6 +2,9 @@ import { createHash } from 'node:crypto';
 import type { Message, ProducerRecord } from 'kafkajs';
 import type { DeadLetter } from '../domain/records/rejection.ts';
 import type { DeadLetterSink } from '../../topology/ports.ts';
+import { canRetry, DeadLetterError } from '../errors.ts';
+import { DEFAULT_MAX_MESSAGE_BYTES } from '../kafka/topics.ts';
+import type { LogFn } from '../log/logger.ts';
 
 /** What the sink needs of a producer (kafkajs' Producer has it). */
 export interface DeadLetterProducer {
@@ -15,7 +18,7 @@ export interface KafkaDeadLettersOptions {
   readonly maxMessageBytes: () => Promise<number>;
   /** Also given every letter (the local dead-letter file). */
   readonly also?: DeadLetterSink;
-  readonly log: (line: string) => void;
+  readonly log: LogFn;
   /** Called with the number of letters given up on (counted in metrics). */
   readonly onUnwritten?: (letters: number) => void;
 }
@@ -25,12 +28,6 @@ const BATCH_OVERHEAD = 256;
 const RECORD_OVERHEAD = 64;
 /** A detail is an error message; bounded so a record cannot smuggle its size in through it. */
 const MAX_DETAIL = 1_024;
-
-interface Chunk {
-  readonly messages: Message[];
-  attempts: number;
-  sending: Promise<Error | null>;
-}
 
 const sha256 = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex');
 
@@ -80,18 +77,25 @@ export function chunkBySize(messages: readonly Message[], limit: number): Messag
   return chunks;
 }
 
-/** kafkajs marks the errors its own retries may mend; anything else will fail the same way again. */
-const retriable = (error: Error): boolean => (error as { retriable?: boolean }).retriable === true;
+/**
+ * A failed send as data: kafkajs marks the errors its own retries may mend; anything else will
+ * fail the same way again.
+ */
+function sendFailure(error: Error): DeadLetterError {
+  return new DeadLetterError(error.message, { cause: error, canRetry: (error as { retriable?: boolean }).retriable === true });
+}
 
 /**
  * Rejected records to the dead-letter topic. Sends run in the background, batched by size; flush()
- * waits for them, and the checkpointer calls it before recording offsets past those records. A
- * send that still fails after one more try is given up on: logged, counted (`unwritten`), and
- * recorded in the checkpoint, so one bad slice can never stop checkpoints for good, and a `--once`
- * run that lost any dead letter exits non-zero.
+ * waits for those written before it was called (later ones belong to the next checkpoint), and
+ * the checkpointer calls it before recording offsets past those records. A send that still fails
+ * after one more try is given up on: logged, counted (`unwritten`), and recorded in the
+ * checkpoint, so one bad slice can never stop checkpoints for good, and a `--once` run that lost
+ * any dead letter exits non-zero.
  */
 export class KafkaDeadLetters implements DeadLetterSink {
-  private inFlight: Chunk[] = [];
+  /** One entry per write(): settles once all its sends have succeeded or been given up on. */
+  private pending: Promise<void>[] = [];
   private limit: Promise<number> | null = null;
   private given = 0;
 
@@ -105,52 +109,41 @@ export class KafkaDeadLetters implements DeadLetterSink {
   write(letters: readonly DeadLetter[]): void {
     if (letters.length === 0) return;
     this.options.also?.write(letters);
-    this.limit ??= this.options.maxMessageBytes();
-    const limit = this.limit;
-    const chunk: Chunk = { messages: [], attempts: 0, sending: Promise.resolve(null) };
-    // the limit is known after one admin round trip; the letters are held as one chunk until then
-    chunk.sending = limit.then((bytes) => {
-      const messages = letters.map((l) => deadLetterMessage(l, bytes));
-      const [first, ...rest] = chunkBySize(messages, bytes);
-      chunk.messages.push(...first);
-      for (const more of rest) this.send({ messages: more, attempts: 0, sending: Promise.resolve(null) });
-      return this.attempt(chunk);
+    // the limit is known after one admin round trip, then kept
+    this.limit ??= this.options.maxMessageBytes().catch(() => DEFAULT_MAX_MESSAGE_BYTES);
+    const done = this.limit.then(async (bytes) => {
+      const chunks = chunkBySize(letters.map((l) => deadLetterMessage(l, bytes)), bytes);
+      const failures = await Promise.all(chunks.map((messages) => this.sendWithRetry(messages)));
+      const lost = failures.reduce((n, f, i) => n + (f === null ? 0 : chunks[i].length), 0);
+      if (lost > 0) this.giveUp(lost, failures.find((f) => f !== null) as DeadLetterError);
     });
-    this.inFlight.push(chunk);
+    this.pending.push(done);
   }
 
-  private send(chunk: Chunk): void {
-    chunk.sending = this.attempt(chunk);
-    this.inFlight.push(chunk);
-  }
-
-  private attempt(chunk: Chunk): Promise<Error | null> {
-    chunk.attempts++;
-    return this.options.producer.send({ topic: this.options.topic, messages: chunk.messages }).then(
-      () => null,
-      (error: Error) => error,
-    );
-  }
-
-  /** Waits for every send; never throws: what cannot be written is counted and logged instead. */
-  async flush(): Promise<void> {
-    while (this.inFlight.length > 0) {
-      const chunks = this.inFlight.splice(0);
-      const results = await Promise.all(chunks.map((c) => c.sending));
-      let lost = 0;
-      let why = '';
-      chunks.forEach((chunk, i) => {
-        const error = results[i];
-        if (error === null) return;
-        if (retriable(error) && chunk.attempts < 2) return this.send(chunk);
-        lost += chunk.messages.length;
-        why = error.message;
-      });
-      if (lost > 0) {
-        this.given += lost;
-        this.options.onUnwritten?.(lost);
-        this.options.log(`${lost} dead letters could not be written to ${this.options.topic} (${why}); ${this.given} in all, recorded in the checkpoint`);
+  private async sendWithRetry(messages: Message[]): Promise<DeadLetterError | null> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.options.producer.send({ topic: this.options.topic, messages });
+        return null;
+      } catch (error) {
+        const failure = sendFailure(error as Error);
+        if (!canRetry(failure) || attempt >= 2) return failure;
       }
     }
+  }
+
+  private giveUp(lost: number, failure: DeadLetterError): void {
+    this.given += lost;
+    this.options.onUnwritten?.(lost);
+    this.options.log(`${lost} dead letters could not be written to ${this.options.topic} (${failure.message}); ${this.given} in all, recorded in the checkpoint`, { level: 'error' });
+  }
+
+  /**
+   * Waits for the sends of every write() made before this call; never throws: what cannot be
+   * written is counted and logged instead. Writes made meanwhile are the next flush's, so a steady
+   * stream of rejects cannot hold a checkpoint back.
+   */
+  async flush(): Promise<void> {
+    await Promise.all(this.pending.splice(0));
   }
 }

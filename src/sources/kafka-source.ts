@@ -136,6 +136,21 @@ export class KafkaSource implements AsyncIterable<SourceItem> {
     return { topic: this.options.topics.events, partitions, lag: partitions.reduce((n, p) => n + p.lag, 0) };
   }
 
+  /** How long start-up calls retry a broker that stops answering: the connect timeout, at least 30 s. */
+  private get startTimeoutMs(): number {
+    return Math.max(30_000, this.options.connectTimeoutMs ?? Number.POSITIVE_INFINITY);
+  }
+
+  /** True when a `--once` run caught up with the end offsets it saw at start. */
+  get finished(): boolean {
+    return this.phase === 'done';
+  }
+
+  /** The error that ended the source, if one did. */
+  get failed(): StreamPulseError | null {
+    return this.failure;
+  }
+
   /** True once the events topic is being read: before that nothing a checkpoint could hold has happened. */
   get started(): boolean {
     return this.phase === 'running' || this.phase === 'done';
@@ -177,7 +192,7 @@ export class KafkaSource implements AsyncIterable<SourceItem> {
   private fail(error: Error): void {
     if (this.stopped || this.failure !== null) return;
     this.failure = error instanceof StreamPulseError ? error : new SourceFailedError(`Kafka source failed: ${error.message}`, { cause: error });
-    this.options.log(`Kafka source failed: ${this.failure.message}`);
+    this.options.log(`Kafka source failed: ${this.failure.message}`, { level: 'error' });
     this.fetcher.stop();
     this.queue.fail(this.failure);
   }
@@ -207,7 +222,7 @@ export class KafkaSource implements AsyncIterable<SourceItem> {
 
     const dimensionEnds = new Map<string, number>();
     for (const topic of [topics.subscriptions, topics.adRates, topics.payouts]) {
-      for (const [partition, end] of await endOffsets(this.cluster, topic)) {
+      for (const [partition, end] of await endOffsets(this.cluster, topic, this.startTimeoutMs)) {
         dimensionEnds.set(partitionKey(topic, partition), end);
         this.fetcher.assign(topic, partition, this.nextOffset(topic, partition));
       }
@@ -217,7 +232,7 @@ export class KafkaSource implements AsyncIterable<SourceItem> {
     this.fetcher.start();
     await this.dimensionsReady;
 
-    for (const [partition, end] of await endOffsets(this.cluster, topics.events)) this.ends.set(partition, end);
+    for (const [partition, end] of await endOffsets(this.cluster, topics.events, this.startTimeoutMs)) this.ends.set(partition, end);
     // a position past a partition's end is a checkpoint of another life of the topic (deleted and
     // recreated, or truncated): folding from anywhere would count records twice or skip them
     const positions = this.positions();

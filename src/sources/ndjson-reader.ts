@@ -1,6 +1,7 @@
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { RawBatchBuilder, type RawBatch } from '../domain/records/raw-batch.ts';
+import { InputError, IoError } from '../errors.ts';
 import { DEFAULT_MAX_RECORD_BYTES, tooLongReject } from './record-limit.ts';
 
 const NEWLINE = 0x0a;
@@ -13,6 +14,18 @@ function isBlank(buf: Uint8Array, start: number, end: number): boolean {
   return true;
 }
 
+/** The file's bytes in chunks; a read failure (permissions, the file gone) is an IoError naming it. */
+async function* chunksOf(path: string, highWaterMark: number): AsyncGenerator<Buffer> {
+  const stream = createReadStream(path, { highWaterMark });
+  try {
+    for await (const chunk of stream) yield chunk as Buffer;
+  } catch (error) {
+    throw new IoError(`failed reading NDJSON file ${path}: ${(error as Error).message}`, { cause: error });
+  } finally {
+    stream.destroy();
+  }
+}
+
 /**
  * Streams newline-delimited JSON as raw record batches without decoding: records are views into
  * the read chunks (a 1 GB file never becomes one string). Blank lines carry no record and are
@@ -23,9 +36,14 @@ export async function* readNdjsonRecords(
   path: string,
   options: { batchSize: number; chunkBytes?: number; maxRecordBytes?: number },
 ): AsyncGenerator<RawBatch> {
-  const totalBytes = (await stat(path)).size;
+  let totalBytes: number;
+  try {
+    totalBytes = (await stat(path)).size;
+  } catch (error) {
+    throw new InputError(`cannot read NDJSON file ${path}: ${(error as Error).message}`, { cause: error });
+  }
   const max = options.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES;
-  const stream = createReadStream(path, { highWaterMark: options.chunkBytes ?? 1 << 20 });
+  const stream = chunksOf(path, options.chunkBytes ?? 1 << 20);
   // The unfinished last line of earlier chunks, kept as pieces and joined once when its newline
   // arrives, so a line spanning many chunks costs linear time. Never more than max bytes.
   let carry: Buffer[] = [];
@@ -41,7 +59,7 @@ export async function* readNdjsonRecords(
     builder.reject(tooLongReject(path, line, consumed, length, max));
   };
 
-  for await (const chunk of stream as AsyncIterable<Buffer>) {
+  for await (const chunk of stream) {
     let pos = 0;
     if (first) {
       first = false;

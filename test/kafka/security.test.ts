@@ -1,4 +1,5 @@
-import { writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { inspect } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -8,7 +9,6 @@ import { buildKafkaSecurity } from '../../src/kafka/security.ts';
 import { makeTempDir, removeTempDir } from '../helpers/temp-dir.ts';
 
 const PASSWORD = 'hunter2-do-not-print';
-const PEM = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n';
 let dir: string;
 const file = (name: string, text: string): string => {
   const path = join(dir, name);
@@ -40,11 +40,19 @@ describe('Kafka security settings', () => {
     expect(userFile.sasl?.username).toBe('carol');
   });
 
-  it('read the CA and client certificate files for --ssl', () => {
-    const tls = buildKafkaSecurity({ ssl: true, sslCa: file('ca.pem', PEM), sslCert: file('c.pem', PEM), sslKey: file('k.pem', 'KEY') }, {}).tls;
-    expect(tls?.ca).toBe(PEM);
-    expect(tls?.cert).toBe(PEM);
-    expect(tls?.key?.reveal()).toBe('KEY');
+  it('read the CA and client certificate files for --ssl, and refuse a key that is not the certificate\'s up front', () => {
+    // a real self-signed certificate and its key, and a second key that does not match it
+    const openssl = (...args: string[]): void => void execFileSync('openssl', args, { cwd: dir, stdio: 'ignore' });
+    openssl('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'k.pem', '-out', 'c.pem', '-days', '1', '-subj', '/CN=streampulse-test');
+    openssl('genpkey', '-algorithm', 'RSA', '-pkeyopt', 'rsa_keygen_bits:2048', '-out', 'other.pem');
+    const cert = readFileSync(join(dir, 'c.pem'), 'utf8');
+    const tls = buildKafkaSecurity({ ssl: true, sslCa: join(dir, 'c.pem'), sslCert: join(dir, 'c.pem'), sslKey: join(dir, 'k.pem') }, {}).tls;
+    expect(tls?.ca).toBe(cert);
+    expect(tls?.cert).toBe(cert);
+    expect(tls?.key?.reveal()).toBe(readFileSync(join(dir, 'k.pem'), 'utf8'));
+    const mismatched = (): unknown => buildKafkaSecurity({ ssl: true, sslCert: join(dir, 'c.pem'), sslKey: join(dir, 'other.pem') }, {});
+    expect(mismatched).toThrow(UsageError);
+    expect(mismatched).toThrow(/--ssl-ca\/--ssl-cert\/--ssl-key: .*key values mismatch/);
   });
 
   it.each([

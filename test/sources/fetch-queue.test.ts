@@ -261,6 +261,22 @@ describe('FetchQueue', () => {
     expect(await h.iterator.next()).toEqual({ value: undefined, done: true });
   });
 
+  it('moves a partition past trailing control records (transaction markers), so a caught-up run ends', async () => {
+    const next = new Map<string, number>();
+    const h = harness({ next, isDone: () => (next.get('events/0') ?? 0) >= 4 });
+    await h.queue.push(chunk('events', 0, [0, 1, 2]));
+    const item = await take(h);
+    expect(item.batch.count).toBe(3);
+    expect(next.get('events/0')).toBe(3);
+    // the commit marker at offset 3: no record, only the fetch position moved on to 4
+    const marker = chunk('events', 0, []);
+    const waiting = h.iterator.next();
+    await h.queue.push({ ...marker, records: { ...marker.records, nextOffset: 4 } });
+    expect(await waiting).toEqual({ value: undefined, done: true });
+    expect(next.get('events/0')).toBe(4);
+    expect(h.handedOut).toEqual(['events/0', 'events/0']);
+  });
+
   it('fail() rejects a waiting iteration and every later one with the error, never a quiet done', async () => {
     const h = harness();
     await h.queue.push(chunk('events', 0, [0, 1, 2]));

@@ -137,7 +137,7 @@ export class Fetcher {
           );
         } catch (error) {
           if (!isRetriable(error)) return this.options.onFatal(error as Error);
-          if (this.failing === null) this.options.log(`fetching from Kafka broker ${leader} failed (${(error as Error).message}); retrying with backoff…`, { broker: leader });
+          if (this.failing === null) this.options.log(`fetching from Kafka broker ${leader} failed (${(error as Error).message}); retrying with backoff…`, { broker: leader, level: 'warn' });
           this.failing = `fetching from Kafka broker ${leader} failed: ${(error as Error).message}`;
           await sleep(delay);
           delay = Math.min(delay * 2, 5_000);
@@ -170,8 +170,10 @@ export class Fetcher {
           } catch (error) {
             return this.options.onFatal(error as Error);
           }
+          const advanced = records.nextOffset > position.offset;
           position.offset = records.nextOffset;
-          if (records.count > 0) await this.options.deliver({ topic: result.topic, partition: result.partition, records });
+          // records only of control batches (transaction markers) still move the position on
+          if (records.count > 0 || advanced) await this.options.deliver({ topic: result.topic, partition: result.partition, records });
         }
         if (refresh) {
           await this.options.cluster.refresh(topicsOf(mine)).catch(() => {});
@@ -204,7 +206,7 @@ export class Fetcher {
       this.options.onFatal(new SourceFailedError(`offset ${position.offset} of ${key} is past the partition's end ${latest}: the topic was recreated or truncated since that position was taken`));
       return false;
     }
-    this.options.log(`offset ${position.offset} of ${key} is below the partition's start ${earliest} (retention or compaction removed records); resuming at ${earliest}`, { topic: position.topic, partition: position.partition });
+    this.options.log(`offset ${position.offset} of ${key} is below the partition's start ${earliest} (retention or compaction removed records); resuming at ${earliest}`, { topic: position.topic, partition: position.partition, level: 'warn' });
     position.offset = earliest;
     position.version = ++this.versions;
     return true;

@@ -1,3 +1,4 @@
+import type { LogFn } from '../../log/logger.ts';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { BrokerAddress } from './apis/metadata.ts';
 import { findCoordinator, heartbeat, joinGroup, leaveGroup, syncGroup } from './apis/group.ts';
@@ -19,7 +20,7 @@ export interface GroupMemberOptions {
   readonly onRevoked: () => void;
   /** An error that joining again cannot mend (authorization, an invalid session timeout): the member stops. */
   readonly onFatal: (error: Error) => void;
-  readonly log: (line: string) => void;
+  readonly log: LogFn;
 }
 
 /**

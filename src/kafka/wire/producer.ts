@@ -1,3 +1,4 @@
+import type { LogFn } from '../../log/logger.ts';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { initProducerId, type ProducerIdentity } from './apis/init-producer-id.ts';
 import { produce, type ProducePartitionResult } from './apis/produce.ts';
@@ -20,7 +21,7 @@ export interface ProducerOptions {
   readonly bufferBytes?: number;
   /** How long a batch may keep failing with retriable errors before the producer gives up. */
   readonly deliveryTimeoutMs?: number;
-  readonly log?: (line: string) => void;
+  readonly log?: LogFn;
 }
 
 interface SealedBatch {
@@ -295,7 +296,7 @@ export class WireProducer {
 
   private unreachable(broker: number, error: Error): void {
     if (!this.unreachableLogged) {
-      this.options.log?.(`Kafka broker ${broker} is not answering (${error.message}); retrying with backoff…`);
+      this.options.log?.(`Kafka broker ${broker} is not answering (${error.message}); retrying with backoff…`, { broker, level: 'warn' });
       this.unreachableLogged = true;
     }
     // counted from the first failure, not from a batch's first send: a broker down from the start
