@@ -1,7 +1,7 @@
 import { Pipeline } from '../src/pipeline.ts';
 import { readInputLayout, resolveInputDir } from '../src/sources/input-dir.ts';
 import type { SourceItem } from '../topology/ports.ts';
-import type { Strategy } from '../src/domain/watermark.ts';
+import type { Strategy } from '../src/domain/run-progress.ts';
 
 /**
  * One benchmark measurement in its own process, so peak memory belongs to one strategy:

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { UsageError } from './errors.ts';
 import { LOG_LEVELS, type LogLevel } from './log/logger.ts';
 import { DEFAULT_MAX_RECORD_BYTES } from './sources/record-limit.ts';
-import type { Strategy } from './domain/watermark.ts';
+import type { Strategy } from './domain/run-progress.ts';
 import { defaultTopics, type TopicConfig } from './kafka/topics.ts';
 import { INPUT_FORMATS, type InputFormat } from './sources/input-dir.ts';
 import { codecAvailable, PRODUCE_CODECS } from './kafka/wire/compression.ts';

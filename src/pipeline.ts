@@ -3,7 +3,7 @@ import { ReportSet } from './domain/aggregates/index.ts';
 import { createDimensions, type Dimensions } from './domain/dimensions/index.ts';
 import type { Dictionary } from './domain/dictionary.ts';
 import type { Reports } from './domain/reports/report-rows.ts';
-import { Watermark, type Strategy, type WatermarkView } from './domain/watermark.ts';
+import { RunProgress, type Strategy, type RunProgressView } from './domain/run-progress.ts';
 import { createEventScanner } from '../topology/event-scanner.ts';
 import { topology, type BatchProgress } from '../topology/graph.ts';
 import type { TopologyContext } from '../topology/context.ts';
@@ -17,14 +17,14 @@ export interface PipelineOptions {
   readonly clock?: Clock;
   readonly metrics?: MetricsSink;
   readonly deadLetters?: DeadLetterSink;
-  /** Source-specific position for the watermark (Kafka: offsets and lag per partition). */
+  /** Source-specific position for the progress (Kafka: offsets and lag per partition). */
   readonly describeSource?: () => unknown;
 }
 
-/** One consistent view: every report and the watermark reflect the same events. */
+/** One consistent view: every report and the progress reflect the same events. */
 export interface ReportSnapshot {
   readonly strategy: Strategy;
-  readonly watermark: WatermarkView;
+  readonly progress: RunProgressView;
   readonly reports: Reports;
 }
 
@@ -33,15 +33,15 @@ export interface PipelineState {
   readonly version: number;
   readonly dicts: Readonly<Record<string, readonly string[]>>;
   readonly reports: Readonly<Partial<Record<Strategy, readonly unknown[]>>>;
-  readonly watermark: ReturnType<Watermark['exportState']>;
+  readonly progress: ReturnType<RunProgress['exportState']>;
 }
 
 const discardDeadLetters: DeadLetterSink = { write: () => {} };
 
-/** The assembled pipeline: dimensions, per-strategy reports and the watermark, fed by a source. */
+/** The assembled pipeline: dimensions, per-strategy reports and the progress, fed by a source. */
 export class Pipeline {
   readonly dims: Dimensions;
-  readonly watermark: Watermark;
+  readonly progress: RunProgress;
   readonly strategies: readonly Strategy[];
   private readonly ctx: TopologyContext;
   private readonly describeSource: (() => unknown) | undefined;
@@ -52,7 +52,7 @@ export class Pipeline {
     this.strategies = options.strategies;
     this.describeSource = options.describeSource;
     this.dims = createDimensions({ cacheSize: options.cacheSize });
-    this.watermark = new Watermark(options.strategies, clock.now());
+    this.progress = new RunProgress(options.strategies, clock.now());
     const reports: Partial<Record<Strategy, ReportSet>> = {};
     for (const strategy of options.strategies) reports[strategy] = new ReportSet();
     this.ctx = {
@@ -60,7 +60,7 @@ export class Pipeline {
       scanner: createEventScanner(this.dims.dicts),
       strategies: options.strategies,
       reports,
-      watermark: this.watermark,
+      progress: this.progress,
       deadLetters: options.deadLetters ?? discardDeadLetters,
       metrics: options.metrics ?? noMetrics,
       clock,
@@ -78,7 +78,7 @@ export class Pipeline {
    */
   async run(source: ObservableInput<SourceItem>, onBatch?: (progress: BatchProgress) => void): Promise<void> {
     await lastValueFrom(from(source).pipe(topology(this.ctx), tap((p) => onBatch?.(p))), { defaultValue: undefined });
-    this.watermark.finish(this.ctx.clock.now());
+    this.progress.finish(this.ctx.clock.now());
   }
 
   reportSet(strategy: Strategy): ReportSet {
@@ -89,13 +89,13 @@ export class Pipeline {
 
   /**
    * Everything the reports depend on, as JSON-able data: dictionaries (ids must survive a
-   * restart), every strategy's aggregates and the watermark counters. Taken synchronously between
+   * restart), every strategy's aggregates and the progress counters. Taken synchronously between
    * batches, so it reflects exactly the batches folded so far.
    */
   exportState(): PipelineState {
     const dicts = Object.fromEntries(Object.entries(this.dims.dicts).map(([name, dict]) => [name, (dict as Dictionary).toState()]));
     const reports = Object.fromEntries(this.strategies.map((s) => [s, this.reportSet(s).exportState()]));
-    return { version: 1, dicts, reports, watermark: this.watermark.exportState() };
+    return { version: 1, dicts, reports, progress: this.progress.exportState() };
   }
 
   /**
@@ -103,7 +103,7 @@ export class Pipeline {
    * validated first, so nothing read from a file reaches the aggregates unchecked.
    */
   importState(value: unknown): void {
-    if (this.watermark.eventsReadTotal > 0) throw new InternalError('state can only be restored before any input');
+    if (this.progress.eventsReadTotal > 0) throw new InternalError('state can only be restored before any input');
     let state: PipelineState;
     try {
       state = validatePipelineState(value, this.strategies);
@@ -116,14 +116,14 @@ export class Pipeline {
       const saved = state.reports[strategy];
       if (saved !== undefined) this.reportSet(strategy).importState(saved);
     }
-    this.watermark.importState(state.watermark);
+    this.progress.importState(state.progress);
   }
 
   snapshot(strategy: Strategy = this.primary): ReportSnapshot {
     const source = this.describeSource?.();
     return {
       strategy,
-      watermark: source === undefined ? this.watermark.view() : { ...this.watermark.view(), source },
+      progress: source === undefined ? this.progress.view() : { ...this.progress.view(), source },
       reports: this.reportSet(strategy).snapshot(this.dims.dicts),
     };
   }

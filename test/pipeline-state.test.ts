@@ -37,9 +37,9 @@ describe('pipeline state export and import', () => {
 
     for (const s of ['cached', 'naive'] as const) {
       expect(resumed.snapshot(s).reports).toEqual(whole.snapshot(s).reports);
-      expect(resumed.snapshot(s).watermark.strategies).toEqual(whole.snapshot(s).watermark.strategies);
+      expect(resumed.snapshot(s).progress.strategies).toEqual(whole.snapshot(s).progress.strategies);
     }
-    expect(resumed.watermark.view().events_read).toBe(20_000);
+    expect(resumed.progress.view().events_read).toBe(20_000);
   });
 
   it('refuses to restore into a pipeline that already has input', async () => {

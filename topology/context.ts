@@ -1,6 +1,6 @@
 import type { ReportSet } from '../src/domain/aggregates/index.ts';
 import type { Dimensions } from '../src/domain/dimensions/index.ts';
-import type { Strategy, Watermark } from '../src/domain/watermark.ts';
+import type { Strategy, RunProgress } from '../src/domain/run-progress.ts';
 import type { EventScanner } from './event-scanner.ts';
 import type { Clock, DeadLetterSink, MetricsSink } from './ports.ts';
 
@@ -10,7 +10,7 @@ export interface TopologyContext {
   readonly scanner: EventScanner;
   readonly strategies: readonly Strategy[];
   readonly reports: Readonly<Partial<Record<Strategy, ReportSet>>>;
-  readonly watermark: Watermark;
+  readonly progress: RunProgress;
   readonly deadLetters: DeadLetterSink;
   readonly metrics: MetricsSink;
   readonly clock: Clock;

@@ -27,9 +27,9 @@ export function topology(ctx: TopologyContext): OperatorFunction<SourceItem, Bat
         zip(ctx.strategies.map((strategy) => decoded.pipe(strategy === 'cached' ? enrichCached(ctx) : rejoinNaive(ctx)))),
       ),
       map((results) => ({
-        eventsRead: ctx.watermark.eventsReadTotal,
+        eventsRead: ctx.progress.eventsReadTotal,
         batchEvents: results[0]?.events ?? 0,
-        position: ctx.watermark.currentPosition as SourcePosition,
+        position: ctx.progress.currentPosition as SourcePosition,
         results,
       })),
     );

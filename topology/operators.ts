@@ -3,7 +3,7 @@ import { applyDimensionBatch } from '../src/domain/dimensions/index.ts';
 import type { EnrichedBatch, EventBatch, UnmatchedCounts } from '../src/domain/records/event-batch.ts';
 import type { RawBatch } from '../src/domain/records/raw-batch.ts';
 import type { DimensionName } from '../src/domain/records/schema.ts';
-import type { Strategy } from '../src/domain/watermark.ts';
+import type { Strategy } from '../src/domain/run-progress.ts';
 import { InternalError, type RejectReason } from '../src/errors.ts';
 import type { TopologyContext } from './context.ts';
 import { decodeEventBatch } from './decode-events.ts';
@@ -28,7 +28,7 @@ export function applyDimensions(ctx: TopologyContext): OperatorFunction<SourceIt
         if (item.kind === 'events') return true;
         const { applied, rejected } = applyDimensionBatch(ctx.dims, item.table, item.batch);
         if (rejected.length > 0) ctx.deadLetters.write(rejected);
-        ctx.watermark.dimensionBatch(item.table, applied, rejected.length, item.batch.position, ctx.clock.now());
+        ctx.progress.dimensionBatch(item.table, applied, rejected.length, item.batch.position, ctx.clock.now());
         ctx.metrics.dimensionRows(item.table, tableSize(ctx, item.table));
         return false;
       }),
@@ -52,7 +52,7 @@ export function decodeEvents(ctx: TopologyContext): OperatorFunction<RawBatch, E
     // reader rejects never became records, yet were read: they count as read and rejected
     const read = raw.count + (raw.rejects?.length ?? 0);
     ctx.metrics.eventsDecoded(read, byReason);
-    ctx.watermark.eventBatch(read, batch.rejected, raw.position, ctx.clock.now());
+    ctx.progress.eventBatch(read, batch.rejected, raw.position, ctx.clock.now());
     return batch;
   });
 }
@@ -67,7 +67,7 @@ function lookupsOf(events: number, joined: EnrichedBatch, joins: number): Record
 function record(ctx: TopologyContext, strategy: Strategy, batch: EventBatch, joined: EnrichedBatch, started: number, joins: number): StrategyResult {
   const seconds = (ctx.clock.monotonic() - started) / 1000;
   const lookups = lookupsOf(batch.count, joined, joins);
-  ctx.watermark.strategyBatch(strategy, joined.count, joined.unmatched, { events: batch.count, seconds, lookups: lookups.subscriptions + lookups.ad_rates + lookups.payouts });
+  ctx.progress.strategyBatch(strategy, joined.count, joined.unmatched, { events: batch.count, seconds, lookups: lookups.subscriptions + lookups.ad_rates + lookups.payouts });
   ctx.metrics.strategyBatch(strategy, { events: batch.count, counted: joined.count, unmatched: joined.unmatched, seconds, lookups });
   return { strategy, events: batch.count, counted: joined.count, unmatched: joined.unmatched, seconds };
 }

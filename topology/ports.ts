@@ -1,4 +1,4 @@
-import type { Strategy } from '../src/domain/watermark.ts';
+import type { Strategy } from '../src/domain/run-progress.ts';
 import type { RejectReason } from '../src/errors.ts';
 import type { DeadLetter } from '../src/domain/records/rejection.ts';
 import type { RawBatch } from '../src/domain/records/raw-batch.ts';
@@ -12,7 +12,7 @@ export type SourceItem =
 
 /** Time, injected so the topology is pure and testable. */
 export interface Clock {
-  /** Wall-clock milliseconds since the epoch, for watermarks. */
+  /** Wall-clock milliseconds since the epoch, for progress. */
   now(): number;
   /** Monotonic milliseconds, for durations. */
   monotonic(): number;

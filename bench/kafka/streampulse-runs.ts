@@ -46,12 +46,12 @@ export async function consumeIntoReports(brokers: string, topics: TopicConfig): 
   await pipeline.run(source, () => {
     if (first === 0) {
       first = performance.now();
-      firstEvents = pipeline.watermark.eventsReadTotal;
+      firstEvents = pipeline.progress.eventsReadTotal;
     }
   });
   const seconds = (performance.now() - first) / 1000;
   await source.stop();
-  return { eventsPerSecond: (pipeline.watermark.eventsReadTotal - firstEvents) / seconds, reports: JSON.stringify(pipeline.snapshot().reports) };
+  return { eventsPerSecond: (pipeline.progress.eventsReadTotal - firstEvents) / seconds, reports: JSON.stringify(pipeline.snapshot().reports) };
 }
 
 /**
@@ -68,11 +68,11 @@ export async function endToEnd(brokers: string, dir: string, layout: InputLayout
   const running = pipeline.run(source);
   while (source.assignedPartitions().length === 0) await new Promise((r) => setTimeout(r, 5));
   const producing = produceProcess(brokers, dir, topics.prefix, 'none', events, 'events');
-  while (pipeline.watermark.eventsReadTotal === 0) await new Promise((r) => setTimeout(r, 1));
+  while (pipeline.progress.eventsReadTotal === 0) await new Promise((r) => setTimeout(r, 1));
   const started = performance.now();
   const lag: string[] = [];
   const sampler = setInterval(() => lag.push(`${((performance.now() - started) / 1000).toFixed(1)}s:${fmt(source.describe().lag)}`), 1_000);
-  while (pipeline.watermark.eventsReadTotal < events) await new Promise((r) => setTimeout(r, 2));
+  while (pipeline.progress.eventsReadTotal < events) await new Promise((r) => setTimeout(r, 2));
   const seconds = (performance.now() - started) / 1000;
   clearInterval(sampler);
   const produced = await producing;

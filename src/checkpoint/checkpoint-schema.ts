@@ -1,4 +1,4 @@
-import type { Strategy } from '../domain/watermark.ts';
+import type { Strategy } from '../domain/run-progress.ts';
 import { CheckpointError } from '../errors.ts';
 import type { PipelineState } from '../pipeline.ts';
 import { at, integer, map, object, problem, string } from './json-check.ts';
@@ -63,7 +63,7 @@ export function validateCheckpoint(value: unknown, expected: CheckpointExpectati
   const folded = partitionCounts(c.folded, 'folded');
   const deadLettersUnwritten = c.deadLettersUnwritten === undefined ? 0 : integer(c.deadLettersUnwritten, 'deadLettersUnwritten');
   const state = validatePipelineState(c.state, expected.strategies);
-  checkFolded(offsets, folded, state.watermark.eventsRead);
+  checkFolded(offsets, folded, state.progress.eventsRead);
   return { version: CHECKPOINT_VERSION, group: expected.group, topic: expected.topic, step, offsets, folded, deadLettersUnwritten, state, writtenAt };
 }
 
@@ -87,6 +87,6 @@ function checkFolded(offsets: Record<string, number>, folded: Record<string, num
     sum += n;
   }
   if (sum !== eventsRead) {
-    throw new CheckpointError(`state.watermark.eventsRead must equal the events folded per partition (${sum}), got ${eventsRead}: the state and the offsets disagree`);
+    throw new CheckpointError(`state.progress.eventsRead must equal the events folded per partition (${sum}), got ${eventsRead}: the state and the offsets disagree`);
   }
 }

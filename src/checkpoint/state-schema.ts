@@ -1,5 +1,5 @@
 import { createDictionaries, type Dictionaries } from '../domain/dictionary.ts';
-import { STRATEGIES, type Strategy } from '../domain/watermark.ts';
+import { STRATEGIES, type Strategy } from '../domain/run-progress.ts';
 import { CheckpointError, REJECT_REASONS, UNMATCHED_REASONS } from '../errors.ts';
 import type { PipelineState } from '../pipeline.ts';
 import { array, at, integer, integers, map, object, problem, string } from './json-check.ts';
@@ -16,13 +16,13 @@ const DICTIONARY_NAMES = Object.keys(createDictionaries()) as (keyof Dictionarie
 type Sizes = Record<keyof Dictionaries, number>;
 
 export function validatePipelineState(value: unknown, strategies: readonly Strategy[], path = 'state'): PipelineState {
-  const state = object(value, path, { required: ['version', 'dicts', 'reports', 'watermark'] });
+  const state = object(value, path, { required: ['version', 'dicts', 'reports', 'progress'] });
   if (state.version !== STATE_VERSION) throw problem(at(path, 'version'), String(STATE_VERSION), state.version);
   const sizes = validateDicts(state.dicts, at(path, 'dicts'));
   const reports = map(state.reports, at(path, 'reports'));
   checkStrategies(Object.keys(reports), strategies, at(path, 'reports'));
   for (const strategy of strategies) validateReportSet(reports[strategy], at(at(path, 'reports'), strategy), sizes);
-  validateWatermark(state.watermark, at(path, 'watermark'), strategies);
+  validateProgress(state.progress, at(path, 'progress'), strategies);
   return value as PipelineState;
 }
 
@@ -132,7 +132,7 @@ function reasons(value: unknown, path: string, names: readonly string[]): number
   return names.reduce((sum, name) => sum + integer(counts[name], at(path, name)), 0);
 }
 
-function validateWatermark(value: unknown, path: string, strategies: readonly Strategy[]): void {
+function validateProgress(value: unknown, path: string, strategies: readonly Strategy[]): void {
   const w = object(value, path, { required: ['eventsRead', 'eventsValid', 'rejected', 'strategies'] });
   const read = integer(w.eventsRead, at(path, 'eventsRead'));
   const valid = integer(w.eventsValid, at(path, 'eventsValid'), 0, read);

@@ -34,7 +34,7 @@ export class EmptyRunCheck {
     } catch (error) {
       return error as DimensionError;
     }
-    const w = this.pipeline.watermark.view();
+    const w = this.pipeline.progress.view();
     const counted = w.strategies[this.pipeline.primary]?.counted ?? 0;
     if (w.events_read > 0 && counted === 0) {
       return new NothingCountedError(
@@ -45,7 +45,7 @@ export class EmptyRunCheck {
   }
 
   private checkDimensions(): void {
-    const { dimensions } = this.pipeline.watermark.view();
+    const { dimensions } = this.pipeline.progress.view();
     for (const table of DIMENSION_NAMES) {
       const { rows_applied, rejected } = dimensions[table];
       if (rows_applied === 0) {

@@ -5,7 +5,7 @@ import { Checkpointer } from '../checkpoint/checkpointer.ts';
 import type { KafkaConfig } from '../config.ts';
 import { createKafka, withAdmin } from '../kafka/kafka-client.ts';
 import { DEFAULT_MAX_MESSAGE_BYTES, maxMessageBytes } from '../kafka/topics.ts';
-import type { Strategy } from '../domain/watermark.ts';
+import type { Strategy } from '../domain/run-progress.ts';
 import type { PrometheusMetrics } from '../metrics/prometheus-metrics.ts';
 import type { Pipeline } from '../pipeline.ts';
 import type { DeadLetterSink } from '../../topology/ports.ts';

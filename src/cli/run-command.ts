@@ -35,7 +35,7 @@ function waitForSignal(): { promise: Promise<string>; dispose: () => void } {
 }
 
 function printSummary(out: NodeJS.WritableStream, config: RunConfig, snapshot: ReportSnapshot, eventSeconds: number, totalSeconds: number, deadLetterFile: string | null): void {
-  const w = snapshot.watermark;
+  const w = snapshot.progress;
   for (const name of REPORT_NAMES) out.write(`\n${renderTable(name, snapshot.reports[name], config.printRows)}\n`);
   const rejected = w.rejected_total > 0 ? `, ${fmt(w.rejected_total)} rejected (see ${deadLetterFile ?? '/dead-letters'})` : '';
   const counted = config.strategies.map((s) => `${s}: ${fmt(w.strategies[s]?.counted ?? 0)} counted`).join(', ');
@@ -48,7 +48,7 @@ function printSummary(out: NodeJS.WritableStream, config: RunConfig, snapshot: R
 function writeReportJson(path: string, pipeline: Pipeline, config: RunConfig): void {
   const snapshot = pipeline.snapshot();
   mkdirSync(dirname(path), { recursive: true });
-  const body: Record<string, unknown> = { reports: snapshot.reports, watermark: snapshot.watermark };
+  const body: Record<string, unknown> = { reports: snapshot.reports, progress: snapshot.progress };
   if (config.strategies.length > 1) body.strategies = Object.fromEntries(config.strategies.map((s) => [s, pipeline.snapshot(s).reports]));
   try {
     writeFileSync(path, JSON.stringify(body, null, 2) + '\n');

@@ -56,7 +56,7 @@ function miniTable(id, head, rows) {
     rows.map((r) => '<tr>' + r.map((v, i) => (i === 0 ? `<td>${esc(v)}</td>` : `<td class="num${v === 0 ? ' zero' : ''}">${int(v)}</td>`)).join('') + '</tr>').join('') + '</tbody>';
 }
 
-function renderWatermark(w) {
+function renderProgress(w) {
   const strategies = Object.keys(w.strategies);
   $('events-read').textContent = int(w.events_read);
   $('events-valid').textContent = int(w.events_valid);
@@ -96,7 +96,7 @@ function renderComparison(w, cached, naive) {
     `<td class="num">${dec(x.lookups / x.events, 2)}</td><td class="num">${dec(x.seconds, 3)}</td></tr>`;
   const ratio = perEvent(n) / perEvent(c);
   let same = 'catching up (snapshots at different points)';
-  if (naive !== null && naive.watermark.events_read === cached.watermark.events_read) {
+  if (naive !== null && naive.progress.events_read === cached.progress.events_read) {
     same = JSON.stringify(naive.reports) === JSON.stringify(cached.reports) ? 'identical ✓' : 'DIFFERENT ✗';
   }
   panel.innerHTML = '<h2>Naive vs cached <small>enrichment + aggregation cost per strategy</small></h2>' +
@@ -149,9 +149,9 @@ async function getJson(url) {
 async function poll() {
   try {
     const snap = await getJson('reports');
-    const naive = snap.watermark.strategies.naive !== undefined && snap.strategy !== 'naive' ? await getJson('reports?strategy=naive') : null;
-    renderWatermark(snap.watermark);
-    renderComparison(snap.watermark, snap, naive);
+    const naive = snap.progress.strategies.naive !== undefined && snap.strategy !== 'naive' ? await getJson('reports?strategy=naive') : null;
+    renderProgress(snap.progress);
+    renderComparison(snap.progress, snap, naive);
     for (const name of Object.keys(REPORTS)) renderReport(name, snap.reports[name]);
     genreChart(snap.reports.genre_revenue);
     dailyChart(snap.reports.daily_summary);

@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { isReportName, renderCsv } from '../domain/reports/index.ts';
-import type { Strategy } from '../domain/watermark.ts';
+import type { Strategy } from '../domain/run-progress.ts';
 import { IoError } from '../errors.ts';
 import type { LogFn } from '../log/logger.ts';
 import type { PrometheusMetrics } from '../metrics/prometheus-metrics.ts';
@@ -106,7 +106,7 @@ export function handleRequest(options: ReportServerOptions, hosts: HostAllowList
   if (asset !== undefined) {
     send(res, 200, asset.type, asset.body, asset.type.startsWith('text/html') ? { 'content-security-policy': LIVE_PAGE_CSP } : {});
   } else if (path === '/health') {
-    const w = pipeline.watermark.view();
+    const w = pipeline.progress.view();
     const health = options.health?.() ?? { state: w.done ? 'done' : 'running' };
     const serving = isServing(health);
     sendJson(res, serving ? 200 : 503, { status: serving ? 'ok' : 'unavailable', source: health.state, ...(health.reason === undefined ? {} : { reason: health.reason }), done: w.done, events_read: w.events_read, updated_at: w.updated_at });
@@ -125,7 +125,7 @@ export function handleRequest(options: ReportServerOptions, hosts: HostAllowList
     const s = snapshot(name);
     const format = url.searchParams.get('format') ?? 'json';
     if (format === 'csv') send(res, 200, 'text/csv; charset=utf-8', renderCsv(name, s.reports[name]));
-    else if (format === 'json') sendJson(res, 200, { name, strategy: s.strategy, watermark: s.watermark, rows: s.reports[name] });
+    else if (format === 'json') sendJson(res, 200, { name, strategy: s.strategy, progress: s.progress, rows: s.reports[name] });
     else sendJson(res, 400, { error: `format must be json or csv, got ${cut(format)}` });
   } else if (path === '/dead-letters' && options.deadLetters !== undefined) {
     sendJson(res, 200, options.deadLetters.view());

@@ -1,7 +1,7 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { REJECT_REASONS, UNMATCHED_REASONS, type RejectReason, type UnmatchedReason } from '../errors.ts';
 import { DIMENSION_NAMES, type DimensionName } from '../domain/records/schema.ts';
-import { STRATEGIES, type Strategy } from '../domain/watermark.ts';
+import { STRATEGIES, type Strategy } from '../domain/run-progress.ts';
 import type { MetricsSink, StrategyWork } from '../../topology/ports.ts';
 import { MetricNames } from './metric-names.ts';
 

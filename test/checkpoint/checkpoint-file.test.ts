@@ -2,7 +2,7 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadCheckpoint, readCheckpoint, type CheckpointExpectation } from '../../src/checkpoint/checkpoint-file.ts';
-import type { Strategy } from '../../src/domain/watermark.ts';
+import type { Strategy } from '../../src/domain/run-progress.ts';
 import { CheckpointError } from '../../src/errors.ts';
 import { makeTempDir, removeTempDir } from '../helpers/temp-dir.ts';
 import { generateItems, writeRealCheckpoint, type Items, type Loose } from './checkpoint-fixture.ts';
@@ -94,15 +94,15 @@ describe('readCheckpoint refuses every reproduction with one line', () => {
     expectRefused(c, 'offsets["-1"] is not a partition number (a non-negative integer)');
   });
   it('offsets {} with a full state (would count every event twice)', () => {
-    const read = valid.state as { watermark: { eventsRead: number } };
-    expect(read.watermark.eventsRead).toBe(3_500);
+    const read = valid.state as { progress: { eventsRead: number } };
+    expect(read.progress.eventsRead).toBe(3_500);
     expectRefused({ ...copy(), offsets: {}, folded: {} }, 'offsets must name the partitions the state\'s 3500 events were read from, got {} (resuming would read them again)');
   });
   it('offsets that disagree with the events the state folded', () => {
     const c = copy();
     c.offsets['0'] -= 1;
     c.folded['0'] -= 1;
-    expectRefused(c, 'state.watermark.eventsRead must equal the events folded per partition (3499), got 3500: the state and the offsets disagree');
+    expectRefused(c, 'state.progress.eventsRead must equal the events folded per partition (3499), got 3500: the state and the offsets disagree');
   });
   it('a wrong version', () => {
     expectRefused({ ...copy(), version: 1 }, 'version must be 2 (this build reads checkpoint version 2 only), got 1');

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Checkpointer } from '../../src/checkpoint/checkpointer.ts';
 import type { Checkpoint } from '../../src/checkpoint/checkpoint-file.ts';
-import type { Strategy } from '../../src/domain/watermark.ts';
+import type { Strategy } from '../../src/domain/run-progress.ts';
 import { generateDataset } from '../../src/generator/index.ts';
 import { Pipeline } from '../../src/pipeline.ts';
 import { readInputLayout, resolveInputDir } from '../../src/sources/input-dir.ts';

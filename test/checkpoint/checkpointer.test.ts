@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readCheckpoint, type Checkpoint } from '../../src/checkpoint/checkpoint-file.ts';
 import { Checkpointer } from '../../src/checkpoint/checkpointer.ts';
-import type { Strategy } from '../../src/domain/watermark.ts';
+import type { Strategy } from '../../src/domain/run-progress.ts';
 import { makeTempDir, removeTempDir } from '../helpers/temp-dir.ts';
 import { generateItems, newPipeline, PartitionedFeed, writeRealCheckpoint, type Items } from './checkpoint-fixture.ts';
 
@@ -64,7 +64,7 @@ describe('Checkpointer', () => {
     expect(Object.values(last.folded).reduce((a, b) => a + b, 0)).toBe(6_000);
     for (const s of BOTH) {
       expect(resumed.snapshot(s).reports).toEqual(whole.snapshot(s).reports);
-      expect(resumed.snapshot(s).watermark.strategies).toEqual(whole.snapshot(s).watermark.strategies);
+      expect(resumed.snapshot(s).progress.strategies).toEqual(whole.snapshot(s).progress.strategies);
     }
   });
 
@@ -112,7 +112,7 @@ describe('Checkpointer', () => {
     const checkpointer = new Checkpointer(pipeline, { path, group: 'g', topic: 't', intervalMs: 0, offsets: () => ({ ...feed.offsets, '0': feed.offsets['0'] + 10 }), log: (l) => logs.push(l) });
     await checkpointer.checkpointNow();
     expect(logs).toEqual([
-      `checkpoint to ${path} refused, not written: the checkpoint would be invalid: state.watermark.eventsRead must equal the events folded per partition (1010), got 1000: the state and the offsets disagree [SP_INTERNAL]`,
+      `checkpoint to ${path} refused, not written: the checkpoint would be invalid: state.progress.eventsRead must equal the events folded per partition (1010), got 1000: the state and the offsets disagree [SP_INTERNAL]`,
     ]);
     expect(existsSync(path)).toBe(false);
   });

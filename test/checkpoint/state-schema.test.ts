@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { validateCheckpoint } from '../../src/checkpoint/checkpoint-schema.ts';
 import { validatePipelineState } from '../../src/checkpoint/state-schema.ts';
-import type { Strategy } from '../../src/domain/watermark.ts';
+import type { Strategy } from '../../src/domain/run-progress.ts';
 import { CheckpointError } from '../../src/errors.ts';
 import { Prng } from '../../src/generator/index.ts';
 import { makeTempDir, removeTempDir } from '../helpers/temp-dir.ts';
@@ -73,9 +73,9 @@ describe('state validation, deep enough that importState cannot break', () => {
       words[s.dicts.user.length >>> 5] |= 1 << (s.dicts.user.length & 31);
       s.reports.naive[2].users[0] = Buffer.from(words.buffer).toString('base64');
     }, (o) => `state.reports.naive[2].users[0] holds user id ${o.dicts.user.length} but dicts.user has only ${o.dicts.user.length} values`],
-    ['rejections that do not add up', (s) => (s.watermark.rejected.not_json += 1), (o) => `state.watermark.rejected counts ${o.watermark.eventsRead - o.watermark.eventsValid + 1} rejected events, but eventsRead - eventsValid is ${o.watermark.eventsRead - o.watermark.eventsValid}`],
-    ['more valid events than read', (s) => (s.watermark.eventsValid = s.watermark.eventsRead + 1), (o) => `state.watermark.eventsValid must be an integer from 0 to ${o.watermark.eventsRead}, got ${o.watermark.eventsRead + 1}`],
-    ['a strategy missing from the watermark', (s) => delete s.watermark.strategies.naive, 'state.watermark.strategies.naive is missing: this run uses strategy naive and the checkpoint has no state for it'],
+    ['rejections that do not add up', (s) => (s.progress.rejected.not_json += 1), (o) => `state.progress.rejected counts ${o.progress.eventsRead - o.progress.eventsValid + 1} rejected events, but eventsRead - eventsValid is ${o.progress.eventsRead - o.progress.eventsValid}`],
+    ['more valid events than read', (s) => (s.progress.eventsValid = s.progress.eventsRead + 1), (o) => `state.progress.eventsValid must be an integer from 0 to ${o.progress.eventsRead}, got ${o.progress.eventsRead + 1}`],
+    ['a strategy missing from the progress', (s) => delete s.progress.strategies.naive, 'state.progress.strategies.naive is missing: this run uses strategy naive and the checkpoint has no state for it'],
     ['an unknown strategy', (s) => (s.reports.fast = []), 'state.reports.fast is not a strategy (cached, naive)'],
   ])('refuses %s', (_, change, problem) => {
     expect(problemOf(mutated(change))).toBe(typeof problem === 'string' ? problem : problem(state));
@@ -84,7 +84,7 @@ describe('state validation, deep enough that importState cannot break', () => {
   it('restores the real state into a working pipeline', () => {
     const p = newPipeline(BOTH);
     p.importState(structuredClone(state));
-    expect(p.watermark.eventsReadTotal).toBe(2_500);
+    expect(p.progress.eventsReadTotal).toBe(2_500);
   });
 
   /**

@@ -60,11 +60,11 @@ describe('streampulse run never passes bad input as success', () => {
     const input = await variant('stray', { 'events.csv': csv.join('\n') }, ['events.ndjson']);
     const report = join(dir, 'stray.json');
     expect(await run(['--input', input, '--report-json', report])).toBe(0);
-    const { watermark } = JSON.parse(readFileSync(report, 'utf8')) as { watermark: { events_read: number; events_valid: number; rejected: Record<string, number> } };
-    expect(watermark.events_read).toBe(EVENTS);
-    expect(watermark.events_valid).toBe(EVENTS - 1);
-    expect(watermark.rejected.bad_csv).toBe(1);
-    expect(watermark.rejected.missing_field).toBe(0);
+    const { progress } = JSON.parse(readFileSync(report, 'utf8')) as { progress: { events_read: number; events_valid: number; rejected: Record<string, number> } };
+    expect(progress.events_read).toBe(EVENTS);
+    expect(progress.events_valid).toBe(EVENTS - 1);
+    expect(progress.rejected.bad_csv).toBe(1);
+    expect(progress.rejected.missing_field).toBe(0);
   });
 
   it('refuses a CSV whose header lacks a column, in one line', async () => {
@@ -99,9 +99,9 @@ describe('streampulse run never passes bad input as success', () => {
     const report = join(dir, 'long.json');
     const letters = join(dir, 'long-dead.ndjson');
     expect(await main(['run', '--once', '--port', '0', '--no-progress', '--input', input, '--report-json', report, '--dead-letters', letters, '--max-record-bytes', '1024'])).toBe(0);
-    const { watermark } = JSON.parse(readFileSync(report, 'utf8')) as { watermark: { events_read: number; events_valid: number; rejected: Record<string, number> } };
-    expect(watermark).toMatchObject({ events_read: EVENTS + 1, events_valid: EVENTS });
-    expect(watermark.rejected.too_long).toBe(1);
+    const { progress } = JSON.parse(readFileSync(report, 'utf8')) as { progress: { events_read: number; events_valid: number; rejected: Record<string, number> } };
+    expect(progress).toMatchObject({ events_read: EVENTS + 1, events_valid: EVENTS });
+    expect(progress.rejected.too_long).toBe(1);
     const letter = JSON.parse(readFileSync(letters, 'utf8').trim()) as Record<string, unknown>;
     expect(letter).toMatchObject({ table: 'events', seq: 11, raw: '', reason: 'too_long' });
     expect(letter.detail).toMatch(/^record of 5010 bytes at byte offset \d+ of .*events\.ndjson is over the 1024-byte limit/);

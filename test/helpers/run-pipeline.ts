@@ -1,7 +1,7 @@
 import type { Observable } from 'rxjs';
 import { Pipeline, type ReportSnapshot } from '../../src/pipeline.ts';
 import type { DeadLetter } from '../../src/domain/records/rejection.ts';
-import type { Strategy } from '../../src/domain/watermark.ts';
+import type { Strategy } from '../../src/domain/run-progress.ts';
 import { readInputLayout, resolveInputDir } from '../../src/sources/input-dir.ts';
 import type { SourceItem } from '../../topology/ports.ts';
 

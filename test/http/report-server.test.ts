@@ -61,11 +61,11 @@ describe('report server', () => {
       await new Promise((resolve) => setTimeout(resolve, 3));
     }
     await run;
-    const during = polled.filter((s) => s.watermark.events_read > 0 && s.watermark.events_read < EVENTS);
+    const during = polled.filter((s) => s.progress.events_read > 0 && s.progress.events_read < EVENTS);
     expect(during.length).toBeGreaterThan(3);
     for (const s of polled) {
       // every report in one response reflects the same events: their totals agree exactly
-      const counted = s.watermark.strategies.naive?.counted ?? -1;
+      const counted = s.progress.strategies.naive?.counted ?? -1;
       const r = s.reports;
       expect(sum(r.regional_breakdown.map((x) => x.streams))).toBe(counted);
       expect(sum(r.subscription_analysis.map((x) => x.total_streams))).toBe(counted);
@@ -74,9 +74,9 @@ describe('report server', () => {
       const adRev = money(sum(r.genre_revenue.map((x) => x.total_ad_rev)));
       expect(money(sum(r.regional_breakdown.map((x) => x.ad_rev)))).toBe(adRev);
       expect(money(sum(r.daily_summary.map((x) => x.ad_rev)))).toBe(adRev);
-      expect(s.watermark.events_read).toBe(s.watermark.events_valid + s.watermark.rejected_total);
+      expect(s.progress.events_read).toBe(s.progress.events_valid + s.progress.rejected_total);
     }
-    const reads = polled.map((s) => s.watermark.events_read);
+    const reads = polled.map((s) => s.progress.events_read);
     expect([...reads].sort((a, b) => a - b)).toEqual(reads);
   });
 
@@ -84,10 +84,10 @@ describe('report server', () => {
     const cached = (await (await fetch(`${server.url}/reports`)).json()) as ReportSnapshot;
     const naive = (await (await fetch(`${server.url}/reports?strategy=naive`)).json()) as ReportSnapshot;
     expect(cached.strategy).toBe('cached');
-    expect(cached.watermark.done).toBe(true);
-    expect(cached.watermark.events_read).toBe(EVENTS);
-    expect(cached.watermark.position?.origin).toMatch(/events\.ndjson$/);
-    expect(cached.watermark.updated_at).not.toBeNull();
+    expect(cached.progress.done).toBe(true);
+    expect(cached.progress.events_read).toBe(EVENTS);
+    expect(cached.progress.position?.origin).toMatch(/events\.ndjson$/);
+    expect(cached.progress.updated_at).not.toBeNull();
     expect(JSON.stringify(naive.reports)).toBe(JSON.stringify(cached.reports));
   });
 
@@ -240,7 +240,7 @@ describe('report server against hostile requests', () => {
       snapshot: () => {
         throw new Error('snapshot broke\n    at somewhere (file.ts:1:1)');
       },
-      watermark: { view: () => ({ done: false, events_read: 1, updated_at: null }) },
+      progress: { view: () => ({ done: false, events_read: 1, updated_at: null }) },
     } as unknown as Pipeline;
     const metrics = new PrometheusMetrics();
     metrics.registry.metrics = () => Promise.reject(new Error('collect broke'));

@@ -46,19 +46,19 @@ describe('broker outages (real broker, stopped and started)', () => {
 
     await new Promise((r) => setTimeout(r, 3_000));
     expect(lines.filter((l) => l.includes('not answering'))).toHaveLength(1);
-    expect(pipeline.watermark.eventsReadTotal).toBe(0);
+    expect(pipeline.progress.eventsReadTotal).toBe(0);
     expect(source.health()).toMatchObject({ state: 'connecting', reason: `waiting for Kafka at ${broker.brokers}` });
     await broker.resume();
 
     // events arrive live and paced, so the restart lands mid-stream for the producer and the source
     const producerLines: string[] = [];
     const producing = replayToKafka({ brokers: [broker.brokers], topics, layout, batchSize: 5_000, rate: 40_000, compression: 'none', log: (l) => void producerLines.push(l), only: 'events' });
-    await until('30,000 events read', () => pipeline.watermark.eventsReadTotal >= 30_000);
-    const readAtRestart = pipeline.watermark.eventsReadTotal;
+    await until('30,000 events read', () => pipeline.progress.eventsReadTotal >= 30_000);
+    const readAtRestart = pipeline.progress.eventsReadTotal;
     expect(source.health()).toEqual({ state: 'running' });
     await broker.restart();
     expect((await producing).events).toBe(EVENTS);
-    await until('every event read', () => pipeline.watermark.eventsReadTotal >= EVENTS);
+    await until('every event read', () => pipeline.progress.eventsReadTotal >= EVENTS);
     // the idempotent producer wrote each event once across the outage: the log holds exactly EVENTS
     await until('the end offsets', () => source.describe().partitions.reduce((n, p) => n + p.end, 0) >= EVENTS);
     await new Promise((r) => setTimeout(r, 2_500));
@@ -68,7 +68,7 @@ describe('broker outages (real broker, stopped and started)', () => {
 
     expect(readAtRestart).toBeLessThan(EVENTS);
     expect(lines.filter((l) => l.includes('not answering'))).toHaveLength(1);
-    expect(pipeline.watermark.view().events_read).toBe(EVENTS);
+    expect(pipeline.progress.view().events_read).toBe(EVENTS);
     expect(pipeline.snapshot().reports).toEqual(oracle);
   });
 });

@@ -52,7 +52,7 @@ describe('Kafka end to end (real broker)', () => {
     expect(fromKafka.snapshot('cached').reports).toEqual(embedded.snapshot().reports);
     expect(fromKafka.snapshot('naive').reports).toEqual(embedded.snapshot().reports);
 
-    const w = fromKafka.snapshot().watermark;
+    const w = fromKafka.snapshot().progress;
     expect(w.events_read).toBe(EVENTS + BAD_LINES.length);
     expect(w.rejected_total).toBe(BAD_LINES.length);
     const kafkaPosition = w.source as { partitions: { partition: number; offset: number; lag: number }[]; lag: number };
@@ -104,12 +104,12 @@ describe('Kafka end to end (real broker)', () => {
       const until = async (done: () => boolean): Promise<void> => {
         while (!done()) await new Promise((r) => setTimeout(r, 20));
       };
-      const counted = (): number => pipeline.watermark.view().strategies.cached?.counted ?? 0;
+      const counted = (): number => pipeline.progress.view().strategies.cached?.counted ?? 0;
       await until(() => counted() === 2_000);
       const before = pipeline.snapshot();
       const popBefore = before.reports.genre_revenue.find((r) => r.genre === 'Pop')?.total_ad_rev ?? 0;
 
-      const applied = (): number => pipeline.watermark.view().dimensions.ad_rates.rows_applied + pipeline.watermark.view().dimensions.subscriptions.rows_applied;
+      const applied = (): number => pipeline.progress.view().dimensions.ad_rates.rows_applied + pipeline.progress.view().dimensions.subscriptions.rows_applied;
       const appliedBefore = applied();
       const kafka = createKafka([broker.brokers], 'follow-test');
       const producer = kafka.producer();

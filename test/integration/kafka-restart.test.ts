@@ -87,8 +87,8 @@ describe('restart without loss or double counting (real broker)', () => {
 
     const second = startRun(join(dir, 'second.json'), true);
     expect(await second.exit).toBe(0);
-    const result = JSON.parse(readFileSync(join(dir, 'second.json'), 'utf8')) as { reports: Reports; watermark: { events_read: number } };
-    expect(result.watermark.events_read).toBe(EVENTS);
+    const result = JSON.parse(readFileSync(join(dir, 'second.json'), 'utf8')) as { reports: Reports; progress: { events_read: number } };
+    expect(result.progress.events_read).toBe(EVENTS);
     expect(result.reports).toEqual(oracle);
   });
 });

@@ -105,7 +105,7 @@ describe('live page', () => {
     await expect.poll(eventsRead, { timeout: 10_000, interval: 100 }).toBe(EVENTS);
     await expect.poll(() => page.textContent('#status'), { timeout: 10_000, interval: 100 }).toBe('done');
     const final = (await (await fetch(`${server?.url}/reports`)).json()) as ReportSnapshot;
-    expect(final.watermark.done).toBe(true);
+    expect(final.progress.done).toBe(true);
     const column = (col: string): Promise<string[]> => page.locator(`table[data-report="genre_revenue"] tbody tr td[data-col="${col}"]`).allTextContents();
     const numbers = async (col: string): Promise<number[]> => (await column(col)).map((text) => Number(text.replace(/,/g, '')));
     expect(await column('genre')).toEqual(final.reports.genre_revenue.map((r) => r.genre));

@@ -13,7 +13,7 @@ const ndjsonDir = (): string => join(root, 'ndjson');
 async function reportsOf(dir: string, format: 'auto' | 'ndjson' | 'csv' | 'parquet'): Promise<string> {
   const pipeline = new Pipeline({ strategies: ['cached'], cacheSize: 500 });
   await pipeline.run(readInputLayout(await resolveInputDir(dir, format), 999));
-  const w = pipeline.snapshot().watermark;
+  const w = pipeline.snapshot().progress;
   expect(w.rejected_total).toBe(0);
   expect(w.events_read).toBe(12_000);
   return JSON.stringify(pipeline.snapshot().reports);

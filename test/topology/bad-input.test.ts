@@ -1,6 +1,6 @@
 /**
  * Garbage in an events file never stops the pipeline: valid lines are counted, each bad record
- * becomes a dead letter with its raw text, file, line number and reason, and the watermark
+ * becomes a dead letter with its raw text, file, line number and reason, and the progress
  * counts rejects by reason.
  */
 import { writeFile } from 'node:fs/promises';
@@ -89,7 +89,7 @@ describe('bad input lines', () => {
     const subLetters = run.deadLetters.filter((l) => l.table === 'subscriptions');
     expect(subLetters.map((l) => [l.seq, l.reason])).toEqual([[2, 'bad_value']]);
 
-    const wm = run.snapshot('cached').watermark;
+    const wm = run.snapshot('cached').progress;
     const records = LINES.filter(([, reason]) => reason !== 'blank').length;
     const valid = LINES.filter(([, reason]) => reason === null).length;
     expect(wm.events_read).toBe(records);

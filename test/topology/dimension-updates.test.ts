@@ -9,7 +9,7 @@ import { Pipeline } from '../../src/pipeline.ts';
 import { rawBatchFromLines } from '../../src/domain/records/raw-batch.ts';
 import type { DimensionName } from '../../src/domain/records/schema.ts';
 import type { Reports } from '../../src/domain/reports/report-rows.ts';
-import type { Strategy } from '../../src/domain/watermark.ts';
+import type { Strategy } from '../../src/domain/run-progress.ts';
 import type { SourceItem } from '../../topology/ports.ts';
 
 const dim = (table: DimensionName, rows: readonly object[]): SourceItem => ({
@@ -144,7 +144,7 @@ describe('dimension updates apply to later events only', () => {
     for (const [i, strategy] of strategies.entries()) {
       expect(afterBatch[0][i], `${strategy} after the first batch`).toEqual(AFTER_FIRST);
       expect(afterBatch[1][i], `${strategy} after the second batch`).toEqual(FINAL);
-      const wm = pipeline.snapshot(strategy).watermark;
+      const wm = pipeline.snapshot(strategy).progress;
       expect(wm.strategies[strategy]).toEqual({ counted: 6, unmatched: { no_subscription: 1, no_ad_rate: 0, no_payout: 0 } });
       expect(wm.events_read).toBe(7);
       expect(wm.dimensions).toEqual({

@@ -5,7 +5,7 @@
 import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Strategy } from '../../src/domain/watermark.ts';
+import type { Strategy } from '../../src/domain/run-progress.ts';
 import { generateDataset, Prng } from '../../src/generator/index.ts';
 import { runPipeline } from '../helpers/run-pipeline.ts';
 import { makeTempDir, removeTempDir } from '../helpers/temp-dir.ts';
@@ -34,7 +34,7 @@ async function reportsJson(dir: string, batchSize: number): Promise<Map<Strategy
   const out = new Map<Strategy, string>();
   for (const strategy of STRATEGIES) {
     const snap = run.snapshot(strategy);
-    expect(snap.watermark.events_read).toBe(EVENTS);
+    expect(snap.progress.events_read).toBe(EVENTS);
     out.set(strategy, JSON.stringify(snap.reports));
   }
   return out;

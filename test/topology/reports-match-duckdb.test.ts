@@ -68,7 +68,7 @@ describe('reports match DuckDB on the generated dataset', () => {
     const run = await runPipeline(dir, { strategies: ['cached', 'naive'], batchSize: 4096 });
     expect(run.snapshot('cached').reports).toEqual(expected);
     expect(run.snapshot('naive').reports).toEqual(expected);
-    const wm = run.snapshot('cached').watermark;
+    const wm = run.snapshot('cached').progress;
     expect(wm.events_read).toBe(EVENTS);
     expect(wm.events_valid).toBe(EVENTS);
     expect(wm.rejected_total).toBe(0);
@@ -87,7 +87,7 @@ describe('reports match DuckDB on the generated dataset', () => {
   it('cached alone (small LRU cache) equals DuckDB exactly', async () => {
     const run = await runPipeline(dir, { strategies: ['cached'], batchSize: 1000, cacheSize: 500 });
     expect(run.snapshot('cached').reports).toEqual(expected);
-    const wm = run.snapshot('cached').watermark;
+    const wm = run.snapshot('cached').progress;
     expect(wm.events_read).toBe(EVENTS);
     expect(wm.strategies).toEqual({ cached: { counted: EVENTS, unmatched: noUnmatched() } });
     // a 500-row cache over 20,000 users must have evicted
@@ -174,7 +174,7 @@ describe('inner joins drop unmatched events, counted by the first failing join',
     const run = await runPipeline(dir, { strategies: ['cached', 'naive'], batchSize: 700, cacheSize: 64 });
     expect(run.snapshot('cached').reports).toEqual(expected);
     expect(run.snapshot('naive').reports).toEqual(expected);
-    const wm = run.snapshot('cached').watermark;
+    const wm = run.snapshot('cached').progress;
     expect(wm.events_read).toBe(totalEvents);
     expect(wm.events_valid).toBe(totalEvents);
     expect(wm.rejected_total).toBe(0);
@@ -196,7 +196,7 @@ describe('inner joins drop unmatched events, counted by the first failing join',
       const want = noUnmatched();
       if (reason !== null) want[reason] = 1;
       for (const strategy of ['cached', 'naive'] as const) {
-        expect(run.snapshot(strategy).watermark.strategies[strategy], line).toEqual({ counted: reason === null ? 1 : 0, unmatched: want });
+        expect(run.snapshot(strategy).progress.strategies[strategy], line).toEqual({ counted: reason === null ? 1 : 0, unmatched: want });
       }
     }
   });

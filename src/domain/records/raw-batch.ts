@@ -12,7 +12,7 @@ export interface RawBatch {
   readonly origin: string;
   /** Per record: its line number (files) or offset (Kafka) within `origin`. */
   readonly seqs: Float64Array;
-  /** The source position once this batch is consumed, for the watermark and checkpoints. */
+  /** The source position once this batch is consumed, for the progress and checkpoints. */
   readonly position: SourcePosition;
   /**
    * Records the reader itself could not frame (CSV syntax, over-long lines), in file order among

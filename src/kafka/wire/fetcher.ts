@@ -38,7 +38,7 @@ interface Position {
   version: number;
 }
 
-/** `topic/partition`: how a partition is named in positions, checkpoints and the watermark. */
+/** `topic/partition`: how a partition is named in positions, checkpoints and the progress. */
 export const partitionKey = (topic: string, partition: number): string => `${topic}/${partition}`;
 const topicsOf = (positions: Iterable<Position>): string[] => [...new Set([...positions].map((p) => p.topic))];
 

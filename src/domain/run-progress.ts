@@ -23,7 +23,7 @@ export interface StrategyCost {
 }
 
 /** What the reports reflect: how far the stream has been read and what happened to each record. */
-export interface WatermarkView {
+export interface RunProgressView {
   readonly events_read: number;
   readonly events_valid: number;
   readonly rejected_total: number;
@@ -47,8 +47,8 @@ function zeroUnmatched(): UnmatchedCounts {
   return Object.fromEntries(UNMATCHED_REASONS.map((r) => [r, 0])) as unknown as UnmatchedCounts;
 }
 
-/** Counters behind the watermark; updated once per batch, copied out for every snapshot. */
-export class Watermark {
+/** Counters behind the progress; updated once per batch, copied out for every snapshot. */
+export class RunProgress {
   private eventsRead = 0;
   private eventsValid = 0;
   private readonly rejected = zeroRejects();
@@ -115,7 +115,7 @@ export class Watermark {
     return { eventsRead: this.eventsRead, eventsValid: this.eventsValid, rejected: { ...this.rejected }, strategies: view.strategies };
   }
 
-  importState(state: ReturnType<Watermark['exportState']>): void {
+  importState(state: ReturnType<RunProgress['exportState']>): void {
     this.eventsRead = state.eventsRead;
     this.eventsValid = state.eventsValid;
     Object.assign(this.rejected, state.rejected);
@@ -132,7 +132,7 @@ export class Watermark {
     this.updatedAt = now;
   }
 
-  view(): WatermarkView {
+  view(): RunProgressView {
     const strategies: Partial<Record<Strategy, StrategyProgress>> = {};
     for (const [name, p] of Object.entries(this.strategies) as [Strategy, StrategyProgress][]) {
       strategies[name] = { counted: p.counted, unmatched: { ...p.unmatched } };
