@@ -1,7 +1,7 @@
 import { connect, map, zip, type Observable, type OperatorFunction } from 'rxjs';
 import type { SourcePosition } from '../src/domain/records/raw-batch.ts';
 import type { TopologyContext } from './context.ts';
-import { applyDimensions, decodeEvents, enrichCached, rejoinNaive, type StrategyResult } from './operators.ts';
+import { applyDimensions, decodeEvents, enrichCached, rejoinNaive, type StrategyResult } from './operators/index.ts';
 import type { SourceItem } from './ports.ts';
 
 /** Emitted once per event batch, after every strategy has folded it into its reports. */

@@ -11,7 +11,7 @@ import { decodeEvent } from '../../src/domain/records/event-record.ts';
 import { rawBatchFromLines, recordText } from '../../src/domain/records/raw-batch.ts';
 import { Rejection } from '../../src/domain/records/rejection.ts';
 import { generateDataset, Prng } from '../../src/generator/index.ts';
-import { decodeEventBatch } from '../../topology/decode-events.ts';
+import { decodeEventBatch } from '../../topology/operators/decode-events.ts';
 import { createEventScanner, scanEvent, ScanResult } from '../../topology/event-scanner.ts';
 import { makeTempDir, removeTempDir } from '../helpers/temp-dir.ts';
 

@@ -1,5 +1,9 @@
-import type { Dimensions } from '../src/domain/dimensions/index.ts';
-import { EnrichedBatchBuilder, type EnrichedBatch, type EventBatch } from '../src/domain/records/event-batch.ts';
+import { map, type OperatorFunction } from 'rxjs';
+import type { Dimensions } from '../../src/domain/dimensions/index.ts';
+import { EnrichedBatchBuilder, type EnrichedBatch, type EventBatch } from '../../src/domain/records/event-batch.ts';
+import { InternalError } from '../../src/errors.ts';
+import type { TopologyContext } from '../context.ts';
+import { recordStrategyBatch, type StrategyResult } from './strategy-result.ts';
 
 /**
  * The cached strategy's join, once per event for all six reports: ad rates and payouts from the
@@ -47,4 +51,24 @@ export function enrichCachedBatch(batch: EventBatch, dims: Dimensions): Enriched
   }
   out.count = n;
   return out.build();
+}
+
+/** Cached: one enrichment per event, shared by all six aggregates. */
+export function enrichCached(ctx: TopologyContext): OperatorFunction<EventBatch, StrategyResult> {
+  const reports = ctx.reports.cached;
+  if (reports === undefined) throw new InternalError('cached strategy has no report set');
+  const cache = ctx.dims.subscriptions.counters;
+  return map((batch) => {
+    const started = ctx.clock.monotonic();
+    const before = { hits: cache.hits, misses: cache.misses, evictions: cache.evictions };
+    const joined = enrichCachedBatch(batch, ctx.dims);
+    reports.addToAll(joined);
+    ctx.metrics.subscriptionCache(
+      cache.hits - before.hits,
+      cache.misses - before.misses,
+      cache.evictions - before.evictions,
+      ctx.dims.subscriptions.cacheEntries,
+    );
+    return recordStrategyBatch(ctx, 'cached', batch, joined, started, 1);
+  });
 }

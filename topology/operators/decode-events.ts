@@ -1,9 +1,12 @@
-import type { Dictionaries } from '../src/domain/dictionary.ts';
-import type { EventBatch } from '../src/domain/records/event-batch.ts';
-import { decodeEvent } from '../src/domain/records/event-record.ts';
-import { recordText, type RawBatch } from '../src/domain/records/raw-batch.ts';
-import { Rejection, type DeadLetter } from '../src/domain/records/rejection.ts';
-import { scanEvent, ScanResult, type EventScanner } from './event-scanner.ts';
+import { map, type OperatorFunction } from 'rxjs';
+import type { Dictionaries } from '../../src/domain/dictionary.ts';
+import type { EventBatch } from '../../src/domain/records/event-batch.ts';
+import { decodeEvent } from '../../src/domain/records/event-record.ts';
+import { recordText, type RawBatch } from '../../src/domain/records/raw-batch.ts';
+import { Rejection, type DeadLetter } from '../../src/domain/records/rejection.ts';
+import type { RejectReason } from '../../src/errors.ts';
+import type { TopologyContext } from '../context.ts';
+import { scanEvent, ScanResult, type EventScanner } from '../event-scanner.ts';
 
 /**
  * Raw event records to a columnar batch of dictionary ids, with rejects split off as dead letters.
@@ -63,4 +66,19 @@ export function decodeEventBatch(raw: RawBatch, dicts: Dictionaries, scanner: Ev
   }
   for (const r of raw.rejects ?? []) rejected.push({ table: 'events', origin: raw.origin, seq: r.seq, raw: r.raw, reason: r.reason, detail: r.detail });
   return { raw, count: n, rawIndex, user, artist, genre, region, device, day, duration, completed, rejected };
+}
+
+/** Raw records to columnar events; rejects go to the dead-letter sink and are counted by reason. */
+export function decodeEvents(ctx: TopologyContext): OperatorFunction<RawBatch, EventBatch> {
+  return map((raw) => {
+    const batch = decodeEventBatch(raw, ctx.dims.dicts, ctx.scanner);
+    if (batch.rejected.length > 0) ctx.deadLetters.write(batch.rejected);
+    const byReason = new Map<RejectReason, number>();
+    for (const letter of batch.rejected) byReason.set(letter.reason, (byReason.get(letter.reason) ?? 0) + 1);
+    // reader rejects never became records, yet were read: they count as read and rejected
+    const read = raw.count + (raw.rejects?.length ?? 0);
+    ctx.metrics.eventsDecoded(read, byReason);
+    ctx.progress.eventBatch(read, batch.rejected, raw.position, ctx.clock.now());
+    return batch;
+  });
 }

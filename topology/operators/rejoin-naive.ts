@@ -1,8 +1,12 @@
-import type { Aggregate } from '../src/domain/aggregates/index.ts';
-import type { Dimensions } from '../src/domain/dimensions/index.ts';
-import { EnrichedBatchBuilder, type EnrichedBatch, type EventBatch } from '../src/domain/records/event-batch.ts';
-import { decodeEvent, type EventRecord } from '../src/domain/records/event-record.ts';
-import { recordText } from '../src/domain/records/raw-batch.ts';
+import { map, type OperatorFunction } from 'rxjs';
+import type { Aggregate } from '../../src/domain/aggregates/index.ts';
+import type { Dimensions } from '../../src/domain/dimensions/index.ts';
+import { EnrichedBatchBuilder, type EnrichedBatch, type EventBatch } from '../../src/domain/records/event-batch.ts';
+import { decodeEvent, type EventRecord } from '../../src/domain/records/event-record.ts';
+import { recordText } from '../../src/domain/records/raw-batch.ts';
+import { InternalError } from '../../src/errors.ts';
+import type { TopologyContext } from '../context.ts';
+import { recordStrategyBatch, type StrategyResult } from './strategy-result.ts';
 
 /**
  * The notebook's baseline in streaming form: every report rebuilds the join on its own. Per
@@ -59,4 +63,15 @@ export function aggregateNaive(batch: EventBatch, dims: Dimensions, aggregates: 
     first ??= joined;
   }
   return first ?? rejoinNaiveBatch(batch, dims);
+}
+
+/** Naive: each of the six aggregates re-joins every event on its own. */
+export function rejoinNaive(ctx: TopologyContext): OperatorFunction<EventBatch, StrategyResult> {
+  const reports = ctx.reports.naive;
+  if (reports === undefined) throw new InternalError('naive strategy has no report set');
+  return map((batch) => {
+    const started = ctx.clock.monotonic();
+    const joined = aggregateNaive(batch, ctx.dims, reports.all);
+    return recordStrategyBatch(ctx, 'naive', batch, joined, started, reports.all.length);
+  });
 }
