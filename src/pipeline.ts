@@ -1,7 +1,7 @@
 import { from, lastValueFrom, tap, type ObservableInput } from 'rxjs';
-import { ReportSet } from './domain/aggregates/index.ts';
+import { ReportSet, type ReportSetState } from './domain/aggregates/index.ts';
+import { AD_REVENUE_SCALE, unitsToNumber } from './domain/records/fixed-point.ts';
 import { createDimensions, type Dimensions } from './domain/dimensions/index.ts';
-import type { Dictionary } from './domain/dictionary.ts';
 import type { Reports } from './domain/reports/report-rows.ts';
 import { RunProgress, type Strategy, type RunProgressView } from './domain/run-progress.ts';
 import { createEventScanner } from '../topology/event-scanner.ts';
@@ -9,7 +9,7 @@ import { topology, type BatchProgress } from '../topology/graph.ts';
 import type { TopologyContext } from '../topology/context.ts';
 import { noMetrics, systemClock, type Clock, type DeadLetterSink, type MetricsSink, type SourceItem } from '../topology/ports.ts';
 import { CheckpointError, InternalError } from './errors.ts';
-import { validatePipelineState } from './checkpoint/state-schema.ts';
+import { STATE_VERSION, validatePipelineState } from './checkpoint/state-schema.ts';
 
 export interface PipelineOptions {
   readonly strategies: readonly Strategy[];
@@ -31,8 +31,8 @@ export interface ReportSnapshot {
 /** The pipeline's checkpointable state (see Pipeline.exportState). */
 export interface PipelineState {
   readonly version: number;
-  readonly dicts: Readonly<Record<string, readonly string[]>>;
-  readonly reports: Readonly<Partial<Record<Strategy, readonly unknown[]>>>;
+  /** Per strategy, each report's state by its name: self-contained (keys as values, not ids). */
+  readonly reports: Readonly<Partial<Record<Strategy, ReportSetState>>>;
   readonly progress: ReturnType<RunProgress['exportState']>;
 }
 
@@ -88,14 +88,14 @@ export class Pipeline {
   }
 
   /**
-   * Everything the reports depend on, as JSON-able data: dictionaries (ids must survive a
-   * restart), every strategy's aggregates and the progress counters. Taken synchronously between
-   * batches, so it reflects exactly the batches folded so far.
+   * Everything the reports depend on, as JSON-able data: every strategy's reports, each named and
+   * versioned, with its keys as values (so no dictionary ids need to survive a restart), and the
+   * progress counters. Taken synchronously between batches, so it reflects exactly the batches
+   * folded so far.
    */
   exportState(): PipelineState {
-    const dicts = Object.fromEntries(Object.entries(this.dims.dicts).map(([name, dict]) => [name, (dict as Dictionary).toState()]));
-    const reports = Object.fromEntries(this.strategies.map((s) => [s, this.reportSet(s).exportState()]));
-    return { version: 1, dicts, reports, progress: this.progress.exportState() };
+    const reports = Object.fromEntries(this.strategies.map((s) => [s, this.reportSet(s).exportState(this.dims.dicts)]));
+    return { version: STATE_VERSION, reports, progress: this.progress.exportState() };
   }
 
   /**
@@ -111,12 +111,17 @@ export class Pipeline {
       if (!(error instanceof CheckpointError)) throw error;
       throw new CheckpointError(`checkpoint state is invalid: ${error.message}`, { cause: error });
     }
-    for (const [name, values] of Object.entries(state.dicts)) (this.dims.dicts as unknown as Record<string, Dictionary>)[name]?.importState(values);
     for (const strategy of this.strategies) {
       const saved = state.reports[strategy];
-      if (saved !== undefined) this.reportSet(strategy).importState(saved);
+      if (saved !== undefined) this.reportSet(strategy).importState(saved, this.dims.dicts);
     }
     this.progress.importState(state.progress);
+  }
+
+  /** Ad revenue per plan (not a report column): for the per-plan revenue gauge. */
+  planAdRevenue(strategy: Strategy = this.primary): Map<string, number> {
+    const groups = this.reportSet(strategy).aggregate('subscription_analysis').groups(this.dims.dicts);
+    return new Map(groups.map((g) => [g.key[0], unitsToNumber(g.values.adUnits, AD_REVENUE_SCALE)]));
   }
 
   snapshot(strategy: Strategy = this.primary): ReportSnapshot {

@@ -1,4 +1,5 @@
-import { createDictionaries, type Dictionaries } from '../domain/dictionary.ts';
+import { DECLARATIONS, type AggregateDeclaration } from '../domain/aggregates/index.ts';
+import type { ReportName } from '../domain/reports/report-rows.ts';
 import { STRATEGIES, type Strategy } from '../domain/run-progress.ts';
 import { CheckpointError, REJECT_REASONS, UNMATCHED_REASONS } from '../errors.ts';
 import type { PipelineState } from '../pipeline.ts';
@@ -6,22 +7,19 @@ import { array, at, integer, integers, map, object, problem, string } from './js
 
 /**
  * The checks on a saved PipelineState, deep enough that Pipeline.importState and each
- * aggregate's importState get exactly the shapes their exportState wrote: every dictionary, every
- * id inside its dictionary, columns of one length, integers where integers are counted, bitsets
- * as whole 32-bit words of users that exist. Pure: throws a CheckpointError naming the first
- * problem with its JSON path.
+ * aggregate's importState get exactly the shapes their exportState wrote, derived from the
+ * reports' declarations: every report by name and version, keys of the declared arity, columns
+ * of one length, integers where integers are counted, bitsets as whole 32-bit words of users
+ * that are listed. Pure: throws a CheckpointError naming the first problem with its JSON path.
  */
-export const STATE_VERSION = 1;
-const DICTIONARY_NAMES = Object.keys(createDictionaries()) as (keyof Dictionaries)[];
-type Sizes = Record<keyof Dictionaries, number>;
+export const STATE_VERSION = 2;
 
 export function validatePipelineState(value: unknown, strategies: readonly Strategy[], path = 'state'): PipelineState {
-  const state = object(value, path, { required: ['version', 'dicts', 'reports', 'progress'] });
+  const state = object(value, path, { required: ['version', 'reports', 'progress'] });
   if (state.version !== STATE_VERSION) throw problem(at(path, 'version'), String(STATE_VERSION), state.version);
-  const sizes = validateDicts(state.dicts, at(path, 'dicts'));
   const reports = map(state.reports, at(path, 'reports'));
   checkStrategies(Object.keys(reports), strategies, at(path, 'reports'));
-  for (const strategy of strategies) validateReportSet(reports[strategy], at(at(path, 'reports'), strategy), sizes);
+  for (const strategy of strategies) validateReportSet(reports[strategy], at(at(path, 'reports'), strategy));
   validateProgress(state.progress, at(path, 'progress'), strategies);
   return value as PipelineState;
 }
@@ -39,77 +37,56 @@ export function checkStrategies(saved: readonly string[], strategies: readonly S
   }
 }
 
-function validateDicts(value: unknown, path: string): Sizes {
-  const dicts = object(value, path, { required: DICTIONARY_NAMES });
-  const sizes = {} as Sizes;
-  for (const name of DICTIONARY_NAMES) {
-    const values = array(dicts[name], at(path, name));
-    const seen = new Set<string>();
-    // paths are built only for a problem: dictionaries hold every user
-    for (let i = 0; i < values.length; i++) {
-      const v = values[i];
-      if (typeof v !== 'string') string(v, at(at(path, name), i));
-      // a repeated value would be interned once and shift every id after it
-      else if (seen.has(v)) throw new CheckpointError(`${at(at(path, name), i)} repeats ${JSON.stringify(v)}: dictionary values must be distinct`);
-      else seen.add(v);
-    }
-    sizes[name] = values.length;
-  }
-  return sizes;
+/** Each report's saved state, as its declaration says it must be. */
+function validateReportSet(value: unknown, path: string): void {
+  const names = Object.keys(DECLARATIONS) as ReportName[];
+  const saved = object(value, path, { required: names });
+  for (const name of names) validateAggregateState(saved[name], at(path, name), DECLARATIONS[name]);
 }
 
-/** The six aggregates in ReportSet.all order. */
-function validateReportSet(value: unknown, path: string, sizes: Sizes): void {
-  const parts = array(value, path, 6);
-  const [genre, regional, subscription, ad, artist, daily] = parts.map((part, i) => at(path, i));
-  {
-    const s = object(parts[0], genre, { required: ['adUnits', 'listeners'] });
-    const n = integers(s.adUnits, at(genre, 'adUnits')).length;
-    checkRows(n, sizes.genre, at(genre, 'adUnits'), 'genre');
-    bitsets(s.listeners, at(genre, 'listeners'), n, sizes.user);
-  }
-  pairColumns(parts[1], regional, ['streams', 'adUnits'], sizes.region, sizes.country, 'region', 'country');
-  {
-    const s = object(parts[2], subscription, { required: ['users', 'streams', 'durationSum', 'adUnits'] });
-    const n = integers(s.streams, at(subscription, 'streams')).length;
-    checkRows(n, sizes.plan, at(subscription, 'streams'), 'plan');
-    bitsets(s.users, at(subscription, 'users'), n, sizes.user);
-    integers(s.durationSum, at(subscription, 'durationSum'), { length: n });
-    integers(s.adUnits, at(subscription, 'adUnits'), { length: n });
-  }
-  pairColumns(parts[3], ad, ['impressions', 'adUnits'], sizes.device, sizes.genre, 'device', 'genre');
-  pairColumns(parts[4], artist, ['streams', 'rateUnits'], sizes.artist, sizes.label, 'artist', 'label');
-  {
-    const s = object(parts[5], daily, { required: ['streams', 'adUnits', 'users'] });
-    const n = integers(s.streams, at(daily, 'streams')).length;
-    checkRows(n, sizes.day, at(daily, 'streams'), 'day');
-    integers(s.adUnits, at(daily, 'adUnits'), { length: n });
-    bitsets(s.users, at(daily, 'users'), n, sizes.user);
+/**
+ * One report's state against its declaration: its name and version, one key of the declared
+ * arity per group (distinct, so no group is counted twice), one integer per group in each count
+ * or sum, and one bitset per group in each distinct measure, indexing only the users listed.
+ */
+export function validateAggregateState(value: unknown, path: string, declaration: AggregateDeclaration): void {
+  const hasDistinct = declaration.measures.some((m) => m.kind === 'distinct');
+  const s = object(value, path, { required: ['name', 'version', 'keys', 'measures', ...(hasDistinct ? ['users'] : [])] });
+  if (s.name !== declaration.name) throw problem(at(path, 'name'), JSON.stringify(declaration.name), s.name);
+  if (s.version !== declaration.version) throw problem(at(path, 'version'), `${declaration.version} (this build's ${declaration.name} state)`, s.version);
+  const keys = array(s.keys, at(path, 'keys'));
+  const seen = new Set<string>();
+  keys.forEach((key, i) => {
+    const parts = array(key, at(at(path, 'keys'), i), declaration.key.length);
+    parts.forEach((part, j) => string(part, at(at(at(path, 'keys'), i), j)));
+    const id = JSON.stringify(parts);
+    if (seen.has(id)) throw new CheckpointError(`${at(at(path, 'keys'), i)} repeats the group ${id}: groups must be distinct`);
+    seen.add(id);
+  });
+  const users = hasDistinct ? distinctStrings(s.users, at(path, 'users')) : 0;
+  const measures = object(s.measures, at(path, 'measures'), { required: declaration.measures.map((m) => m.name) });
+  for (const measure of declaration.measures) {
+    const measurePath = at(at(path, 'measures'), measure.name);
+    if (measure.kind === 'distinct') bitsets(measures[measure.name], measurePath, keys.length, users);
+    else integers(measures[measure.name], measurePath, { length: keys.length });
   }
 }
 
-/** Rows are indexed by a dictionary id, so there can be no more rows than values. */
-function checkRows(rows: number, dictSize: number, path: string, dict: string): void {
-  if (rows > dictSize) throw new CheckpointError(`${path} has ${rows} rows but dicts.${dict} has only ${dictSize} values`);
-}
-
-/** An aggregate over a PairIndex: distinct (first, second) id pairs and one value per pair in each column. */
-function pairColumns(value: unknown, path: string, columns: readonly string[], firstSize: number, secondSize: number, firstDict: string, secondDict: string): void {
-  const s = object(value, path, { required: ['pairs', ...columns] });
-  const pairsPath = at(path, 'pairs');
-  const pairs = object(s.pairs, pairsPath, { required: ['firsts', 'seconds'] });
-  const firsts = integers(pairs.firsts, at(pairsPath, 'firsts'), { below: firstSize, belowWhat: `the size of dicts.${firstDict}` });
-  const seconds = integers(pairs.seconds, at(pairsPath, 'seconds'), { length: firsts.length, below: secondSize, belowWhat: `the size of dicts.${secondDict}` });
-  const seen = new Set<number>();
-  for (let i = 0; i < firsts.length; i++) {
-    const key = firsts[i] * (secondSize + 1) + seconds[i];
-    if (seen.has(key)) throw new CheckpointError(`${at(pairsPath, 'firsts')}[${i}] repeats the pair (${firsts[i]}, ${seconds[i]}): pairs must be distinct`);
-    seen.add(key);
+function distinctStrings(value: unknown, path: string): number {
+  const values = array(value, path);
+  const seen = new Set<string>();
+  // paths are built only for a problem: the list holds every user of the state
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (typeof v !== 'string') string(v, at(path, i));
+    // a repeated user would be one user counted under two ids
+    else if (seen.has(v)) throw new CheckpointError(`${at(path, i)} repeats ${JSON.stringify(v)}: values must be distinct`);
+    else seen.add(v);
   }
-  for (const column of columns) integers(s[column], at(path, column), { length: firsts.length });
+  return values.length;
 }
 
-/** Bitsets of user ids: base64 of whole little-endian 32-bit words, no member beyond dicts.user. */
+/** Bitsets of user indexes: base64 of whole little-endian 32-bit words, no member beyond the users listed. */
 function bitsets(value: unknown, path: string, length: number, users: number): void {
   const list = array(value, path, length);
   list.forEach((item, i) => {
@@ -123,7 +100,7 @@ function bitsets(value: unknown, path: string, length: number, users: number): v
     while (last >= 0 && bytes[last] === 0) last--;
     if (last < 0) return;
     const highest = last * 8 + (31 - Math.clz32(bytes[last]));
-    if (highest >= users) throw new CheckpointError(`${itemPath} holds user id ${highest} but dicts.user has only ${users} values`);
+    if (highest >= users) throw new CheckpointError(`${itemPath} holds user ${highest} but the state lists only ${users} users`);
   });
 }
 

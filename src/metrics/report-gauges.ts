@@ -31,7 +31,7 @@ export function registerReportGauges(registry: Registry, pipeline: Pipeline): vo
     const byRegion: Totals = new Map();
     for (const row of r.regional_breakdown) add(byRegion, row.region, row.ad_rev, row.streams);
     const byPlan: Totals = new Map();
-    const planRevenue = pipeline.reportSet(snapshot.strategy).subscriptionAnalysis.adRevenueByPlan(pipeline.dims.dicts);
+    const planRevenue = pipeline.planAdRevenue(snapshot.strategy);
     for (const row of r.subscription_analysis) add(byPlan, row.plan, planRevenue.get(row.plan) ?? 0, row.total_streams);
     const daily = r.daily_summary.map((row) => ({ date: row.event_date, streams: row.streams, users: row.unique_users }));
     cached = { at: Date.now(), byGenre, byRegion, byPlan, byDevice, daily };

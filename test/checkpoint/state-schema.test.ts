@@ -42,41 +42,39 @@ function problemOf(s: unknown): string {
   return (caught as Error).message;
 }
 
-// ReportSet order: genre_revenue, regional_breakdown, subscription_analysis, ad_performance, artist_payouts, daily_summary
+// each report's state is named: state.reports.<strategy>.<report> with keys, measures and users
 describe('state validation, deep enough that importState cannot break', () => {
   it('accepts the real state', () => {
     expect(validatePipelineState(state, BOTH)).toBe(state);
   });
 
   it.each<[string, (s: Record<string, Loose>) => void, string | ((o: Record<string, Loose>) => string)]>([
-    ['a missing dictionary', (s) => delete s.dicts.genre, 'state.dicts.genre must be present, got nothing'],
-    ['a dictionary value that is not a string', (s) => (s.dicts.plan[0] = 3), 'state.dicts.plan[0] must be a string, got 3'],
-    ['a repeated dictionary value (ids would shift)', (s) => s.dicts.region.push(s.dicts.region[0]), (o) => `state.dicts.region[${o.dicts.region.length}] repeats ${JSON.stringify(o.dicts.region[0])}: dictionary values must be distinct`],
-    ['five aggregates instead of six', (s) => s.reports.cached.pop(), 'state.reports.cached must be an array of 6, got an array of 5'],
-    ['more genre rows than genres', (s) => {
-      s.reports.cached[0].adUnits.push(1);
-      s.dicts.genre.length = s.reports.cached[0].adUnits.length - 1;
-    }, (o) => `state.reports.cached[0].adUnits has ${o.reports.cached[0].adUnits.length + 1} rows but dicts.genre has only ${o.reports.cached[0].adUnits.length} values`],
-    ['columns of different lengths', (s) => s.reports.naive[2].durationSum.pop(), (o) => `state.reports.naive[2].durationSum must be an array of ${o.reports.naive[2].streams.length}, got an array of ${o.reports.naive[2].streams.length - 1}`],
-    ['a fractional count', (s) => (s.reports.cached[1].streams[0] = 1.5), 'state.reports.cached[1].streams[0] must be a non-negative integer, got 1.5'],
-    ['a negative sum', (s) => (s.reports.cached[4].rateUnits[2] = -1), 'state.reports.cached[4].rateUnits[2] must be a non-negative integer, got -1'],
-    ['a pair id beyond its dictionary', (s) => (s.reports.cached[3].pairs.seconds[0] = s.dicts.genre.length), (o) => `state.reports.cached[3].pairs.seconds[0] must be below ${o.dicts.genre.length} (the size of dicts.genre), got ${o.dicts.genre.length}`],
-    ['a repeated pair', (s) => {
-      const p = s.reports.cached[1].pairs;
-      p.firsts[1] = p.firsts[0];
-      p.seconds[1] = p.seconds[0];
-    }, (o) => `state.reports.cached[1].pairs.firsts[1] repeats the pair (${o.reports.cached[1].pairs.firsts[0]}, ${o.reports.cached[1].pairs.seconds[0]}): pairs must be distinct`],
-    ['a bitset that is not base64', (s) => (s.reports.cached[0].listeners[0] = 'not base64!'), 'state.reports.cached[0].listeners[0] must be base64 bitset words, got "not base64!"'],
-    ['a bitset of a partial word', (s) => (s.reports.cached[5].users[0] = Buffer.from([1, 2, 3]).toString('base64')), 'state.reports.cached[5].users[0] must hold whole 32-bit words, got 3 bytes'],
-    ['a bitset with a user that does not exist', (s) => {
-      const words = new Uint32Array(Math.ceil((s.dicts.user.length + 1) / 32));
-      words[s.dicts.user.length >>> 5] |= 1 << (s.dicts.user.length & 31);
-      s.reports.naive[2].users[0] = Buffer.from(words.buffer).toString('base64');
-    }, (o) => `state.reports.naive[2].users[0] holds user id ${o.dicts.user.length} but dicts.user has only ${o.dicts.user.length} values`],
+    ['a missing report', (s) => delete s.reports.cached.daily_summary, 'state.reports.cached.daily_summary must be present, got nothing'],
+    ['a report of another name', (s) => (s.reports.cached.genre_revenue.name = 'daily_summary'), 'state.reports.cached.genre_revenue.name must be "genre_revenue", got "daily_summary"'],
+    ['a report state of another version', (s) => (s.reports.naive.artist_payouts.version = 2), 'state.reports.naive.artist_payouts.version must be 1 (this build\'s artist_payouts state), got 2'],
+    ['a key of the wrong arity', (s) => s.reports.cached.regional_breakdown.keys[0].pop(), 'state.reports.cached.regional_breakdown.keys[0] must be an array of 2, got an array of 1'],
+    ['a key value that is not a string', (s) => (s.reports.cached.genre_revenue.keys[0][0] = 7), 'state.reports.cached.genre_revenue.keys[0][0] must be a string, got 7'],
+    ['a repeated group', (s) => {
+      const keys = s.reports.cached.ad_performance.keys;
+      keys[1] = [...keys[0]];
+    }, (o) => `state.reports.cached.ad_performance.keys[1] repeats the group ${JSON.stringify(o.reports.cached.ad_performance.keys[0])}: groups must be distinct`],
+    ['a missing measure', (s) => delete s.reports.cached.subscription_analysis.measures.durationSum, 'state.reports.cached.subscription_analysis.measures.durationSum must be present, got nothing'],
+    ['columns of different lengths', (s) => s.reports.naive.subscription_analysis.measures.durationSum.pop(), (o) => `state.reports.naive.subscription_analysis.measures.durationSum must be an array of ${o.reports.naive.subscription_analysis.keys.length}, got an array of ${o.reports.naive.subscription_analysis.keys.length - 1}`],
+    ['a fractional count', (s) => (s.reports.cached.regional_breakdown.measures.streams[0] = 1.5), 'state.reports.cached.regional_breakdown.measures.streams[0] must be a non-negative integer, got 1.5'],
+    ['a negative sum', (s) => (s.reports.cached.artist_payouts.measures.rateUnits[2] = -1), 'state.reports.cached.artist_payouts.measures.rateUnits[2] must be a non-negative integer, got -1'],
+    ['a repeated user (one user under two indexes)', (s) => s.reports.cached.genre_revenue.users.push(s.reports.cached.genre_revenue.users[0]), (o) => `state.reports.cached.genre_revenue.users[${o.reports.cached.genre_revenue.users.length}] repeats ${JSON.stringify(o.reports.cached.genre_revenue.users[0])}: values must be distinct`],
+    ['a bitset that is not base64', (s) => (s.reports.cached.genre_revenue.measures.listeners[0] = 'not base64!'), 'state.reports.cached.genre_revenue.measures.listeners[0] must be base64 bitset words, got "not base64!"'],
+    ['a bitset of a partial word', (s) => (s.reports.cached.daily_summary.measures.users[0] = Buffer.from([1, 2, 3]).toString('base64')), 'state.reports.cached.daily_summary.measures.users[0] must hold whole 32-bit words, got 3 bytes'],
+    ['a bitset with a user that is not listed', (s) => {
+      const listed = s.reports.naive.subscription_analysis.users.length;
+      const words = new Uint32Array(Math.ceil((listed + 1) / 32));
+      words[listed >>> 5] |= 1 << (listed & 31);
+      s.reports.naive.subscription_analysis.measures.users[0] = Buffer.from(words.buffer).toString('base64');
+    }, (o) => `state.reports.naive.subscription_analysis.measures.users[0] holds user ${o.reports.naive.subscription_analysis.users.length} but the state lists only ${o.reports.naive.subscription_analysis.users.length} users`],
     ['rejections that do not add up', (s) => (s.progress.rejected.not_json += 1), (o) => `state.progress.rejected counts ${o.progress.eventsRead - o.progress.eventsValid + 1} rejected events, but eventsRead - eventsValid is ${o.progress.eventsRead - o.progress.eventsValid}`],
     ['more valid events than read', (s) => (s.progress.eventsValid = s.progress.eventsRead + 1), (o) => `state.progress.eventsValid must be an integer from 0 to ${o.progress.eventsRead}, got ${o.progress.eventsRead + 1}`],
     ['a strategy missing from the progress', (s) => delete s.progress.strategies.naive, 'state.progress.strategies.naive is missing: this run uses strategy naive and the checkpoint has no state for it'],
-    ['an unknown strategy', (s) => (s.reports.fast = []), 'state.reports.fast is not a strategy (cached, naive)'],
+    ['an unknown strategy', (s) => (s.reports.fast = {}), 'state.reports.fast is not a strategy (cached, naive)'],
   ])('refuses %s', (_, change, problem) => {
     expect(problemOf(mutated(change))).toBe(typeof problem === 'string' ? problem : problem(state));
   });

@@ -1,15 +1,6 @@
 /** Each aggregate on small hand-built enriched batches: rows, ordering, exact sums, distinct counts. */
 import { describe, expect, it } from 'vitest';
-import {
-  AdPerformance,
-  ArtistPayouts,
-  DailySummary,
-  GenreRevenue,
-  RegionalBreakdown,
-  ReportSet,
-  SubscriptionAnalysis,
-  TOP_ARTISTS,
-} from '../../src/domain/aggregates/index.ts';
+import { DECLARATIONS, KeyedAggregate, ReportSet, TOP_ARTISTS } from '../../src/domain/aggregates/index.ts';
 import { createDictionaries, type Dictionaries } from '../../src/domain/dictionary.ts';
 import { EnrichedBatchBuilder, type EnrichedBatch } from '../../src/domain/records/event-batch.ts';
 
@@ -69,7 +60,7 @@ function batch(dicts: Dictionaries, rows: readonly Partial<Row>[]): EnrichedBatc
 describe('GenreRevenue', () => {
   it('sums cpm/1000 exactly, counts distinct listeners, sorts by code unit', () => {
     const dicts = createDictionaries();
-    const agg = new GenreRevenue();
+    const agg = new KeyedAggregate(DECLARATIONS.genre_revenue);
     agg.add(batch(dicts, [{ genre: 'Rock', user: 'U1', cpm: 11500 }, { genre: 'Électro', user: 'U2' }, { genre: 'R&B' }, { genre: 'jazz' }]));
     agg.add(batch(dicts, [{ genre: 'Rock', user: 'U1', cpm: 79900 }, { genre: 'Rock', user: 'U3', cpm: 15000 }, { genre: 'Pop' }]));
     expect(agg.rows(dicts)).toEqual([
@@ -83,7 +74,7 @@ describe('GenreRevenue', () => {
 
   it('ten events at cpm 0.1 give exactly 0.0001 (a float sum would drift)', () => {
     const dicts = createDictionaries();
-    const agg = new GenreRevenue();
+    const agg = new KeyedAggregate(DECLARATIONS.genre_revenue);
     const rows = Array.from({ length: 10 }, (_, i) => ({ user: `U${i % 3}`, cpm: 1000 }));
     agg.add(batch(dicts, rows));
     let float = 0;
@@ -95,7 +86,7 @@ describe('GenreRevenue', () => {
   it('an empty batch adds nothing and a genre interned elsewhere does not appear', () => {
     const dicts = createDictionaries();
     dicts.genre.intern('Polka');
-    const agg = new GenreRevenue();
+    const agg = new KeyedAggregate(DECLARATIONS.genre_revenue);
     agg.add(batch(dicts, []));
     expect(agg.rows(dicts)).toEqual([]);
   });
@@ -104,7 +95,7 @@ describe('GenreRevenue', () => {
 describe('RegionalBreakdown', () => {
   it('groups by (region, country), sorted by region then country', () => {
     const dicts = createDictionaries();
-    const agg = new RegionalBreakdown();
+    const agg = new KeyedAggregate(DECLARATIONS.regional_breakdown);
     agg.add(
       batch(dicts, [
         { region: 'Europe', country: 'UK', cpm: 15000 },
@@ -126,7 +117,7 @@ describe('RegionalBreakdown', () => {
 describe('SubscriptionAnalysis', () => {
   it('distinct users, streams and Σduration/count per plan', () => {
     const dicts = createDictionaries();
-    const agg = new SubscriptionAnalysis();
+    const agg = new KeyedAggregate(DECLARATIONS.subscription_analysis);
     agg.add(batch(dicts, [{ plan: 'student', user: 'U1', duration: 100 }, { plan: 'free', user: 'U2', duration: 15 }]));
     agg.add(batch(dicts, [{ plan: 'student', user: 'U1', duration: 101 }, { plan: 'student', user: 'U3', duration: 101 }]));
     expect(agg.rows(dicts)).toEqual([
@@ -140,7 +131,7 @@ describe('SubscriptionAnalysis', () => {
 describe('AdPerformance', () => {
   it('groups by (device, genre), sorted by device then genre', () => {
     const dicts = createDictionaries();
-    const agg = new AdPerformance();
+    const agg = new KeyedAggregate(DECLARATIONS.ad_performance);
     agg.add(
       batch(dicts, [
         { device: 'tv', genre: 'Jazz', cpm: 30000 },
@@ -162,7 +153,7 @@ describe('AdPerformance', () => {
 describe('ArtistPayouts', () => {
   it('sums per (artist, label) exactly: 0.0035 x 3 is 0.0105', () => {
     const dicts = createDictionaries();
-    const agg = new ArtistPayouts();
+    const agg = new KeyedAggregate(DECLARATIONS.artist_payouts);
     agg.add(batch(dicts, [{ artist: 'A', rate: 3500 }, { artist: 'A', rate: 3500 }]));
     agg.add(batch(dicts, [{ artist: 'A', rate: 3500 }, { artist: 'A', label: 'major', rate: 8000 }]));
     expect(agg.rows(dicts)).toEqual([
@@ -173,7 +164,7 @@ describe('ArtistPayouts', () => {
 
   it('keeps the top 100 by payout, ties by artist_id then label_type ascending', () => {
     const dicts = createDictionaries();
-    const agg = new ArtistPayouts();
+    const agg = new KeyedAggregate(DECLARATIONS.artist_payouts);
     const rows: Partial<Row>[] = [];
     // 150 artists, interned in descending order; artist k earns k x 1000 units in k streams of 1000
     for (let k = 150; k >= 1; k--) for (let s = 0; s < k; s++) rows.push({ artist: `ART-${String(k).padStart(3, '0')}`, rate: 1000 });
@@ -199,7 +190,7 @@ describe('ArtistPayouts', () => {
 
   it('orders by payout, not by streams', () => {
     const dicts = createDictionaries();
-    const agg = new ArtistPayouts();
+    const agg = new KeyedAggregate(DECLARATIONS.artist_payouts);
     agg.add(batch(dicts, [{ artist: 'B', rate: 3000 }, { artist: 'B', rate: 3000 }, { artist: 'A', rate: 8000 }]));
     expect(agg.rows(dicts).map((r) => [r.artist_id, r.total_payout])).toEqual([
       ['A', 0.008],
@@ -211,7 +202,7 @@ describe('ArtistPayouts', () => {
 describe('DailySummary', () => {
   it('ascending by date, with streams, Σ cpm/1000 and distinct users per day', () => {
     const dicts = createDictionaries();
-    const agg = new DailySummary();
+    const agg = new KeyedAggregate(DECLARATIONS.daily_summary);
     agg.add(
       batch(dicts, [
         { day: '2024-12-31', user: 'U1' },

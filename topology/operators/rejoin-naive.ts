@@ -1,5 +1,5 @@
 import { map, type OperatorFunction } from 'rxjs';
-import type { Aggregate } from '../../src/domain/aggregates/index.ts';
+import type { KeyedAggregate } from '../../src/domain/aggregates/index.ts';
 import type { Dimensions } from '../../src/domain/dimensions/index.ts';
 import { EnrichedBatchBuilder, type EnrichedBatch, type EventBatch } from '../../src/domain/records/event-batch.ts';
 import { decodeEvent, type EventRecord } from '../../src/domain/records/event-record.ts';
@@ -55,7 +55,7 @@ export function rejoinNaiveBatch(batch: EventBatch, dims: Dimensions): EnrichedB
 }
 
 /** One naive pass: each of the six aggregates gets the result of its own re-join. */
-export function aggregateNaive(batch: EventBatch, dims: Dimensions, aggregates: readonly Aggregate[]): EnrichedBatch {
+export function aggregateNaive(batch: EventBatch, dims: Dimensions, aggregates: readonly KeyedAggregate[]): EnrichedBatch {
   let first: EnrichedBatch | undefined;
   for (const aggregate of aggregates) {
     const joined = rejoinNaiveBatch(batch, dims);

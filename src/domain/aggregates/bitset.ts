@@ -31,6 +31,32 @@ export class Bitset {
     return word < this.words.length && (this.words[word] & (1 << (n & 31))) !== 0;
   }
 
+  /** Adds every member of `other`: a union in place. */
+  addAll(other: Bitset): void {
+    if (other.words.length > this.words.length) this.grow(other.words.length - 1);
+    const mine = this.words;
+    const theirs = other.words;
+    for (let w = 0; w < theirs.length; w++) {
+      const added = theirs[w] & ~mine[w];
+      if (added === 0) continue;
+      mine[w] |= added;
+      this.members += popcount(added);
+    }
+  }
+
+  /** Calls `fn` with every member, ascending. */
+  forEach(fn: (n: number) => void): void {
+    const words = this.words;
+    for (let w = 0; w < words.length; w++) {
+      let bits = words[w];
+      while (bits !== 0) {
+        const low = bits & -bits;
+        fn((w << 5) + (31 - Math.clz32(low)));
+        bits ^= low;
+      }
+    }
+  }
+
   get byteLength(): number {
     return this.words.byteLength;
   }
@@ -47,13 +73,7 @@ export class Bitset {
     const set = new Bitset(Math.max(32, bytes.length * 8));
     new Uint8Array(set.words.buffer).set(bytes);
     let members = 0;
-    for (const word of set.words) {
-      let w = word;
-      while (w !== 0) {
-        w &= w - 1;
-        members++;
-      }
-    }
+    for (const word of set.words) members += popcount(word);
     set.members = members;
     return set;
   }
@@ -65,4 +85,10 @@ export class Bitset {
     words.set(this.words);
     this.words = words;
   }
+}
+
+function popcount(word: number): number {
+  let w = word - ((word >>> 1) & 0x55555555);
+  w = (w & 0x33333333) + ((w >>> 2) & 0x33333333);
+  return (((w + (w >>> 4)) & 0x0f0f0f0f) * 0x01010101) >>> 24;
 }

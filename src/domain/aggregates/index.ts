@@ -1,10 +1,5 @@
-export type { Aggregate } from './aggregate.ts';
-export { AdPerformance } from './ad-performance.ts';
-export { ArtistPayouts, TOP_ARTISTS } from './artist-payouts.ts';
+export { TOP_ARTISTS } from './artist-payouts.ts';
 export { Bitset } from './bitset.ts';
-export { DailySummary } from './daily-summary.ts';
-export { GenreRevenue } from './genre-revenue.ts';
+export { KeyedAggregate, type AggregateDeclaration, type AggregateState, type Group, type Measure } from './keyed-aggregate.ts';
 export { PairIndex } from './pair-index.ts';
-export { RegionalBreakdown } from './regional-breakdown.ts';
-export { ReportSet } from './report-set.ts';
-export { SubscriptionAnalysis } from './subscription-analysis.ts';
+export { DECLARATIONS, ReportSet, type ReportSetState } from './report-set.ts';

@@ -1,55 +1,75 @@
 import type { Dictionaries } from '../dictionary.ts';
 import type { EnrichedBatch } from '../records/event-batch.ts';
-import type { Reports } from '../reports/report-rows.ts';
-import { AdPerformance } from './ad-performance.ts';
-import type { Aggregate } from './aggregate.ts';
-import { ArtistPayouts } from './artist-payouts.ts';
-import { DailySummary } from './daily-summary.ts';
-import { GenreRevenue } from './genre-revenue.ts';
-import { RegionalBreakdown } from './regional-breakdown.ts';
-import { SubscriptionAnalysis } from './subscription-analysis.ts';
+import type { ReportName, Reports } from '../reports/report-rows.ts';
+import { adPerformance } from './ad-performance.ts';
+import { artistPayouts } from './artist-payouts.ts';
+import { dailySummary } from './daily-summary.ts';
+import { genreRevenue } from './genre-revenue.ts';
+import { KeyedAggregate, type AggregateDeclaration, type AggregateState } from './keyed-aggregate.ts';
+import { regionalBreakdown } from './regional-breakdown.ts';
+import { subscriptionAnalysis } from './subscription-analysis.ts';
 
-/** The six aggregates of one strategy. */
+/** The six reports, declared once each, in report order. */
+export const DECLARATIONS: { readonly [N in ReportName]: AggregateDeclaration<N> } = {
+  genre_revenue: genreRevenue,
+  regional_breakdown: regionalBreakdown,
+  subscription_analysis: subscriptionAnalysis,
+  ad_performance: adPerformance,
+  artist_payouts: artistPayouts,
+  daily_summary: dailySummary,
+};
+
+/** A ReportSet's saved state: each report's by its name. */
+export type ReportSetState = { readonly [N in ReportName]: AggregateState };
+
+/** The six aggregates of one strategy (for one partition, or merged over several). */
 export class ReportSet {
-  readonly genreRevenue = new GenreRevenue();
-  readonly regionalBreakdown = new RegionalBreakdown();
-  readonly subscriptionAnalysis = new SubscriptionAnalysis();
-  readonly adPerformance = new AdPerformance();
-  readonly artistPayouts = new ArtistPayouts();
-  readonly dailySummary = new DailySummary();
+  private readonly byName: { readonly [N in ReportName]: KeyedAggregate<N> } = {
+    genre_revenue: new KeyedAggregate(DECLARATIONS.genre_revenue),
+    regional_breakdown: new KeyedAggregate(DECLARATIONS.regional_breakdown),
+    subscription_analysis: new KeyedAggregate(DECLARATIONS.subscription_analysis),
+    ad_performance: new KeyedAggregate(DECLARATIONS.ad_performance),
+    artist_payouts: new KeyedAggregate(DECLARATIONS.artist_payouts),
+    daily_summary: new KeyedAggregate(DECLARATIONS.daily_summary),
+  };
 
   /** In report order; the naive strategy feeds each one from its own join. */
-  readonly all: readonly Aggregate[] = [
-    this.genreRevenue,
-    this.regionalBreakdown,
-    this.subscriptionAnalysis,
-    this.adPerformance,
-    this.artistPayouts,
-    this.dailySummary,
-  ];
+  readonly all: readonly KeyedAggregate[] = Object.values(this.byName);
+
+  aggregate<N extends ReportName>(name: N): KeyedAggregate<N> {
+    return this.byName[name] as KeyedAggregate<N>;
+  }
 
   /** One shared enriched batch into all six: the cached strategy. */
   addToAll(batch: EnrichedBatch): void {
     for (const aggregate of this.all) aggregate.add(batch);
   }
 
+  /** Adds another partial (another partition's) into this one. */
+  merge(other: ReportSet): void {
+    for (const name of Object.keys(this.byName) as ReportName[]) this.byName[name].merge(other.byName[name] as never);
+  }
+
   snapshot(dicts: Dictionaries): Reports {
     return {
-      genre_revenue: this.genreRevenue.rows(dicts),
-      regional_breakdown: this.regionalBreakdown.rows(dicts),
-      subscription_analysis: this.subscriptionAnalysis.rows(dicts),
-      ad_performance: this.adPerformance.rows(dicts),
-      artist_payouts: this.artistPayouts.rows(dicts),
-      daily_summary: this.dailySummary.rows(dicts),
+      genre_revenue: this.byName.genre_revenue.rows(dicts),
+      regional_breakdown: this.byName.regional_breakdown.rows(dicts),
+      subscription_analysis: this.byName.subscription_analysis.rows(dicts),
+      ad_performance: this.byName.ad_performance.rows(dicts),
+      artist_payouts: this.byName.artist_payouts.rows(dicts),
+      daily_summary: this.byName.daily_summary.rows(dicts),
     };
   }
 
-  exportState(): unknown[] {
-    return this.all.map((aggregate) => aggregate.exportState());
+  exportState(dicts: Dictionaries): ReportSetState {
+    const out = {} as Record<ReportName, AggregateState>;
+    for (const aggregate of this.all) out[aggregate.name] = aggregate.exportState(dicts);
+    return out;
   }
 
-  importState(state: readonly unknown[]): void {
-    this.all.forEach((aggregate, i) => aggregate.importState(state[i]));
+  /** Restores a validated state (see state-schema.ts). */
+  importState(state: ReportSetState, dicts: Dictionaries): void {
+    for (const aggregate of this.all) aggregate.importState(state[aggregate.name], dicts);
   }
 
   stateBytes(): number {
