@@ -102,6 +102,18 @@ describe('FileSource', () => {
     expect((await source.close()).emptyRun).toBeNull();
   });
 
+  it('abandons a read in progress when stopped: the pending item is the end', async () => {
+    const source = await FileSource.open(options());
+    source.attach(new Pipeline({ strategies: ['cached'], cacheSize: 500 }));
+    const items = source.items()[Symbol.asyncIterator]();
+    // the first read needs the disk; the stop lands while it is pending
+    const first = items.next();
+    source.stop();
+    expect(await first).toEqual({ done: true, value: undefined });
+    expect(source.describe().file).toBeNull();
+    expect(source.finished).toBe(false);
+  });
+
   it('says at close when a dimension table has no valid row, unless allowEmpty', async () => {
     const input = join(root, 'no-payouts');
     await mkdir(input);
