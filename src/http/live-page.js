@@ -68,10 +68,11 @@ function renderProgress(w) {
     ? `${p.origin} · offset ${int(p.seq)}`
     : `${p.origin.split('/').pop()} · line ${int(p.seq)}${p.totalBytes ? ` · ${Math.floor((100 * p.bytes) / p.totalBytes)}%` : ''}`;
   $('position').title = p === null ? '' : p.origin;
-  $('lag-stat').hidden = w.source === undefined;
-  if (w.source !== undefined) {
+  // only a Kafka source has a lag; a file's position is shown above
+  $('lag-stat').hidden = typeof w.source?.lag !== 'number';
+  if (!$('lag-stat').hidden) {
     const src = w.source;
-    $('lag').textContent = typeof src.lag === 'number' ? int(src.lag) : '—';
+    $('lag').textContent = int(src.lag);
     $('lag').title = Array.isArray(src.partitions) ? src.partitions.map((x) => `p${x.partition}: offset ${x.offset}, lag ${x.lag}`).join('\n') : '';
   }
   $('updated').textContent = w.updated_at === null ? '—' : new Date(w.updated_at).toLocaleTimeString();

@@ -8,23 +8,38 @@ import { DEFAULT_MAX_MESSAGE_BYTES, maxMessageBytes } from '../kafka/topics.ts';
 import type { Strategy } from '../domain/run-progress.ts';
 import type { PrometheusMetrics } from '../metrics/prometheus-metrics.ts';
 import type { Pipeline } from '../pipeline.ts';
-import type { DeadLetterSink } from '../../topology/ports.ts';
-import { KafkaDeadLetters } from '../sources/kafka-dead-letters.ts';
-import { KafkaSource } from '../sources/kafka-source.ts';
+import type { DeadLetterSink, SourceItem } from '../../topology/ports.ts';
+import { KafkaDeadLetters } from './kafka-dead-letters.ts';
+import { KafkaSource } from './kafka-source.ts';
+import type { ProgressScale, Source, SourceOutcome } from './source.ts';
+import type { SourceHealth } from './source-health.ts';
 
-/** What a Kafka run leaves behind when it closes. */
-export interface KafkaRunOutcome {
-  /** False when the final checkpoint was due and could not be written. */
-  readonly checkpointed: boolean;
-  /** True when the source never reached the events topic (nothing to checkpoint: none written). */
-  readonly neverStarted: boolean;
-  readonly deadLettersUnwritten: number;
+export interface KafkaRunSourceOptions {
+  readonly once: boolean;
+  readonly batchSize: number;
+  /** The dead-letter file log: every dead letter also goes there. */
+  readonly fileDeadLetters: DeadLetterSink;
+  readonly metrics: PrometheusMetrics;
+  readonly log: LogFn;
+  readonly strategies: readonly Strategy[];
+  readonly discardCheckpoint: boolean;
 }
 
-/** The Kafka side of `run --source kafka`: source, dead-letter topic, checkpoint restore and writes. */
-export class KafkaRun {
-  readonly source: KafkaSource;
+/**
+ * `run --source kafka`: the Kafka source with what a run around it needs, its dead-letter topic
+ * and its checkpoint (restored at attach, written between batches and at close).
+ */
+export class KafkaRunSource implements Source {
   readonly deadLetters: KafkaDeadLetters;
+  /** A run follows its topic until a signal: what it folded by then, checkpointed, is its result. */
+  readonly reportsWhenStopped = true;
+  readonly progress: ProgressScale = {
+    unit: 'events',
+    // what is left to read at the first batch, on top of what is already folded (restored)
+    total: (first) => this.reader.describe().lag + first.eventsRead,
+    value: (p) => p.eventsRead,
+  };
+  private readonly reader: KafkaSource;
   private readonly producer: kafkajs.Producer;
   private producerReady: Promise<void> | null = null;
   private checkpointer: Checkpointer | null = null;
@@ -32,14 +47,14 @@ export class KafkaRun {
 
   constructor(
     private readonly config: KafkaConfig,
-    options: { once: boolean; batchSize: number; fileDeadLetters: DeadLetterSink; metrics: PrometheusMetrics; log: LogFn; strategies: readonly Strategy[]; discardCheckpoint: boolean },
+    private readonly options: KafkaRunSourceOptions,
   ) {
     // validated (or moved aside) before anything connects: a bad checkpoint fails the run in one line
     this.restored = loadCheckpoint(config.checkpoint, { group: config.groupId, topic: config.topics.events, strategies: options.strategies, discard: options.discardCheckpoint, log: options.log });
     if (this.restored !== null) {
       options.log(`resuming from checkpoint ${config.checkpoint} (${this.restored.writtenAt}): offsets ${JSON.stringify(this.restored.offsets)}`);
     }
-    this.source = new KafkaSource({
+    this.reader = new KafkaSource({
       brokers: config.brokers,
       topics: config.topics,
       groupId: config.groupId,
@@ -74,9 +89,10 @@ export class KafkaRun {
   }
 
   /** Restores the checkpointed state (if any) and starts checkpointing this pipeline. */
-  attach(pipeline: Pipeline, metrics: PrometheusMetrics, log: LogFn): void {
+  attach(pipeline: Pipeline): void {
+    const { metrics, log } = this.options;
     if (this.restored !== null) pipeline.importState(this.restored.state);
-    metrics.observeConsumerLag(() => this.source.describe());
+    metrics.observeConsumerLag(() => this.reader.describe());
     metrics.observeCheckpointAge(() => this.checkpointer?.stats.lastWrittenAt ?? null);
     this.checkpointer = new Checkpointer(pipeline, {
       onWritten: (seconds) => {
@@ -88,17 +104,38 @@ export class KafkaRun {
       group: this.config.groupId,
       topic: this.config.topics.events,
       intervalMs: this.config.checkpointIntervalMs,
-      offsets: () => this.source.positions(),
-      folded: () => this.source.foldedCounts(),
+      offsets: () => this.reader.positions(),
+      folded: () => this.reader.foldedCounts(),
       flushBefore: () => this.deadLetters.flush(),
       deadLettersUnwritten: () => (this.restored?.deadLettersUnwritten ?? 0) + this.deadLetters.unwritten,
       log,
     });
   }
 
-  /** Between batches. */
+  items(): AsyncIterable<SourceItem> {
+    return this.reader;
+  }
+
+  /** Between batches, where state and offsets are in step: a checkpoint when one is due. */
   afterBatch(): void {
-    if (this.source.started) this.checkpointer?.maybeCheckpoint();
+    if (this.reader.started) this.checkpointer?.maybeCheckpoint();
+  }
+
+  describe(): ReturnType<KafkaSource['describe']> {
+    return this.reader.describe();
+  }
+
+  health(): SourceHealth {
+    return this.reader.health();
+  }
+
+  get finished(): boolean {
+    return this.reader.finished;
+  }
+
+  /** The batch in hand is still folded (and checkpointed at close); the queue takes no more. */
+  stop(): void {
+    void this.reader.stop();
   }
 
   /**
@@ -107,14 +144,15 @@ export class KafkaRun {
    * failed inside the pipeline (a batch may be half folded: the last periodic checkpoint, taken
    * between batches, stays). A source's own failure leaves state and offsets in step.
    */
-  async close(runFailure: unknown = null): Promise<KafkaRunOutcome> {
-    await this.source.stop();
-    const neverStarted = !this.source.started;
-    const consistent = runFailure === null || runFailure === this.source.failed;
+  async close(runFailure: unknown): Promise<SourceOutcome> {
+    await this.reader.stop();
+    const neverStarted = !this.reader.started;
+    const consistent = runFailure === null || runFailure === this.reader.failed;
     const checkpointed = neverStarted || !consistent || (await this.checkpointer?.checkpointNow()) !== false;
     // sends still in flight are waited for (and counted if lost) before the producer goes
     await this.deadLetters.flush();
     if (this.producerReady !== null) await this.producer.disconnect().catch(() => {});
-    return { checkpointed, neverStarted, deadLettersUnwritten: this.deadLetters.unwritten };
+    const unwritten = this.deadLetters.unwritten;
+    return { checkpointed, neverStarted, deadLettersUnwritten: unwritten > 0 ? { count: unwritten, to: this.config.topics.deadLetters } : null, emptyRun: null };
   }
 }
