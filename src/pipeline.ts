@@ -1,5 +1,6 @@
 import { from, lastValueFrom, tap, type ObservableInput } from 'rxjs';
-import { ReportSet, type ReportSetState } from './domain/aggregates/index.ts';
+import type { ReportSet } from './domain/aggregates/index.ts';
+import { PartitionedReports, SINGLE_PARTITION, type PartitionedReportsState, type PartitionOf } from './domain/partitioned-reports.ts';
 import { AD_REVENUE_SCALE, unitsToNumber } from './domain/records/fixed-point.ts';
 import { createDimensions, type Dimensions } from './domain/dimensions/index.ts';
 import type { Reports } from './domain/reports/report-rows.ts';
@@ -17,6 +18,8 @@ export interface PipelineOptions {
   readonly clock?: Clock;
   readonly metrics?: MetricsSink;
   readonly deadLetters?: DeadLetterSink;
+  /** Which partition a batch's events belong to (Kafka: the topic partition); one partition when absent. */
+  readonly partitionOf?: PartitionOf;
   /** Source-specific position for the progress (Kafka: offsets and lag per partition). */
   readonly describeSource?: () => unknown;
 }
@@ -31,8 +34,8 @@ export interface ReportSnapshot {
 /** The pipeline's checkpointable state (see Pipeline.exportState). */
 export interface PipelineState {
   readonly version: number;
-  /** Per strategy, each report's state by its name: self-contained (keys as values, not ids). */
-  readonly reports: Readonly<Partial<Record<Strategy, ReportSetState>>>;
+  /** Per partition, per strategy, each report's state by its name: self-contained (keys as values, not ids). */
+  readonly partitions: PartitionedReportsState;
   readonly progress: ReturnType<RunProgress['exportState']>;
 }
 
@@ -43,6 +46,8 @@ export class Pipeline {
   readonly dims: Dimensions;
   readonly progress: RunProgress;
   readonly strategies: readonly Strategy[];
+  /** Every partition's partial reports, per strategy. */
+  readonly reports: PartitionedReports;
   private readonly ctx: TopologyContext;
   private readonly describeSource: (() => unknown) | undefined;
 
@@ -53,13 +58,13 @@ export class Pipeline {
     this.describeSource = options.describeSource;
     this.dims = createDimensions({ cacheSize: options.cacheSize });
     this.progress = new RunProgress(options.strategies, clock.now());
-    const reports: Partial<Record<Strategy, ReportSet>> = {};
-    for (const strategy of options.strategies) reports[strategy] = new ReportSet();
+    this.reports = new PartitionedReports(options.strategies);
     this.ctx = {
       dims: this.dims,
       scanner: createEventScanner(this.dims.dicts),
       strategies: options.strategies,
-      reports,
+      reports: this.reports,
+      partitionOf: options.partitionOf ?? SINGLE_PARTITION,
       progress: this.progress,
       deadLetters: options.deadLetters ?? discardDeadLetters,
       metrics: options.metrics ?? noMetrics,
@@ -81,21 +86,20 @@ export class Pipeline {
     this.progress.finish(this.ctx.clock.now());
   }
 
+  /** One strategy's reports merged over every partition. */
   reportSet(strategy: Strategy): ReportSet {
-    const set = this.ctx.reports[strategy];
-    if (set === undefined) throw new InternalError(`strategy ${strategy} is not running`);
-    return set;
+    if (!this.strategies.includes(strategy)) throw new InternalError(`strategy ${strategy} is not running`);
+    return this.reports.merged(strategy);
   }
 
   /**
-   * Everything the reports depend on, as JSON-able data: every strategy's reports, each named and
-   * versioned, with its keys as values (so no dictionary ids need to survive a restart), and the
-   * progress counters. Taken synchronously between batches, so it reflects exactly the batches
-   * folded so far.
+   * Everything the reports depend on, as JSON-able data: every partition's reports for every
+   * strategy, each named and versioned, with its keys as values (so no dictionary ids need to
+   * survive a restart), and the progress counters. Taken synchronously between batches, so it
+   * reflects exactly the batches folded so far.
    */
   exportState(): PipelineState {
-    const reports = Object.fromEntries(this.strategies.map((s) => [s, this.reportSet(s).exportState(this.dims.dicts)]));
-    return { version: STATE_VERSION, reports, progress: this.progress.exportState() };
+    return { version: STATE_VERSION, partitions: this.reports.exportState(this.dims.dicts), progress: this.progress.exportState() };
   }
 
   /**
@@ -111,10 +115,7 @@ export class Pipeline {
       if (!(error instanceof CheckpointError)) throw error;
       throw new CheckpointError(`checkpoint state is invalid: ${error.message}`, { cause: error });
     }
-    for (const strategy of this.strategies) {
-      const saved = state.reports[strategy];
-      if (saved !== undefined) this.reportSet(strategy).importState(saved, this.dims.dicts);
-    }
+    this.reports.importState(state.partitions, this.dims.dicts);
     this.progress.importState(state.progress);
   }
 

@@ -1,5 +1,5 @@
-import type { ReportSet } from '../src/domain/aggregates/index.ts';
 import type { Dimensions } from '../src/domain/dimensions/index.ts';
+import type { PartitionedReports, PartitionOf } from '../src/domain/partitioned-reports.ts';
 import type { Strategy, RunProgress } from '../src/domain/run-progress.ts';
 import type { EventScanner } from './event-scanner.ts';
 import type { Clock, DeadLetterSink, MetricsSink } from './ports.ts';
@@ -9,7 +9,9 @@ export interface TopologyContext {
   readonly dims: Dimensions;
   readonly scanner: EventScanner;
   readonly strategies: readonly Strategy[];
-  readonly reports: Readonly<Partial<Record<Strategy, ReportSet>>>;
+  /** Each partition's reports per strategy; a batch is folded into its own partition's. */
+  readonly reports: PartitionedReports;
+  readonly partitionOf: PartitionOf;
   readonly progress: RunProgress;
   readonly deadLetters: DeadLetterSink;
   readonly metrics: MetricsSink;

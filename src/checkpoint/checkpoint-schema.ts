@@ -64,6 +64,10 @@ export function validateCheckpoint(value: unknown, expected: CheckpointExpectati
   const deadLettersUnwritten = c.deadLettersUnwritten === undefined ? 0 : integer(c.deadLettersUnwritten, 'deadLettersUnwritten');
   const state = validatePipelineState(c.state, expected.strategies);
   checkFolded(offsets, folded, state.progress.eventsRead);
+  // a partition's reports without its offset would be folded again from wherever it resumes
+  for (const partition of Object.keys(state.partitions)) {
+    if (!(partition in offsets)) throw new CheckpointError(`${at('state.partitions', partition)} holds reports of a partition that offsets does not have`);
+  }
   return { version: CHECKPOINT_VERSION, group: expected.group, topic: expected.topic, step, offsets, folded, deadLettersUnwritten, state, writtenAt };
 }
 

@@ -12,14 +12,19 @@ import { array, at, integer, integers, map, object, problem, string } from './js
  * of one length, integers where integers are counted, bitsets as whole 32-bit words of users
  * that are listed. Pure: throws a CheckpointError naming the first problem with its JSON path.
  */
-export const STATE_VERSION = 2;
+export const STATE_VERSION = 3;
 
 export function validatePipelineState(value: unknown, strategies: readonly Strategy[], path = 'state'): PipelineState {
-  const state = object(value, path, { required: ['version', 'reports', 'progress'] });
+  const state = object(value, path, { required: ['version', 'partitions', 'progress'] });
   if (state.version !== STATE_VERSION) throw problem(at(path, 'version'), String(STATE_VERSION), state.version);
-  const reports = map(state.reports, at(path, 'reports'));
-  checkStrategies(Object.keys(reports), strategies, at(path, 'reports'));
-  for (const strategy of strategies) validateReportSet(reports[strategy], at(at(path, 'reports'), strategy));
+  const partitions = map(state.partitions, at(path, 'partitions'));
+  for (const [partition, saved] of Object.entries(partitions)) {
+    const partitionPath = at(at(path, 'partitions'), partition);
+    if (!/^(0|[1-9]\d{0,8})$/.test(partition)) throw new CheckpointError(`${partitionPath} is not a partition number`);
+    const reports = map(saved, partitionPath);
+    checkStrategies(Object.keys(reports), strategies, partitionPath);
+    for (const strategy of strategies) validateReportSet(reports[strategy], at(partitionPath, strategy));
+  }
   validateProgress(state.progress, at(path, 'progress'), strategies);
   return value as PipelineState;
 }

@@ -69,6 +69,7 @@ export async function runCommand(config: RunConfig, out: NodeJS.WritableStream =
     cacheSize: config.cacheSize,
     metrics,
     deadLetters: source.deadLetters,
+    partitionOf: source.partitionOf,
     describeSource: () => source.describe(),
   });
   source.attach(pipeline);

@@ -5,6 +5,7 @@ import { Checkpointer } from '../checkpoint/checkpointer.ts';
 import type { KafkaConfig } from '../config.ts';
 import { createKafka, withAdmin } from '../kafka/kafka-client.ts';
 import { DEFAULT_MAX_MESSAGE_BYTES, maxMessageBytes } from '../kafka/topics.ts';
+import type { PartitionOf } from '../domain/partitioned-reports.ts';
 import type { Strategy } from '../domain/run-progress.ts';
 import type { PrometheusMetrics } from '../metrics/prometheus-metrics.ts';
 import type { Pipeline } from '../pipeline.ts';
@@ -33,6 +34,8 @@ export class KafkaRunSource implements Source {
   readonly deadLetters: KafkaDeadLetters;
   /** A run follows its topic until a signal: what it folded by then, checkpointed, is its result. */
   readonly reportsWhenStopped = true;
+  /** Event batches come one topic partition each (origin `topic/partition`): the partition is the unit of state. */
+  readonly partitionOf: PartitionOf;
   readonly progress: ProgressScale = {
     unit: 'events',
     // what is left to read at the first batch, on top of what is already folded (restored)
@@ -49,6 +52,8 @@ export class KafkaRunSource implements Source {
     private readonly config: KafkaConfig,
     private readonly options: KafkaRunSourceOptions,
   ) {
+    const prefix = `${config.topics.events}/`;
+    this.partitionOf = (batch) => batch.origin.slice(prefix.length);
     // validated (or moved aside) before anything connects: a bad checkpoint fails the run in one line
     this.restored = loadCheckpoint(config.checkpoint, { group: config.groupId, topic: config.topics.events, strategies: options.strategies, discard: options.discardCheckpoint, log: options.log });
     if (this.restored !== null) {

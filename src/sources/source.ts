@@ -1,4 +1,5 @@
 import type { DimensionError, NothingCountedError } from '../errors.ts';
+import type { PartitionOf } from '../domain/partitioned-reports.ts';
 import type { Pipeline } from '../pipeline.ts';
 import type { BatchProgress } from '../../topology/graph.ts';
 import type { DeadLetterSink, SourceItem } from '../../topology/ports.ts';
@@ -31,6 +32,8 @@ export interface SourceOutcome {
 export interface Source {
   /** Where the pipeline writes rejected records. */
   readonly deadLetters: DeadLetterSink;
+  /** Which partition a batch's events belong to; absent: the source is one partition. */
+  readonly partitionOf?: PartitionOf;
   readonly progress: ProgressScale;
   /** Restores saved state into the fresh pipeline and starts watching it; before any item is read. */
   attach(pipeline: Pipeline): void;

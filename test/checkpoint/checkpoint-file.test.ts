@@ -114,10 +114,10 @@ describe('readCheckpoint refuses every reproduction with one line', () => {
     expectRefused(copy(), 'topic must be "events" (this run\'s events topic), got "t"', { group: 'g', topic: 'events', strategies: BOTH });
   });
   it('a strategy the run uses is missing', () => {
-    expectRefused(cachedOnly, 'state.reports.naive is missing: this run uses strategy naive and the checkpoint has no state for it');
+    expectRefused(cachedOnly, 'state.partitions["0"].naive is missing: this run uses strategy naive and the checkpoint has no state for it');
   });
   it('a strategy the run does not use', () => {
-    expectRefused(copy(), 'state.reports.naive is state for strategy naive, which this run does not use (--strategy cached)', { group: 'g', topic: 't', strategies: ['cached'] });
+    expectRefused(copy(), 'state.partitions["0"].naive is state for strategy naive, which this run does not use (--strategy cached)', { group: 'g', topic: 't', strategies: ['cached'] });
   });
   it('truncated JSON', () => {
     const text = JSON.stringify(valid);

@@ -49,32 +49,32 @@ describe('state validation, deep enough that importState cannot break', () => {
   });
 
   it.each<[string, (s: Record<string, Loose>) => void, string | ((o: Record<string, Loose>) => string)]>([
-    ['a missing report', (s) => delete s.reports.cached.daily_summary, 'state.reports.cached.daily_summary must be present, got nothing'],
-    ['a report of another name', (s) => (s.reports.cached.genre_revenue.name = 'daily_summary'), 'state.reports.cached.genre_revenue.name must be "genre_revenue", got "daily_summary"'],
-    ['a report state of another version', (s) => (s.reports.naive.artist_payouts.version = 2), 'state.reports.naive.artist_payouts.version must be 1 (this build\'s artist_payouts state), got 2'],
-    ['a key of the wrong arity', (s) => s.reports.cached.regional_breakdown.keys[0].pop(), 'state.reports.cached.regional_breakdown.keys[0] must be an array of 2, got an array of 1'],
-    ['a key value that is not a string', (s) => (s.reports.cached.genre_revenue.keys[0][0] = 7), 'state.reports.cached.genre_revenue.keys[0][0] must be a string, got 7'],
+    ['a missing report', (s) => delete s.partitions['0'].cached.daily_summary, 'state.partitions["0"].cached.daily_summary must be present, got nothing'],
+    ['a report of another name', (s) => (s.partitions['0'].cached.genre_revenue.name = 'daily_summary'), 'state.partitions["0"].cached.genre_revenue.name must be "genre_revenue", got "daily_summary"'],
+    ['a report state of another version', (s) => (s.partitions['0'].naive.artist_payouts.version = 2), 'state.partitions["0"].naive.artist_payouts.version must be 1 (this build\'s artist_payouts state), got 2'],
+    ['a key of the wrong arity', (s) => s.partitions['0'].cached.regional_breakdown.keys[0].pop(), 'state.partitions["0"].cached.regional_breakdown.keys[0] must be an array of 2, got an array of 1'],
+    ['a key value that is not a string', (s) => (s.partitions['0'].cached.genre_revenue.keys[0][0] = 7), 'state.partitions["0"].cached.genre_revenue.keys[0][0] must be a string, got 7'],
     ['a repeated group', (s) => {
-      const keys = s.reports.cached.ad_performance.keys;
+      const keys = s.partitions['0'].cached.ad_performance.keys;
       keys[1] = [...keys[0]];
-    }, (o) => `state.reports.cached.ad_performance.keys[1] repeats the group ${JSON.stringify(o.reports.cached.ad_performance.keys[0])}: groups must be distinct`],
-    ['a missing measure', (s) => delete s.reports.cached.subscription_analysis.measures.durationSum, 'state.reports.cached.subscription_analysis.measures.durationSum must be present, got nothing'],
-    ['columns of different lengths', (s) => s.reports.naive.subscription_analysis.measures.durationSum.pop(), (o) => `state.reports.naive.subscription_analysis.measures.durationSum must be an array of ${o.reports.naive.subscription_analysis.keys.length}, got an array of ${o.reports.naive.subscription_analysis.keys.length - 1}`],
-    ['a fractional count', (s) => (s.reports.cached.regional_breakdown.measures.streams[0] = 1.5), 'state.reports.cached.regional_breakdown.measures.streams[0] must be a non-negative integer, got 1.5'],
-    ['a negative sum', (s) => (s.reports.cached.artist_payouts.measures.rateUnits[2] = -1), 'state.reports.cached.artist_payouts.measures.rateUnits[2] must be a non-negative integer, got -1'],
-    ['a repeated user (one user under two indexes)', (s) => s.reports.cached.genre_revenue.users.push(s.reports.cached.genre_revenue.users[0]), (o) => `state.reports.cached.genre_revenue.users[${o.reports.cached.genre_revenue.users.length}] repeats ${JSON.stringify(o.reports.cached.genre_revenue.users[0])}: values must be distinct`],
-    ['a bitset that is not base64', (s) => (s.reports.cached.genre_revenue.measures.listeners[0] = 'not base64!'), 'state.reports.cached.genre_revenue.measures.listeners[0] must be base64 bitset words, got "not base64!"'],
-    ['a bitset of a partial word', (s) => (s.reports.cached.daily_summary.measures.users[0] = Buffer.from([1, 2, 3]).toString('base64')), 'state.reports.cached.daily_summary.measures.users[0] must hold whole 32-bit words, got 3 bytes'],
+    }, (o) => `state.partitions["0"].cached.ad_performance.keys[1] repeats the group ${JSON.stringify(o.partitions['0'].cached.ad_performance.keys[0])}: groups must be distinct`],
+    ['a missing measure', (s) => delete s.partitions['0'].cached.subscription_analysis.measures.durationSum, 'state.partitions["0"].cached.subscription_analysis.measures.durationSum must be present, got nothing'],
+    ['columns of different lengths', (s) => s.partitions['0'].naive.subscription_analysis.measures.durationSum.pop(), (o) => `state.partitions["0"].naive.subscription_analysis.measures.durationSum must be an array of ${o.partitions['0'].naive.subscription_analysis.keys.length}, got an array of ${o.partitions['0'].naive.subscription_analysis.keys.length - 1}`],
+    ['a fractional count', (s) => (s.partitions['0'].cached.regional_breakdown.measures.streams[0] = 1.5), 'state.partitions["0"].cached.regional_breakdown.measures.streams[0] must be a non-negative integer, got 1.5'],
+    ['a negative sum', (s) => (s.partitions['0'].cached.artist_payouts.measures.rateUnits[2] = -1), 'state.partitions["0"].cached.artist_payouts.measures.rateUnits[2] must be a non-negative integer, got -1'],
+    ['a repeated user (one user under two indexes)', (s) => s.partitions['0'].cached.genre_revenue.users.push(s.partitions['0'].cached.genre_revenue.users[0]), (o) => `state.partitions["0"].cached.genre_revenue.users[${o.partitions['0'].cached.genre_revenue.users.length}] repeats ${JSON.stringify(o.partitions['0'].cached.genre_revenue.users[0])}: values must be distinct`],
+    ['a bitset that is not base64', (s) => (s.partitions['0'].cached.genre_revenue.measures.listeners[0] = 'not base64!'), 'state.partitions["0"].cached.genre_revenue.measures.listeners[0] must be base64 bitset words, got "not base64!"'],
+    ['a bitset of a partial word', (s) => (s.partitions['0'].cached.daily_summary.measures.users[0] = Buffer.from([1, 2, 3]).toString('base64')), 'state.partitions["0"].cached.daily_summary.measures.users[0] must hold whole 32-bit words, got 3 bytes'],
     ['a bitset with a user that is not listed', (s) => {
-      const listed = s.reports.naive.subscription_analysis.users.length;
+      const listed = s.partitions['0'].naive.subscription_analysis.users.length;
       const words = new Uint32Array(Math.ceil((listed + 1) / 32));
       words[listed >>> 5] |= 1 << (listed & 31);
-      s.reports.naive.subscription_analysis.measures.users[0] = Buffer.from(words.buffer).toString('base64');
-    }, (o) => `state.reports.naive.subscription_analysis.measures.users[0] holds user ${o.reports.naive.subscription_analysis.users.length} but the state lists only ${o.reports.naive.subscription_analysis.users.length} users`],
+      s.partitions['0'].naive.subscription_analysis.measures.users[0] = Buffer.from(words.buffer).toString('base64');
+    }, (o) => `state.partitions["0"].naive.subscription_analysis.measures.users[0] holds user ${o.partitions['0'].naive.subscription_analysis.users.length} but the state lists only ${o.partitions['0'].naive.subscription_analysis.users.length} users`],
     ['rejections that do not add up', (s) => (s.progress.rejected.not_json += 1), (o) => `state.progress.rejected counts ${o.progress.eventsRead - o.progress.eventsValid + 1} rejected events, but eventsRead - eventsValid is ${o.progress.eventsRead - o.progress.eventsValid}`],
     ['more valid events than read', (s) => (s.progress.eventsValid = s.progress.eventsRead + 1), (o) => `state.progress.eventsValid must be an integer from 0 to ${o.progress.eventsRead}, got ${o.progress.eventsRead + 1}`],
     ['a strategy missing from the progress', (s) => delete s.progress.strategies.naive, 'state.progress.strategies.naive is missing: this run uses strategy naive and the checkpoint has no state for it'],
-    ['an unknown strategy', (s) => (s.reports.fast = {}), 'state.reports.fast is not a strategy (cached, naive)'],
+    ['an unknown strategy', (s) => (s.partitions['0'].fast = {}), 'state.partitions["0"].fast is not a strategy (cached, naive)'],
   ])('refuses %s', (_, change, problem) => {
     expect(problemOf(mutated(change))).toBe(typeof problem === 'string' ? problem : problem(state));
   });

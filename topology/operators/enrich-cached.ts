@@ -55,14 +55,13 @@ export function enrichCachedBatch(batch: EventBatch, dims: Dimensions): Enriched
 
 /** Cached: one enrichment per event, shared by all six aggregates. */
 export function enrichCached(ctx: TopologyContext): OperatorFunction<EventBatch, StrategyResult> {
-  const reports = ctx.reports.cached;
-  if (reports === undefined) throw new InternalError('cached strategy has no report set');
+  if (!ctx.strategies.includes('cached')) throw new InternalError('cached strategy is not running');
   const cache = ctx.dims.subscriptions.counters;
   return map((batch) => {
     const started = ctx.clock.monotonic();
     const before = { hits: cache.hits, misses: cache.misses, evictions: cache.evictions };
     const joined = enrichCachedBatch(batch, ctx.dims);
-    reports.addToAll(joined);
+    ctx.reports.reportSet('cached', ctx.partitionOf(batch.raw)).addToAll(joined);
     ctx.metrics.subscriptionCache(
       cache.hits - before.hits,
       cache.misses - before.misses,

@@ -67,10 +67,10 @@ export function aggregateNaive(batch: EventBatch, dims: Dimensions, aggregates: 
 
 /** Naive: each of the six aggregates re-joins every event on its own. */
 export function rejoinNaive(ctx: TopologyContext): OperatorFunction<EventBatch, StrategyResult> {
-  const reports = ctx.reports.naive;
-  if (reports === undefined) throw new InternalError('naive strategy has no report set');
+  if (!ctx.strategies.includes('naive')) throw new InternalError('naive strategy is not running');
   return map((batch) => {
     const started = ctx.clock.monotonic();
+    const reports = ctx.reports.reportSet('naive', ctx.partitionOf(batch.raw));
     const joined = aggregateNaive(batch, ctx.dims, reports.all);
     return recordStrategyBatch(ctx, 'naive', batch, joined, started, reports.all.length);
   });
