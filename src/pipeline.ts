@@ -10,7 +10,7 @@ import { topology, type BatchProgress } from '../topology/graph.ts';
 import type { TopologyContext } from '../topology/context.ts';
 import { noMetrics, systemClock, type Clock, type DeadLetterSink, type MetricsSink, type SourceItem } from '../topology/ports.ts';
 import { CheckpointError, InternalError } from './errors.ts';
-import { STATE_VERSION, validatePipelineState } from './checkpoint/state-schema.ts';
+import { STATE_VERSION, validatePartitionState, validatePipelineState } from './checkpoint/state-schema.ts';
 
 export interface PipelineOptions {
   readonly strategies: readonly Strategy[];
@@ -117,6 +117,26 @@ export class Pipeline {
     }
     this.reports.importState(state.partitions, this.dims.dicts);
     this.progress.importState(state.progress);
+  }
+
+  /** One partition's reports, every strategy, as saved state: what moves with the partition. */
+  exportPartition(partition: string): PartitionedReportsState[string] {
+    return this.reports.exportPartition(partition, this.dims.dicts);
+  }
+
+  /**
+   * Replaces one partition's reports with saved state (validated first: it may come from another
+   * instance, through Kafka). Between batches only, like every change to the state.
+   */
+  importPartition(partition: string, value: unknown): void {
+    let saved: PartitionedReportsState[string];
+    try {
+      saved = validatePartitionState(value, this.strategies, `partition ${partition}`);
+    } catch (error) {
+      if (!(error instanceof CheckpointError)) throw error;
+      throw new CheckpointError(`saved state of partition ${partition} is invalid: ${error.message}`, { cause: error });
+    }
+    this.reports.importPartition(partition, saved, this.dims.dicts);
   }
 
   /** Ad revenue per plan (not a report column): for the per-plan revenue gauge. */

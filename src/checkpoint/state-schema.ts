@@ -1,4 +1,5 @@
 import { DECLARATIONS, type AggregateDeclaration } from '../domain/aggregates/index.ts';
+import type { PartitionedReportsState } from '../domain/partitioned-reports.ts';
 import type { ReportName } from '../domain/reports/report-rows.ts';
 import { STRATEGIES, type Strategy } from '../domain/run-progress.ts';
 import { CheckpointError, REJECT_REASONS, UNMATCHED_REASONS } from '../errors.ts';
@@ -21,12 +22,18 @@ export function validatePipelineState(value: unknown, strategies: readonly Strat
   for (const [partition, saved] of Object.entries(partitions)) {
     const partitionPath = at(at(path, 'partitions'), partition);
     if (!/^(0|[1-9]\d{0,8})$/.test(partition)) throw new CheckpointError(`${partitionPath} is not a partition number`);
-    const reports = map(saved, partitionPath);
-    checkStrategies(Object.keys(reports), strategies, partitionPath);
-    for (const strategy of strategies) validateReportSet(reports[strategy], at(partitionPath, strategy));
+    validatePartitionState(saved, strategies, partitionPath);
   }
   validateProgress(state.progress, at(path, 'progress'), strategies);
   return value as PipelineState;
+}
+
+/** One partition's reports, every strategy the run uses: what moves with a partition. */
+export function validatePartitionState(value: unknown, strategies: readonly Strategy[], path: string): PartitionedReportsState[string] {
+  const reports = map(value, path);
+  checkStrategies(Object.keys(reports), strategies, path);
+  for (const strategy of strategies) validateReportSet(reports[strategy], at(path, strategy));
+  return value as PartitionedReportsState[string];
 }
 
 /** The saved strategies must be exactly the run's: a missing one would start at zero beside restored ones. */

@@ -38,9 +38,12 @@ export class PartitionedReports {
     return [...this.byPartition.keys()].sort((a, b) => Number(a) - Number(b));
   }
 
-  /** One strategy's reports over every partition; the partition's own set when there is one. */
-  merged(strategy: Strategy): ReportSet {
-    const parts = this.partitions();
+  /**
+   * One strategy's reports over every partition, or over `only` those (the ones this instance
+   * owns); the partition's own set when there is one.
+   */
+  merged(strategy: Strategy, only?: readonly string[]): ReportSet {
+    const parts = only === undefined ? this.partitions() : this.partitions().filter((p) => only.includes(p));
     if (parts.length === 1) return this.reportSet(strategy, parts[0]);
     const merged = new ReportSet();
     for (const partition of parts) merged.merge(this.reportSet(strategy, partition));
@@ -49,22 +52,34 @@ export class PartitionedReports {
 
   exportState(dicts: Dictionaries): PartitionedReportsState {
     const out: Record<string, Partial<Record<Strategy, ReportSetState>>> = {};
-    for (const partition of this.partitions()) {
-      const saved: Partial<Record<Strategy, ReportSetState>> = {};
-      for (const strategy of this.strategies) saved[strategy] = this.reportSet(strategy, partition).exportState(dicts);
-      out[partition] = saved;
-    }
+    for (const partition of this.partitions()) out[partition] = this.exportPartition(partition, dicts);
     return out;
+  }
+
+  /** One partition's reports, every strategy: what moves with the partition. */
+  exportPartition(partition: string, dicts: Dictionaries): Partial<Record<Strategy, ReportSetState>> {
+    const saved: Partial<Record<Strategy, ReportSetState>> = {};
+    for (const strategy of this.strategies) saved[strategy] = this.reportSet(strategy, partition).exportState(dicts);
+    return saved;
   }
 
   /** Restores a validated state (see state-schema.ts). */
   importState(state: PartitionedReportsState, dicts: Dictionaries): void {
-    for (const [partition, saved] of Object.entries(state)) {
-      for (const strategy of this.strategies) {
-        const set = saved[strategy];
-        if (set !== undefined) this.reportSet(strategy, partition).importState(set, dicts);
-      }
+    for (const [partition, saved] of Object.entries(state)) this.importPartition(partition, saved, dicts);
+  }
+
+  /** Replaces one partition's reports with a validated saved state (the partition moved here). */
+  importPartition(partition: string, saved: Readonly<Partial<Record<Strategy, ReportSetState>>>, dicts: Dictionaries): void {
+    this.drop(partition);
+    for (const strategy of this.strategies) {
+      const set = saved[strategy];
+      if (set !== undefined) this.reportSet(strategy, partition).importState(set, dicts);
     }
+  }
+
+  /** Forgets a partition's reports (it moved away). */
+  drop(partition: string): void {
+    this.byPartition.delete(partition);
   }
 
   stateBytes(strategy: Strategy): number {

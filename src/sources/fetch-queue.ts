@@ -41,6 +41,9 @@ export class FetchQueue implements AsyncIterable<SourceItem> {
   private waiter: { resolve: (result: IteratorResult<SourceItem>) => void; reject: (error: Error) => void } | null = null;
   private closed = false;
   private failure: Error | null = null;
+  /** An item handed out and not yet folded: the pipeline asks for the next one only after folding it. */
+  private handedOut = false;
+  private readonly idleWaiters: (() => void)[] = [];
 
   constructor(private readonly options: FetchQueueOptions) {}
 
@@ -91,9 +94,24 @@ export class FetchQueue implements AsyncIterable<SourceItem> {
     this.deliver();
   }
 
+  /**
+   * Resolves once no item is between hand-out and fold: then `next` and every report agree, and a
+   * partition's state can be taken with its offset (a revocation waits for this).
+   */
+  whenIdle(): Promise<void> {
+    if (!this.handedOut) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  private folded(): void {
+    this.handedOut = false;
+    for (const resolve of this.idleWaiters.splice(0)) resolve();
+  }
+
   [Symbol.asyncIterator](): AsyncIterator<SourceItem> {
     return {
       next: () => {
+        this.folded();
         if (this.options.isDone()) this.close();
         return new Promise<IteratorResult<SourceItem>>((resolve, reject) => {
           this.waiter = { resolve, reject };
@@ -101,6 +119,7 @@ export class FetchQueue implements AsyncIterable<SourceItem> {
         });
       },
       return: async () => {
+        this.folded();
         this.close();
         return { value: undefined, done: true };
       },
@@ -125,6 +144,7 @@ export class FetchQueue implements AsyncIterable<SourceItem> {
       if (batch === null) continue;
       const waiter = this.waiter;
       this.waiter = null;
+      this.handedOut = true;
       this.options.onHandOut(slice.key, batch.count);
       const item: SourceItem = slice.table === undefined ? { kind: 'events', batch } : { kind: 'dimension', table: slice.table, batch };
       // handed over on the next turn of the event loop, so HTTP requests, timers and heartbeats run

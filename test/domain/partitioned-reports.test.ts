@@ -57,4 +57,23 @@ describe('the partition as the unit of state', () => {
     expect(restored.snapshot('cached').reports).toEqual(oracle);
     expect(restored.snapshot('naive').reports).toEqual(oracle);
   }, 120_000);
+
+  it('moves one partition on its own: exported from one pipeline, imported into another, it replaces what was there', async () => {
+    const split = await run(dealt);
+    const other = await run(dealt);
+    const moved = JSON.parse(JSON.stringify(split.exportPartition('2'))) as unknown;
+    const receiver = new Pipeline({ strategies: ['cached', 'naive'], cacheSize: 1_000 });
+    receiver.importPartition('2', moved);
+    expect(receiver.reports.partitions()).toEqual(['2']);
+    expect(receiver.snapshot().reports).toEqual(split.reports.reportSet('cached', '2').snapshot(split.dims.dicts));
+    // importing over a partition replaces it rather than adding to it
+    other.importPartition('2', moved);
+    expect(other.snapshot('naive').reports).toEqual(oracle);
+    // a query over the partitions one instance owns leaves the others out
+    const owned = split.reports.merged('cached', ['0', '1']).snapshot(split.dims.dicts);
+    const streams = owned.daily_summary.reduce((n, r) => n + r.streams, 0);
+    const expected = ['0', '1'].map((p) => split.reports.reportSet('cached', p).snapshot(split.dims.dicts).daily_summary.reduce((n, r) => n + r.streams, 0));
+    expect(streams).toBe(expected[0] + expected[1]);
+    expect(() => receiver.importPartition('3', { cached: {} })).toThrow(/saved state of partition 3 is invalid: partition 3.naive is missing/);
+  }, 120_000);
 });

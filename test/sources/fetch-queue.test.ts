@@ -277,6 +277,19 @@ describe('FetchQueue', () => {
     expect(h.handedOut).toEqual(['events/0', 'events/0']);
   });
 
+  it('whenIdle() waits while an item is handed out and not yet folded (the pipeline asks for the next one after folding)', async () => {
+    const h = harness();
+    expect(await isSettled(h.queue.whenIdle())).toBe(true);
+    await h.queue.push(chunk('events', 0, [0, 1, 2, 3, 4, 5]));
+    await take(h);
+    const idle = h.queue.whenIdle();
+    expect(await isSettled(idle)).toBe(false);
+    const next = h.iterator.next();
+    expect(await isSettled(idle)).toBe(true);
+    await next;
+    expect(await isSettled(h.queue.whenIdle())).toBe(false);
+  });
+
   it('fail() rejects a waiting iteration and every later one with the error, never a quiet done', async () => {
     const h = harness();
     await h.queue.push(chunk('events', 0, [0, 1, 2]));
