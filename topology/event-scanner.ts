@@ -106,7 +106,7 @@ export function createEventScanner(dicts: Dictionaries): EventScanner {
     if (FIELD_KIND[field] !== KIND_LOOKUP) return undefined;
     const column = EVENT_COLUMNS[FIELD_SLOT[field]];
     // a date without a batch column is still checked: its own dictionary remembers valid dates
-    if (column === undefined || column.kind !== 'dictionary') return new ByteLookup(new Dictionary(), false, true);
+    if (column?.kind !== 'dictionary') return new ByteLookup(new Dictionary(), false, true);
     return new ByteLookup(dicts[column.dictionary], column.lookup === 'find', f.type === 'date');
   });
   return { values, ids, lookups };

@@ -58,7 +58,7 @@ function fieldValue(spec: FieldSpec, fields: Fields): Value | Rejection {
   }
 }
 
-/** The upper bound of an integer column is its storage's; the reader is told the lower one. */
+/** How a range reads in a detail; the usual [0, int32] range keeps its short, familiar wording. */
 function integerRange(spec: IntegerField): string {
-  return spec.min === 0 ? 'a non-negative integer' : `an integer from ${spec.min} to ${spec.max}`;
+  return spec.min === 0 && spec.max === 0x7fffffff ? 'a non-negative integer' : `an integer from ${spec.min} to ${spec.max}`;
 }
