@@ -1,5 +1,8 @@
+import { Dictionary, type Dictionaries } from '../src/domain/dictionary.ts';
 import { isCalendarDate } from '../src/domain/records/calendar-date.ts';
-import type { Dictionaries, Dictionary } from '../src/domain/dictionary.ts';
+import { EVENT_COLUMNS, type EventColumnName } from '../src/domain/records/event-columns.ts';
+import { EVENT_FIELDS, type FieldSpec } from '../src/domain/records/schema.ts';
+import { InternalError } from '../src/errors.ts';
 import { ByteIndex, FNV_OFFSET, FNV_PRIME, HASH_MASK } from './byte-index.ts';
 
 /**
@@ -17,30 +20,60 @@ const COMMA = 0x2c;
 const OPEN = 0x7b;
 const CLOSE = 0x7d;
 
-const enc = new TextEncoder();
-const KEYS = ['event_id', 'user_id', 'artist_id', 'genre', 'region', 'duration_sec', 'completed', 'device', 'event_date'];
-const KEY_BYTES = KEYS.map((k) => enc.encode(k));
-const ALL_FIELDS = (1 << KEYS.length) - 1;
-const F_EVENT_ID = 0, F_USER = 1, F_ARTIST = 2, F_GENRE = 3, F_REGION = 4, F_DURATION = 5, F_COMPLETED = 6, F_DEVICE = 7, F_DATE = 8;
+const KIND_TEXT = 0;
+const KIND_LOOKUP = 1;
+const KIND_INTEGER = 2;
+const KIND_BOOLEAN = 3;
+/** Fields the scanner does not read (decimals): such a record always takes the reference path. */
+const KIND_UNSCANNED = 4;
 
-/** The decoded ids of the last record scanned (reused: the scanner allocates nothing per record). */
-export interface ScannedIds {
-  user: number;
-  artist: number;
-  genre: number;
-  region: number;
-  device: number;
-  day: number;
-  duration: number;
-  completed: number;
+/*
+ * Per-field tables derived once from EVENT_FIELDS, indexed by field (its declaration index): the
+ * key bytes, how the value is read, which slot of `values` (batch column) it lands in, its bounds.
+ */
+const enc = new TextEncoder();
+const FIELD_COUNT = EVENT_FIELDS.length;
+if (FIELD_COUNT > 31) throw new InternalError('the event scanner tracks at most 31 fields');
+const ALL_FIELDS = 2 ** FIELD_COUNT - 1;
+const KEY_BYTES = EVENT_FIELDS.map((f) => enc.encode(f.name));
+const FIELD_KIND = Uint8Array.from(EVENT_FIELDS, (f: FieldSpec) =>
+  f.type === 'string' ? (f.column === undefined ? KIND_TEXT : KIND_LOOKUP) : f.type === 'date' ? KIND_LOOKUP : f.type === 'integer' ? KIND_INTEGER : f.type === 'boolean' ? KIND_BOOLEAN : KIND_UNSCANNED,
+);
+const FIELD_SLOT = Int8Array.from(EVENT_FIELDS, (_, field) => EVENT_COLUMNS.findIndex((c) => c.field === field));
+const FIELD_MIN = Float64Array.from(EVENT_FIELDS, (f: FieldSpec) => (f.type === 'integer' ? f.min : 0));
+const FIELD_MAX = Float64Array.from(EVENT_FIELDS, (f: FieldSpec) => (f.type === 'integer' ? f.max : 0));
+/** A lookup miss (-1) is a value for 'find' columns; for dates it means "not a date". */
+const MISS_FALLS_BACK = Uint8Array.from(EVENT_FIELDS, (f: FieldSpec) => (f.type === 'date' ? 1 : 0));
+const COLUMN_COUNT = EVENT_COLUMNS.length;
+
+/*
+ * Keys are told apart by length and first byte: KEY_FIRST[(length << 7) | firstByte] is the first
+ * candidate field, KEY_NEXT chains fields sharing both. Key bytes are plain ASCII (the scanner only
+ * reads such keys), so the first byte is below 0x80.
+ */
+const MAX_KEY_LENGTH = Math.max(...KEY_BYTES.map((k) => k.length));
+const KEY_FIRST = new Int8Array((MAX_KEY_LENGTH + 1) << 7).fill(-1);
+const KEY_NEXT = new Int8Array(FIELD_COUNT).fill(-1);
+for (let field = FIELD_COUNT - 1; field >= 0; field--) {
+  const key = KEY_BYTES[field];
+  if (key.length === 0 || key.some((c) => c < 0x20 || c >= 0x80 || c === QUOTE || c === BACKSLASH)) {
+    throw new InternalError(`events.${EVENT_FIELDS[field].name}: the event scanner reads plain ASCII keys only`);
+  }
+  const slot = (key.length << 7) | key[0];
+  KEY_NEXT[field] = KEY_FIRST[slot];
+  KEY_FIRST[slot] = field;
 }
+
+/** The decoded ids of the last record scanned, by batch column name (a view of scanner.values). */
+export type ScannedIds = { readonly [C in EventColumnName]: number };
 
 /** Dictionary lookups by bytes: a hit never builds a string; a miss asks the dictionary once. */
 class ByteLookup {
   private readonly index = new ByteIndex();
   constructor(
     private readonly dict: Dictionary,
-    private readonly mode: 'intern' | 'find' | 'date',
+    private readonly find: boolean,
+    private readonly date: boolean,
   ) {}
 
   id(hash: number, bytes: Uint8Array, start: number, end: number): number {
@@ -49,8 +82,8 @@ class ByteLookup {
     // ASCII only reaches here, so latin1 decoding is exact
     const text = Buffer.from(bytes.buffer, bytes.byteOffset + start, end - start).toString('latin1');
     let id: number;
-    if (this.mode === 'find') id = this.dict.idOf(text);
-    else if (this.mode === 'date') id = isCalendarDate(text) ? this.dict.intern(text) : -1;
+    if (this.date && !isCalendarDate(text)) id = -1;
+    else if (this.find) id = this.dict.idOf(text);
     else id = this.dict.intern(text);
     // unknown users and artists are not remembered: their dimension row may still arrive
     if (id >= 0) this.index.set(hash, bytes, start, end, id);
@@ -59,19 +92,24 @@ class ByteLookup {
 }
 
 export interface EventScanner {
+  /** The last record's batch column values, in EVENT_COLUMNS (slot) order. */
+  readonly values: Int32Array;
   readonly ids: ScannedIds;
-  readonly lookups: readonly ByteLookup[];
+  readonly lookups: readonly (ByteLookup | undefined)[];
 }
 
 export function createEventScanner(dicts: Dictionaries): EventScanner {
-  const lookups: ByteLookup[] = [];
-  lookups[F_USER] = new ByteLookup(dicts.user, 'find');
-  lookups[F_ARTIST] = new ByteLookup(dicts.artist, 'find');
-  lookups[F_GENRE] = new ByteLookup(dicts.genre, 'intern');
-  lookups[F_REGION] = new ByteLookup(dicts.region, 'intern');
-  lookups[F_DEVICE] = new ByteLookup(dicts.device, 'intern');
-  lookups[F_DATE] = new ByteLookup(dicts.day, 'date');
-  return { ids: { user: -1, artist: -1, genre: -1, region: -1, device: -1, day: -1, duration: 0, completed: 0 }, lookups };
+  const values = new Int32Array(COLUMN_COUNT);
+  const ids = {} as ScannedIds;
+  EVENT_COLUMNS.forEach((c, slot) => Object.defineProperty(ids, c.name, { enumerable: true, get: () => values[slot] }));
+  const lookups = EVENT_FIELDS.map((f: FieldSpec, field) => {
+    if (FIELD_KIND[field] !== KIND_LOOKUP) return undefined;
+    const column = EVENT_COLUMNS[FIELD_SLOT[field]];
+    // a date without a batch column is still checked: its own dictionary remembers valid dates
+    if (column?.kind !== 'dictionary') return new ByteLookup(new Dictionary(), false, true);
+    return new ByteLookup(dicts[column.dictionary], column.lookup === 'find', f.type === 'date');
+  });
+  return { values, ids, lookups };
 }
 
 function isSpace(c: number): boolean {
@@ -109,7 +147,7 @@ function literalEnd(b: Uint8Array, p: number, end: number, word: string): number
 
 let stringHash = 0;
 
-/** Like plainStringEnd without hashing: for keys and event_id, which are never looked up. */
+/** Like plainStringEnd without hashing: for keys and values that are never looked up. */
 function plainStringEndNoHash(b: Uint8Array, p: number, end: number): number {
   for (; p < end; p++) {
     const c = b[p];
@@ -134,28 +172,22 @@ function plainStringEnd(b: Uint8Array, p: number, end: number): number {
   return -1;
 }
 
-/** Which known field the key bytes [start, end) name, or -1; keys are told apart by length. */
+/** Which declared field the key bytes [start, end) name, or -1. */
 function fieldOf(b: Uint8Array, start: number, end: number): number {
-  let field: number;
-  switch (end - start) {
-    case 5: field = F_GENRE; break;
-    case 6: field = b[start] === 0x72 ? F_REGION : F_DEVICE; break;
-    case 7: field = F_USER; break;
-    case 8: field = F_EVENT_ID; break;
-    case 9: field = b[start] === 0x61 ? F_ARTIST : F_COMPLETED; break;
-    case 10: field = F_DATE; break;
-    case 12: field = F_DURATION; break;
-    default: return -1;
+  const length = end - start;
+  if (length === 0 || length > MAX_KEY_LENGTH) return -1;
+  for (let field = KEY_FIRST[(length << 7) | b[start]]; field >= 0; field = KEY_NEXT[field]) {
+    const key = KEY_BYTES[field];
+    let i = 1;
+    while (i < length && key[i] === b[start + i]) i++;
+    if (i === length) return field;
   }
-  const key = KEY_BYTES[field];
-  if (key.length !== end - start) return -1;
-  for (let i = 0; i < key.length; i++) if (key[i] !== b[start + i]) return -1;
-  return field;
+  return -1;
 }
 
-/** Scans record bytes [start, end) into scanner.ids. */
+/** Scans record bytes [start, end) into scanner.values. */
 export function scanEvent(scanner: EventScanner, b: Uint8Array, start: number, end: number): ScanResult {
-  const ids = scanner.ids;
+  const values = scanner.values;
   const lookups = scanner.lookups;
   let p = start;
   while (p < end && isSpace(b[p])) p++;
@@ -175,48 +207,63 @@ export function scanEvent(scanner: EventScanner, b: Uint8Array, start: number, e
     p++;
     while (p < end && isSpace(b[p])) p++;
     if (p >= end) return ScanResult.Fallback;
+    const c = b[p];
     if (field >= 0) {
       const bit = 1 << field;
       if ((seen & bit) !== 0) return ScanResult.Fallback;
       seen |= bit;
-    }
-    const c = b[p];
-    if (field === F_DURATION) {
-      // plain non-negative integers only; 120.0, 1e2 and negatives take the reference path
-      const digits = p;
-      let value = 0;
-      while (p < end && b[p] >= 0x30 && b[p] <= 0x39) value = value * 10 + (b[p++] - 0x30);
-      const length = p - digits;
-      if (length === 0 || length > 10 || (length > 1 && b[digits] === 0x30) || value > 0x7fffffff) return ScanResult.Fallback;
-      if (p < end && (b[p] === 0x2e || b[p] === 0x65 || b[p] === 0x45)) return ScanResult.Fallback;
-      ids.duration = value;
-    } else if (field === F_COMPLETED) {
-      if (c === 0x74) {
-        p = literalEnd(b, p, end, 'true');
-        ids.completed = 1;
-      } else if (c === 0x66) {
-        p = literalEnd(b, p, end, 'false');
-        ids.completed = 0;
-      } else return ScanResult.Fallback;
-      if (p < 0) return ScanResult.Fallback;
+      const slot = FIELD_SLOT[field];
+      switch (FIELD_KIND[field]) {
+        case KIND_INTEGER: {
+          // plain non-negative integers only; 120.0, 1e2 and negatives take the reference path
+          const digits = p;
+          let value = 0;
+          while (p < end && b[p] >= 0x30 && b[p] <= 0x39) value = value * 10 + (b[p++] - 0x30);
+          const length = p - digits;
+          if (length === 0 || length > 10 || (length > 1 && b[digits] === 0x30) || value < FIELD_MIN[field] || value > FIELD_MAX[field]) return ScanResult.Fallback;
+          if (p < end && (b[p] === 0x2e || b[p] === 0x65 || b[p] === 0x45)) return ScanResult.Fallback;
+          if (slot >= 0) values[slot] = value;
+          break;
+        }
+        case KIND_BOOLEAN: {
+          let value: number;
+          if (c === 0x74) {
+            p = literalEnd(b, p, end, 'true');
+            value = 1;
+          } else if (c === 0x66) {
+            p = literalEnd(b, p, end, 'false');
+            value = 0;
+          } else return ScanResult.Fallback;
+          if (p < 0) return ScanResult.Fallback;
+          if (slot >= 0) values[slot] = value;
+          break;
+        }
+        case KIND_TEXT: {
+          if (c !== QUOTE) return ScanResult.Fallback;
+          const valueStart = ++p;
+          p = plainStringEndNoHash(b, p, end);
+          if (p < 0 || p === valueStart) return ScanResult.Fallback;
+          p++;
+          break;
+        }
+        case KIND_LOOKUP: {
+          if (c !== QUOTE) return ScanResult.Fallback;
+          const valueStart = ++p;
+          p = plainStringEnd(b, p, end);
+          if (p < 0 || p === valueStart) return ScanResult.Fallback;
+          const id = (lookups[field] as ByteLookup).id(stringHash, b, valueStart, p);
+          if (id < 0 && MISS_FALLS_BACK[field] === 1) return ScanResult.Fallback;
+          if (slot >= 0) values[slot] = id;
+          p++;
+          break;
+        }
+        default:
+          return ScanResult.Fallback;
+      }
     } else if (c === QUOTE) {
-      const valueStart = ++p;
-      p = field > 0 ? plainStringEnd(b, p, end) : plainStringEndNoHash(b, p, end);
+      p = plainStringEndNoHash(b, p + 1, end);
       if (p < 0) return ScanResult.Fallback;
-      if (field >= 0 && field !== F_EVENT_ID) {
-        if (p === valueStart) return ScanResult.Fallback;
-        const id = lookups[field].id(stringHash, b, valueStart, p);
-        if (field === F_USER) ids.user = id;
-        else if (field === F_ARTIST) ids.artist = id;
-        else if (field === F_GENRE) ids.genre = id;
-        else if (field === F_REGION) ids.region = id;
-        else if (field === F_DEVICE) ids.device = id;
-        else if (id < 0) return ScanResult.Fallback;
-        else ids.day = id;
-      } else if (field === F_EVENT_ID && p === valueStart) return ScanResult.Fallback;
       p++;
-    } else if (field >= 0) {
-      return ScanResult.Fallback;
     } else if (c === 0x74 || c === 0x66 || c === 0x6e) {
       p = literalEnd(b, p, end, c === 0x74 ? 'true' : c === 0x66 ? 'false' : 'null');
       if (p < 0) return ScanResult.Fallback;

@@ -1,6 +1,7 @@
 import { map, type OperatorFunction } from 'rxjs';
 import type { Dictionaries } from '../../src/domain/dictionary.ts';
 import type { EventBatch } from '../../src/domain/records/event-batch.ts';
+import { allocateEventColumns, columnValue, EVENT_COLUMNS } from '../../src/domain/records/event-columns.ts';
 import { decodeEvent } from '../../src/domain/records/event-record.ts';
 import { recordText, type RawBatch } from '../../src/domain/records/raw-batch.ts';
 import { Rejection, type DeadLetter } from '../../src/domain/records/rejection.ts';
@@ -16,27 +17,14 @@ import { scanEvent, ScanResult, type EventScanner } from '../event-scanner.ts';
 export function decodeEventBatch(raw: RawBatch, dicts: Dictionaries, scanner: EventScanner): EventBatch {
   const capacity = raw.count;
   const rawIndex = new Int32Array(capacity);
-  const user = new Int32Array(capacity);
-  const artist = new Int32Array(capacity);
-  const genre = new Int32Array(capacity);
-  const region = new Int32Array(capacity);
-  const device = new Int32Array(capacity);
-  const day = new Int32Array(capacity);
-  const duration = new Int32Array(capacity);
-  const completed = new Uint8Array(capacity);
+  const { byName, bySlot } = allocateEventColumns(capacity);
+  const columnCount = bySlot.length;
   const rejected: DeadLetter[] = [];
-  const ids = scanner.ids;
+  const values = scanner.values;
   let n = 0;
   for (let i = 0; i < raw.count; i++) {
     if (scanEvent(scanner, raw.buffers[i], raw.starts[i], raw.ends[i]) === ScanResult.Ok) {
-      user[n] = ids.user;
-      artist[n] = ids.artist;
-      genre[n] = ids.genre;
-      region[n] = ids.region;
-      device[n] = ids.device;
-      day[n] = ids.day;
-      duration[n] = ids.duration;
-      completed[n] = ids.completed;
+      for (let c = 0; c < columnCount; c++) bySlot[c][n] = values[c];
       rawIndex[n++] = i;
       continue;
     }
@@ -54,18 +42,11 @@ export function decodeEventBatch(raw: RawBatch, dicts: Dictionaries, scanner: Ev
       });
       continue;
     }
-    user[n] = dicts.user.idOf(event.user_id);
-    artist[n] = dicts.artist.idOf(event.artist_id);
-    genre[n] = dicts.genre.intern(event.genre);
-    region[n] = dicts.region.intern(event.region);
-    device[n] = dicts.device.intern(event.device);
-    day[n] = dicts.day.intern(event.event_date);
-    duration[n] = event.duration_sec;
-    completed[n] = event.completed ? 1 : 0;
+    for (let c = 0; c < columnCount; c++) bySlot[c][n] = columnValue(EVENT_COLUMNS[c], event, dicts);
     rawIndex[n++] = i;
   }
   for (const r of raw.rejects ?? []) rejected.push({ table: 'events', origin: raw.origin, seq: r.seq, raw: r.raw, reason: r.reason, detail: r.detail });
-  return { raw, count: n, rawIndex, user, artist, genre, region, device, day, duration, completed, rejected };
+  return { raw, count: n, rawIndex, ...byName, rejected };
 }
 
 /** Raw records to columnar events; rejects go to the dead-letter sink and are counted by reason. */

@@ -1,6 +1,6 @@
-import { RejectReason } from '../../errors.ts';
-import { CPM_SCALE, numberToUnits, PAYOUT_SCALE, PRICE_SCALE } from './fixed-point.ts';
-import { numberField, parseJsonObject, Rejection, stringField } from './rejection.ts';
+import { decodeFields } from './field-decoder.ts';
+import { Rejection } from './rejection.ts';
+import { AD_RATE_FIELDS, PAYOUT_FIELDS, SUBSCRIPTION_FIELDS } from './schema.ts';
 
 export interface SubscriptionRecord {
   readonly user_id: string;
@@ -24,52 +24,23 @@ export interface PayoutRecord {
   readonly label_type: string;
 }
 
-function moneyField(fields: Record<string, unknown>, name: string, scale: number): number | Rejection {
-  const value = numberField(fields, name);
-  if (value instanceof Rejection) return value;
-  const units = numberToUnits(value, scale);
-  if (units === null) {
-    return new Rejection(RejectReason.BadValue, `${name}: expected a non-negative decimal with at most ${scale} decimals, got ${value}`);
-  }
-  return units;
-}
-
+/** Dimension rows as the tables keep them: money fields renamed for their units. */
 export function decodeSubscription(text: string): SubscriptionRecord | Rejection {
-  const fields = parseJsonObject(text);
-  if (fields instanceof Rejection) return fields;
-  const user_id = stringField(fields, 'user_id');
-  if (user_id instanceof Rejection) return user_id;
-  const plan = stringField(fields, 'plan');
-  if (plan instanceof Rejection) return plan;
-  const monthlyPriceUnits = moneyField(fields, 'monthly_price', PRICE_SCALE);
-  if (monthlyPriceUnits instanceof Rejection) return monthlyPriceUnits;
-  const country = stringField(fields, 'country');
-  if (country instanceof Rejection) return country;
-  return { user_id, plan, monthlyPriceUnits, country };
+  const row = decodeFields(SUBSCRIPTION_FIELDS, text);
+  if (row instanceof Rejection) return row;
+  return { user_id: row.user_id, plan: row.plan, monthlyPriceUnits: row.monthly_price, country: row.country };
 }
 
 export function decodeAdRate(text: string): AdRateRecord | Rejection {
-  const fields = parseJsonObject(text);
-  if (fields instanceof Rejection) return fields;
-  const ad_genre = stringField(fields, 'ad_genre');
-  if (ad_genre instanceof Rejection) return ad_genre;
-  const ad_device = stringField(fields, 'ad_device');
-  if (ad_device instanceof Rejection) return ad_device;
-  const cpmUnits = moneyField(fields, 'cpm', CPM_SCALE);
-  if (cpmUnits instanceof Rejection) return cpmUnits;
-  return { ad_genre, ad_device, cpmUnits };
+  const row = decodeFields(AD_RATE_FIELDS, text);
+  if (row instanceof Rejection) return row;
+  return { ad_genre: row.ad_genre, ad_device: row.ad_device, cpmUnits: row.cpm };
 }
 
 export function decodePayout(text: string): PayoutRecord | Rejection {
-  const fields = parseJsonObject(text);
-  if (fields instanceof Rejection) return fields;
-  const artist_id = stringField(fields, 'artist_id');
-  if (artist_id instanceof Rejection) return artist_id;
-  const rateUnits = moneyField(fields, 'per_stream_rate', PAYOUT_SCALE);
-  if (rateUnits instanceof Rejection) return rateUnits;
-  const label_type = stringField(fields, 'label_type');
-  if (label_type instanceof Rejection) return label_type;
-  return { artist_id, rateUnits, label_type };
+  const row = decodeFields(PAYOUT_FIELDS, text);
+  if (row instanceof Rejection) return row;
+  return { artist_id: row.artist_id, rateUnits: row.per_stream_rate, label_type: row.label_type };
 }
 
 /** The key a dimension row is stored under; ad rates join on genre and device together. */

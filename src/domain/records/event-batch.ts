@@ -1,25 +1,17 @@
+import type { EventColumns } from './event-columns.ts';
 import type { RawBatch } from './raw-batch.ts';
 import type { DeadLetter } from './rejection.ts';
 
 /**
- * Valid events of one raw batch, column by column, as dictionary ids. Columnar so every later
- * stage is a tight loop over typed arrays with no per-event objects.
+ * Valid events of one raw batch, column by column, as dictionary ids: the columns EVENT_FIELDS
+ * declares (user and artist ids are -1 when no dimension row was ever seen for them). Columnar so
+ * every later stage is a tight loop over typed arrays with no per-event objects.
  */
-export interface EventBatch {
+export interface EventBatch extends EventColumns {
   readonly raw: RawBatch;
   readonly count: number;
   /** Valid event i is raw record rawIndex[i]; the naive strategy re-reads it from there. */
   readonly rawIndex: Int32Array;
-  /** User dictionary id, -1 when no subscription row was ever seen for the user. */
-  readonly user: Int32Array;
-  /** Artist dictionary id, -1 when no payout row was ever seen for the artist. */
-  readonly artist: Int32Array;
-  readonly genre: Int32Array;
-  readonly region: Int32Array;
-  readonly device: Int32Array;
-  readonly day: Int32Array;
-  readonly duration: Int32Array;
-  readonly completed: Uint8Array;
   readonly rejected: readonly DeadLetter[];
 }
 
