@@ -50,8 +50,8 @@ export class FileSource implements Source {
   private position: FilePosition;
   private stopped = false;
   private exhausted = false;
-  private signalStop!: (stopped: typeof STOPPED) => void;
-  private readonly stopSignal = new Promise<typeof STOPPED>((resolve) => (this.signalStop = resolve));
+  /** Ends the read in progress, if one is waiting (set afresh for each read). */
+  private interrupt: (() => void) | null = null;
 
   /** Resolves the input folder, generating the dataset first when none is given. */
   static async open(options: FileSourceOptions): Promise<FileSource> {
@@ -96,7 +96,13 @@ export class FileSource implements Source {
         const pending = reader.next();
         // an abandoned read that fails later has no one left to tell
         pending.catch(() => {});
-        const next = await Promise.race([pending, this.stopSignal]);
+        // a promise of its own per read: racing every read against one long-lived stop promise
+        // would hang each result on that promise until the stop, keeping every batch's buffers
+        const next = await new Promise<IteratorResult<SourceItem> | typeof STOPPED>((resolve, reject) => {
+          this.interrupt = () => resolve(STOPPED);
+          pending.then(resolve, reject);
+        });
+        this.interrupt = null;
         if (next === STOPPED) return;
         if (next.done === true) {
           this.exhausted = true;
@@ -125,7 +131,7 @@ export class FileSource implements Source {
 
   stop(): void {
     this.stopped = true;
-    this.signalStop(STOPPED);
+    this.interrupt?.();
   }
 
   /** Nothing to write back; only whether what was read is what the run claims (a stopped replay claims nothing). */
