@@ -125,7 +125,8 @@ export class PartitionStateStore {
     return run;
   }
 
-  private async readNow(only: ReadonlySet<number> | null): Promise<Map<number, RestoredPartitionState>> {
+  /** `report` false for the scan a first write makes to learn the steps: not a restore. */
+  private async readNow(only: ReadonlySet<number> | null, report = true): Promise<Map<number, RestoredPartitionState>> {
     const started = performance.now();
     const log = new StateLog();
     let read;
@@ -138,9 +139,9 @@ export class PartitionStateStore {
     const states = new Map<number, RestoredPartitionState>();
     for (const partition of log.partitions()) {
       if (only !== null && !only.has(partition)) continue;
-      states.set(partition, log.restore(partition) as RestoredPartitionState);
+      states.set(partition, (await log.restore(partition)) as RestoredPartitionState);
     }
-    this.options.onRead?.({ partitions: states.size, bytes: read.bytes, records: read.records, seconds: (performance.now() - started) / 1000 });
+    if (report) this.options.onRead?.({ partitions: states.size, bytes: read.bytes, records: read.records, seconds: (performance.now() - started) / 1000 });
     return states;
   }
 
@@ -161,13 +162,13 @@ export class PartitionStateStore {
   private async writeNow(partition: number, record: PartitionStateRecord): Promise<void> {
     const started = performance.now();
     if (!Number.isSafeInteger(partition) || partition < 0) throw new InternalError(`state written for partition ${partition}, not a partition number`);
-    if (!this.scanned) await this.readNow(new Set());
+    if (!this.scanned) await this.readNow(new Set(), false);
     const before: Written = this.written.get(partition) ?? { step: undefined, chunkKeys: new Set<string>() };
     if (before.broken !== undefined) throw before.broken;
     if (before.step !== undefined && !(record.step > before.step)) {
       throw new InternalError(`state step ${record.step} of partition ${partition} is not above step ${before.step}, the last one in ${this.topic}`);
     }
-    const encoded = encodeState(partition, record, new Date(), this.options.chunkBytes ?? CHUNK_BYTES);
+    const encoded = await encodeState(partition, record, new Date(), this.options.chunkBytes ?? CHUNK_BYTES);
     const fresh = encoded.chunks.map((_, i) => chunkKey(partition, record.step, i));
     // the new keys are live from the first append on: a failed write leaves them for the next to delete
     const live = new Set([...before.chunkKeys, ...fresh]);

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { gunzipSync, gzipSync } from 'node:zlib';
+import { promisify } from 'node:util';
+import { gunzip as gunzipCallback, gzip as gzipCallback } from 'node:zlib';
 import { CheckpointError, InternalError } from '../errors.ts';
 
 /** What the run saves for one events partition. `offset` and `folded` belong to exactly this `state`. */
@@ -66,17 +67,21 @@ export function parseStateKey(key: string): StateKey | null {
   return null;
 }
 
+// on the thread pool: a state of megabytes would hold the event loop for tens of milliseconds
+const gzip = promisify(gzipCallback);
+const gunzip = promisify(gunzipCallback);
+
 const isCount = (value: unknown): value is number => typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
 const sha256 = (bytes: Buffer): string => createHash('sha256').update(bytes).digest('hex');
 
 /** The chunks and manifest of one write; the record's numbers are the caller's, so bad ones are a bug. */
-export function encodeState(partition: number, record: PartitionStateRecord, writtenAt: Date, chunkBytes = CHUNK_BYTES): EncodedState {
+export async function encodeState(partition: number, record: PartitionStateRecord, writtenAt: Date, chunkBytes = CHUNK_BYTES): Promise<EncodedState> {
   for (const field of ['step', 'offset', 'folded'] as const) {
     if (!isCount(record[field])) throw new InternalError(`the state of partition ${partition} has ${field} ${String(record[field])}, not a count`);
   }
   const json = JSON.stringify(record.state);
   if (json === undefined) throw new InternalError(`the state of partition ${partition} is not JSON`);
-  const payload = gzipSync(json);
+  const payload = await gzip(json);
   const chunks: Buffer[] = [];
   for (let at = 0; at < payload.length; at += chunkBytes) chunks.push(payload.subarray(at, at + chunkBytes));
   const manifest: StateManifest = {
@@ -119,7 +124,7 @@ export function decodeManifest(partition: number, value: Buffer): StateManifest 
 }
 
 /** The state a manifest names, from its chunks (index order); refuses any that are missing or altered. */
-export function decodeState(partition: number, manifest: StateManifest, chunks: readonly (Buffer | undefined)[]): RestoredPartitionState {
+export async function decodeState(partition: number, manifest: StateManifest, chunks: readonly (Buffer | undefined)[]): Promise<RestoredPartitionState> {
   const at = `partition ${partition} step ${manifest.step}`;
   const missing = chunks.slice(0, manifest.chunks).flatMap((c, i) => (c === undefined ? [i] : []));
   if (chunks.length < manifest.chunks) for (let i = chunks.length; i < manifest.chunks; i++) missing.push(i);
@@ -129,7 +134,7 @@ export function decodeState(partition: number, manifest: StateManifest, chunks: 
   if (sha256(payload) !== manifest.sha256) throw new CheckpointError(`the state of ${at} fails its sha256 check: a chunk was altered`);
   let state: unknown;
   try {
-    state = JSON.parse(gunzipSync(payload).toString('utf8'));
+    state = JSON.parse((await gunzip(payload)).toString('utf8'));
   } catch (error) {
     throw new CheckpointError(`the state of ${at} passes its hash but is not gzipped JSON`, { cause: error });
   }

@@ -34,7 +34,7 @@ export class StateLog {
   }
 
   /** The partition's latest state, checked against its manifest; undefined when it has none. */
-  restore(partition: number): RestoredPartitionState | undefined {
+  async restore(partition: number): Promise<RestoredPartitionState | undefined> {
     const value = this.manifests.get(partition);
     if (value === undefined) return undefined;
     const manifest = decodeManifest(partition, value);

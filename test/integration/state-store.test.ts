@@ -119,7 +119,7 @@ describe('partition state store (real broker)', () => {
     const producer = new WireProducer({ cluster });
     try {
       await producer.connect();
-      await produceChunks(producer, store.topic, 1, encodeState(1, { step: 4, offset: 999, folded: 999, state: reportState(1, 30_000) }, new Date()));
+      await produceChunks(producer, store.topic, 1, await encodeState(1, { step: 4, offset: 999, folded: 999, state: reportState(1, 30_000) }, new Date()));
     } finally {
       producer.close();
       cluster.close();

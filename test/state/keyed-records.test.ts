@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { RecordBatchBuilder } from '../../src/kafka/wire/record-batch.ts';
+import { decodeRecordBatches, RecordBatchBuilder, recordSize } from '../../src/kafka/wire/record-batch.ts';
 import { decodeKeyedRecords } from '../../src/state/keyed-records.ts';
 import type { Codec } from '../../src/kafka/wire/compression.ts';
 
@@ -48,5 +48,15 @@ describe('keyed record decoding', () => {
     const decoded = decodeKeyedRecords(Buffer.concat([first, second.subarray(0, second.length - 3)]), 11);
     expect(text(decoded.records)).toEqual([{ offset: 11, key: 'b', value: '2' }]);
     expect(decoded.nextOffset).toBe(12);
+  });
+
+  it('counts a tombstone at recordSize() with a null value, and the events decoder reads it as an empty value', () => {
+    const builder = new RecordBatchBuilder(1 << 10, 0);
+    const key = Buffer.from('7/3/1');
+    expect(builder.tryAppend(key, 0, key.length, null, 0, 0)).toBe(true);
+    expect(builder.bytes).toBe(61 + recordSize(0, key.length, -1));
+    const decoded = decodeRecordBatches(Buffer.from(builder.seal(1, 0, 0, 'none')), 0);
+    expect(decoded.count).toBe(1);
+    expect(decoded.ends[0] - decoded.starts[0]).toBe(0);
   });
 });
