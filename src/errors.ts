@@ -88,6 +88,11 @@ export class KafkaAuthError extends StreamPulseError {
   static override readonly code = 'SP_KAFKA_AUTH';
 }
 
+/** The state topic could not be written or read (the broker failed or refused); the previous state is intact. */
+export class StateStoreError extends StreamPulseError {
+  static override readonly code = 'SP_STATE_STORE';
+}
+
 /** A broken invariant inside StreamPulse: a bug, reported with its stack. */
 export class InternalError extends StreamPulseError {
   static override readonly code = 'SP_INTERNAL';

@@ -1,6 +1,7 @@
 import type { LogFn } from '../log/logger.ts';
 import kafkajs, { type Admin } from 'kafkajs';
 import type { DimensionName } from '../domain/records/schema.ts';
+import { UsageError } from '../errors.ts';
 import { withAdmin } from './kafka-client.ts';
 import type { KafkaSecurity } from './security.ts';
 
@@ -73,4 +74,25 @@ export async function maxMessageBytes(admin: Admin, topic: string): Promise<numb
   });
   const value = Number(resources[0]?.configEntries.find((e) => e.configName === 'max.message.bytes')?.configValue);
   return Number.isSafeInteger(value) && value > 0 ? value : DEFAULT_MAX_MESSAGE_BYTES;
+}
+
+/** Kafka's rule for topic names: these characters, at most 249 of them. */
+const TOPIC_NAME = /^[a-zA-Z0-9._-]{1,249}$/;
+
+/**
+ * The compacted topic holding each events partition's state for consumer group `group`, named
+ * after the events topic (so it follows --topic-prefix). A group id Kafka cannot put in a topic
+ * name is refused rather than rewritten, since two rewritten ids could name the same topic.
+ */
+export function stateTopic(topics: TopicConfig, group: string): string {
+  const name = `${topics.events}.${group}.state`;
+  if (!TOPIC_NAME.test(name)) throw new UsageError(`the state topic of group "${group}" would be "${name}", which is not a valid Kafka topic name (letters, digits, '.', '_' and '-', at most 249)`);
+  return name;
+}
+
+/** Creates `topic` as a state topic when missing: compacted, one partition. True when it was created. */
+export async function ensureStateTopic(admin: Admin, topic: string): Promise<boolean> {
+  if ((await admin.listTopics()).includes(topic)) return false;
+  const configEntries = [{ name: 'cleanup.policy', value: 'compact' }];
+  return admin.createTopics({ topics: [{ topic, numPartitions: 1, configEntries }], waitForLeaders: true });
 }

@@ -105,8 +105,8 @@ export class WireProducer {
     }
   }
 
-  /** Appends one record to its partition's batch; a null key is stored as null. */
-  append(topic: string, partition: number, key: Uint8Array | null, keyStart: number, keyEnd: number, value: Uint8Array, valueStart: number, valueEnd: number): void {
+  /** Appends one record to its partition's batch; a null key or value (a tombstone) is stored as null. */
+  append(topic: string, partition: number, key: Uint8Array | null, keyStart: number, keyEnd: number, value: Uint8Array | null, valueStart: number, valueEnd: number): void {
     if (this.fatal !== null) throw this.fatal;
     const queue = this.queue(topic, partition);
     let open = queue.open;
@@ -116,7 +116,7 @@ export class WireProducer {
       return;
     }
     if (open !== null) this.seal(queue);
-    const size = BATCH_HEADER_BYTES + recordSize(0, key === null ? -1 : keyEnd - keyStart, valueEnd - valueStart);
+    const size = BATCH_HEADER_BYTES + recordSize(0, key === null ? -1 : keyEnd - keyStart, value === null ? -1 : valueEnd - valueStart);
     open = queue.open = new RecordBatchBuilder(Math.max(this.batchBytes, size), Date.now());
     queue.openedAt = performance.now();
     open.tryAppend(key, keyStart, keyEnd, value, valueStart, valueEnd);

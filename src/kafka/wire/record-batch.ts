@@ -13,7 +13,7 @@ const CONTROL_FLAG = 0x20;
 
 /** The bytes a record takes in a batch, length prefix included. */
 export function recordSize(offsetDelta: number, keyLength: number, valueLength: number): number {
-  const body = 1 + 1 + varintSize(offsetDelta) + varintSize(keyLength) + Math.max(keyLength, 0) + varintSize(valueLength) + valueLength + 1;
+  const body = 1 + 1 + varintSize(offsetDelta) + varintSize(keyLength) + Math.max(keyLength, 0) + varintSize(valueLength) + Math.max(valueLength, 0) + 1;
   return varintSize(body) + body;
 }
 
@@ -37,12 +37,12 @@ export class RecordBatchBuilder {
     return this.length;
   }
 
-  /** Appends one record; false (and nothing written) when it does not fit. */
-  tryAppend(key: Uint8Array | null, keyStart: number, keyEnd: number, value: Uint8Array, valueStart: number, valueEnd: number): boolean {
+  /** Appends one record (a null value is a tombstone); false (and nothing written) when it does not fit. */
+  tryAppend(key: Uint8Array | null, keyStart: number, keyEnd: number, value: Uint8Array | null, valueStart: number, valueEnd: number): boolean {
     const keyLength = key === null ? -1 : keyEnd - keyStart;
-    const valueLength = valueEnd - valueStart;
+    const valueLength = value === null ? -1 : valueEnd - valueStart;
     const offsetDelta = this.count;
-    const body = 1 + 1 + varintSize(offsetDelta) + varintSize(keyLength) + Math.max(keyLength, 0) + varintSize(valueLength) + valueLength + 1;
+    const body = 1 + 1 + varintSize(offsetDelta) + varintSize(keyLength) + Math.max(keyLength, 0) + varintSize(valueLength) + Math.max(valueLength, 0) + 1;
     const size = varintSize(body) + body;
     if (this.length + size > this.buffer.length) return false;
     const b = this.buffer;
@@ -56,8 +56,10 @@ export class RecordBatchBuilder {
       at += keyLength;
     }
     at = writeVarint(b, at, valueLength);
-    b.set(value.subarray(valueStart, valueEnd), at);
-    at += valueLength;
+    if (value !== null) {
+      b.set(value.subarray(valueStart, valueEnd), at);
+      at += valueLength;
+    }
     b[at++] = 0;
     this.length = at;
     this.count++;
