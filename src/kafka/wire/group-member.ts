@@ -4,7 +4,20 @@ import type { BrokerAddress } from './apis/metadata.ts';
 import { findCoordinator, heartbeat, joinGroup, leaveGroup, syncGroup } from './apis/group.ts';
 import type { Cluster } from './cluster.ts';
 import type { ApiCall } from './connection.ts';
-import { decodeAssignment, decodeSubscription, encodeAssignment, encodeSubscription, rangeAssign, type Assignment } from './consumer-protocol.ts';
+import {
+  decodeGroupPicture,
+  decodeMemberUrl,
+  decodeSubscription,
+  encodeAssignment,
+  encodeGroupPicture,
+  encodeMemberData,
+  encodeSubscription,
+  rangeAssign,
+  readAssignment,
+  type Assignment,
+  type PartitionOwner,
+  type PartitionOwners,
+} from './consumer-protocol.ts';
 import { isRetriable, KafkaErrorCode, KafkaProtocolError, needsRefresh } from './protocol-error.ts';
 
 export interface GroupMemberOptions {
@@ -14,10 +27,18 @@ export interface GroupMemberOptions {
   readonly sessionTimeoutMs: number;
   readonly rebalanceTimeoutMs: number;
   readonly heartbeatIntervalMs: number;
-  /** Called with the member's partitions after every completed rebalance. */
-  readonly onAssigned: (assignment: Assignment) => void;
-  /** Called before the member rejoins: its partitions may move. */
-  readonly onRevoked: () => void;
+  /** The HTTP address this member serves, told to the whole group through its subscription. */
+  readonly advertise?: string;
+  /**
+   * Called with the member's partitions after every completed rebalance, and with who owns every
+   * partition of the group's topics (only the member's own when the leader is not StreamPulse).
+   */
+  readonly onAssigned: (assignment: Assignment, owners: PartitionOwners, generationId: number) => void;
+  /**
+   * Called before the member rejoins or leaves: its partitions may move. The member waits for it
+   * (at most the rebalance timeout), so a partition's state can be written before it is released.
+   */
+  readonly onRevoked: () => void | Promise<void>;
   /** An error that joining again cannot mend (authorization, an invalid session timeout): the member stops. */
   readonly onFatal: (error: Error) => void;
   readonly log: LogFn;
@@ -84,7 +105,7 @@ export class GroupMember {
 
   private async joinAndSync(): Promise<void> {
     const { groupId, topics, sessionTimeoutMs, rebalanceTimeoutMs } = this.options;
-    const metadata = encodeSubscription(topics);
+    const metadata = encodeSubscription(topics, encodeMemberData(this.options.advertise ?? null));
     const join = () => this.send(joinGroup({ groupId, sessionTimeoutMs, rebalanceTimeoutMs, memberId: this.memberId, protocols: [{ name: 'range', metadata }] }), rebalanceTimeoutMs + 5_000);
     let joined = await join();
     if (joined.error === KafkaErrorCode.MemberIdRequired) {
@@ -96,16 +117,33 @@ export class GroupMember {
     this.generationId = joined.generationId;
     let assignments: { memberId: string; assignment: Buffer }[] = [];
     if (joined.leader === joined.memberId) {
-      const members = joined.members.map((m) => ({ memberId: m.memberId, topics: decodeSubscription(m.metadata).topics }));
+      const members = joined.members.map((m) => {
+        const { topics: wants, userData } = decodeSubscription(m.metadata);
+        return { memberId: m.memberId, topics: wants, url: decodeMemberUrl(userData) };
+      });
       const wanted = [...new Set(members.flatMap((m) => m.topics))];
       await this.options.cluster.refresh(wanted);
       const counts = new Map<string, number>();
       for (const topic of wanted) counts.set(topic, (await this.options.cluster.partitions(topic)).length);
-      assignments = [...rangeAssign(members, counts)].map(([memberId, assignment]) => ({ memberId, assignment: encodeAssignment(assignment) }));
+      const assigned = rangeAssign(members, counts);
+      const picture = encodeGroupPicture(
+        this.generationId,
+        members.map((m) => ({ memberId: m.memberId, url: m.url, assignment: assigned.get(m.memberId) as Assignment })),
+      );
+      assignments = [...assigned].map(([memberId, assignment]) => ({ memberId, assignment: encodeAssignment(assignment, picture) }));
     }
     const synced = await this.send(syncGroup(groupId, this.generationId, this.memberId, assignments), rebalanceTimeoutMs + 5_000);
     if (synced.error !== 0) throw new KafkaProtocolError(synced.error, `SyncGroup ${groupId}`);
-    this.options.onAssigned(decodeAssignment(synced.assignment));
+    const { assignment, userData } = readAssignment(synced.assignment);
+    const picture = decodeGroupPicture(userData);
+    const owners = picture !== null && picture.generationId === this.generationId ? picture.owners : this.ownersOf(assignment);
+    this.options.onAssigned(assignment, owners, this.generationId);
+  }
+
+  /** What a member knows of the group when its leader sent no picture: its own partitions. */
+  private ownersOf(assignment: Assignment): PartitionOwners {
+    const self: PartitionOwner = { memberId: this.memberId, url: this.options.advertise ?? null };
+    return new Map([...assignment].map(([topic, partitions]) => [topic, new Map(partitions.map((p) => [p, self]))]));
   }
 
   private async heartbeatUntilRebalance(): Promise<void> {
@@ -131,7 +169,43 @@ export class GroupMember {
         }
       }
     } finally {
-      this.options.onRevoked();
+      await this.revoke();
+    }
+  }
+
+  /**
+   * Waits for onRevoked, at most the rebalance timeout (the group waits that long for this member
+   * to join again), heartbeating meanwhile so that a slow hand-over does not outlive the session.
+   */
+  private async revoke(): Promise<void> {
+    const { rebalanceTimeoutMs, log } = this.options;
+    const ended = new AbortController();
+    const revoked = Promise.resolve()
+      .then(() => this.options.onRevoked())
+      .then(
+        () => 'done' as const,
+        (error: unknown) => {
+          log(`giving up partitions failed, going on: ${error instanceof Error ? error.message : String(error)}`, { level: 'error', group: this.options.groupId });
+          return 'done' as const;
+        },
+      );
+    const bound = sleep(rebalanceTimeoutMs, 'timeout' as const, { signal: ended.signal }).catch(() => 'done' as const);
+    void this.keepAlive(ended.signal);
+    const outcome = await Promise.race([revoked, bound]);
+    ended.abort();
+    if (outcome === 'timeout') log(`giving up partitions took over ${rebalanceTimeoutMs} ms, going on without waiting`, { level: 'warn', group: this.options.groupId });
+  }
+
+  /** Heartbeats until `signal` aborts; during a rebalance the answer is REBALANCE_IN_PROGRESS, which is expected. */
+  private async keepAlive(signal: AbortSignal): Promise<void> {
+    const { groupId, heartbeatIntervalMs, sessionTimeoutMs } = this.options;
+    for (;;) {
+      try {
+        await sleep(heartbeatIntervalMs, undefined, { signal });
+      } catch {
+        return;
+      }
+      await this.send(heartbeat(groupId, this.generationId, this.memberId), sessionTimeoutMs).catch(() => {});
     }
   }
 }

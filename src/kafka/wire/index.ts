@@ -5,7 +5,7 @@
  */
 export { Cluster, type ClusterOptions } from './cluster.ts';
 export { CODECS, type Codec } from './compression.ts';
-export type { Assignment } from './consumer-protocol.ts';
+export type { Assignment, PartitionOwner, PartitionOwners } from './consumer-protocol.ts';
 export { Fetcher, partitionKey, type FetchedChunk, type FetcherOptions } from './fetcher.ts';
 export { GroupMember, type GroupMemberOptions } from './group-member.ts';
 export { endOffsets, partitionOffsets } from './offsets.ts';

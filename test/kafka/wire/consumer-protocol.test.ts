@@ -1,7 +1,20 @@
 import { AssignerProtocol } from 'kafkajs';
 import { describe, expect, it } from 'vitest';
 import { Writer } from '../../../src/kafka/wire/codec.ts';
-import { decodeAssignment, decodeSubscription, encodeAssignment, encodeSubscription, rangeAssign, type Assignment } from '../../../src/kafka/wire/consumer-protocol.ts';
+import {
+  decodeAssignment,
+  decodeGroupPicture,
+  decodeMemberUrl,
+  decodeSubscription,
+  encodeAssignment,
+  encodeGroupPicture,
+  encodeMemberData,
+  encodeSubscription,
+  rangeAssign,
+  readAssignment,
+  type Assignment,
+  type PartitionOwners,
+} from '../../../src/kafka/wire/consumer-protocol.ts';
 
 /** member → topic → partitions, as plain objects for readable expectations. */
 function plain(result: Map<string, Assignment>): Record<string, Record<string, number[]>> {
@@ -72,6 +85,60 @@ describe('assignment (ConsumerProtocolAssignment v0)', () => {
     const decoded = AssignerProtocol.MemberAssignment.decode(ours);
     expect(decoded?.assignment).toEqual({ events: [3, 4] });
     expect(decoded?.version).toBe(0);
+  });
+});
+
+/** topic → partition → "memberId url", as plain objects for readable expectations. */
+function plainOwners(owners: PartitionOwners): Record<string, Record<number, string>> {
+  return Object.fromEntries([...owners].map(([topic, partitions]) => [topic, Object.fromEntries([...partitions].map(([p, o]) => [p, `${o.memberId} ${o.url}`]))]));
+}
+
+describe('StreamPulse user data (advertised URLs and the partition owners)', () => {
+  it('carries a member URL through its subscription, as another client (kafkajs) reads it too', () => {
+    const subscription = encodeSubscription(['events'], encodeMemberData('http://10.0.0.7:8081'));
+    expect(decodeMemberUrl(decodeSubscription(subscription).userData)).toBe('http://10.0.0.7:8081');
+    expect(AssignerProtocol.MemberMetadata.decode(subscription)?.topics).toEqual(['events']);
+    expect(decodeMemberUrl(encodeMemberData(null))).toBeNull();
+  });
+
+  it('reads no URL from a member with no user data or another client’s (a Java or kafkajs consumer)', () => {
+    expect(decodeMemberUrl(decodeSubscription(encodeSubscription(['events'])).userData)).toBeNull();
+    const kafkajs = AssignerProtocol.MemberMetadata.encode({ version: 0, topics: ['events'], userData: Buffer.alloc(0) });
+    expect(decodeMemberUrl(decodeSubscription(kafkajs).userData)).toBeNull();
+    for (const other of [Buffer.from([0, 0, 0, 3, 1, 2]), Buffer.from([0, 0, 0, 11]), Buffer.from('streampulse'), Buffer.from([0])]) expect(decodeMemberUrl(other)).toBeNull();
+    // our mark cut short is not ours either
+    expect(decodeMemberUrl(encodeMemberData('http://a:1').subarray(0, 9))).toBeNull();
+  });
+
+  it('round-trips the whole picture: every partition of every topic to its owner, and the generation', () => {
+    const picture = encodeGroupPicture(17, [
+      { memberId: 'a-1', url: 'http://a:8080', assignment: new Map([['events', [0, 1, 2]], ['other', [1]]]) },
+      { memberId: 'b-2', url: null, assignment: new Map([['events', [3, 4, 5]], ['other', [0]]]) },
+      { memberId: 'c-3', url: 'https://c.example:443/sp', assignment: new Map() },
+    ]);
+    const decoded = decodeGroupPicture(picture);
+    expect(decoded?.generationId).toBe(17);
+    expect(plainOwners(decoded?.owners ?? new Map())).toEqual({
+      events: { 0: 'a-1 http://a:8080', 1: 'a-1 http://a:8080', 2: 'a-1 http://a:8080', 3: 'b-2 null', 4: 'b-2 null', 5: 'b-2 null' },
+      other: { 0: 'b-2 null', 1: 'a-1 http://a:8080' },
+    });
+  });
+
+  it('travels in the assignment’s user data, leaving the assignment as it was (for us and for kafkajs)', () => {
+    const picture = encodeGroupPicture(3, [{ memberId: 'm', url: 'http://m:1', assignment: new Map([['events', [0, 1]]]) }]);
+    const bytes = encodeAssignment(new Map([['events', [0, 1]]]), picture);
+    expect(Object.fromEntries(decodeAssignment(bytes))).toEqual({ events: [0, 1] });
+    const { assignment, userData } = readAssignment(bytes);
+    expect(Object.fromEntries(assignment)).toEqual({ events: [0, 1] });
+    expect(userData).toEqual(picture);
+    expect(AssignerProtocol.MemberAssignment.decode(bytes)?.assignment).toEqual({ events: [0, 1] });
+  });
+
+  it('gives no picture for an assignment from a leader that is not StreamPulse', () => {
+    expect(decodeGroupPicture(readAssignment(encodeAssignment(new Map([['events', [0]]]))).userData)).toBeNull();
+    const theirs = AssignerProtocol.MemberAssignment.encode({ version: 0, assignment: { events: [0] }, userData: Buffer.from('xyz') });
+    expect(decodeGroupPicture(readAssignment(theirs).userData)).toBeNull();
+    expect(readAssignment(Buffer.alloc(0)).userData).toBeNull();
   });
 });
 
