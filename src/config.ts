@@ -48,6 +48,8 @@ export interface RunConfig {
   readonly port: number;
   /** Host names the HTTP server answers besides loopback and the bind host; `*` for any. */
   readonly allowHosts: readonly string[];
+  /** The URL peers reach this instance's HTTP server at; null for the address it binds. */
+  readonly advertise: string | null;
   readonly once: boolean;
   readonly reportJson: string | null;
   readonly batchSize: number;
@@ -88,6 +90,7 @@ export interface RunFlags extends KafkaFlags {
   host?: string;
   port?: number;
   allowHost?: readonly string[];
+  advertise?: string;
   once?: boolean;
   reportJson?: string;
   batchSize?: number;
@@ -193,6 +196,16 @@ export function allowHostsOf(flags: readonly string[] | undefined, env: NodeJS.P
   );
 }
 
+/** --advertise (else STREAMPULSE_ADVERTISE): an http(s) URL with a host, no credentials, query or fragment. */
+export function advertiseOf(text: string | undefined): string | null {
+  if (text === undefined || text === '') return null;
+  const url = URL.canParse(text) ? new URL(text) : null;
+  if (url === null || !['http:', 'https:'].includes(url.protocol) || url.hostname === '' || url.username !== '' || url.password !== '' || url.search !== '' || url.hash !== '') {
+    throw badFlag(`--advertise takes the http(s) URL peers reach this instance at, e.g. http://10.0.0.7:8080, got ${JSON.stringify(text)}`);
+  }
+  return url.href.replace(/\/+$/, '');
+}
+
 export function buildRunConfig(flags: RunFlags, env: NodeJS.ProcessEnv = {}): RunConfig {
   const source = flags.source ?? 'file';
   if (source !== 'file' && source !== 'kafka') throw badFlag(`--source must be file or kafka, got ${JSON.stringify(source)}`);
@@ -224,6 +237,7 @@ export function buildRunConfig(flags: RunFlags, env: NodeJS.ProcessEnv = {}): Ru
     host: flags.host ?? env.STREAMPULSE_HOST ?? DEFAULTS.host,
     port: flags.port ?? envInteger(env, 'STREAMPULSE_PORT', 0, 65_535) ?? DEFAULTS.port,
     allowHosts: allowHostsOf(flags.allowHost, env),
+    advertise: advertiseOf(flags.advertise ?? env.STREAMPULSE_ADVERTISE),
     once: flags.once ?? false,
     reportJson: flags.reportJson ?? null,
     batchSize: flags.batchSize ?? envInteger(env, 'STREAMPULSE_BATCH_SIZE', 1) ?? DEFAULTS.batchSize,

@@ -93,6 +93,12 @@ export class StateStoreError extends StreamPulseError {
   static override readonly code = 'SP_STATE_STORE';
 }
 
+/** A peer instance did not give its partitions' partial reports: unreachable, too slow, or a bad answer. */
+export class PeerError extends StreamPulseError {
+  static override readonly code = 'SP_PEER';
+  static override readonly canRetry = true;
+}
+
 /** A broken invariant inside StreamPulse: a bug, reported with its stack. */
 export class InternalError extends StreamPulseError {
   static override readonly code = 'SP_INTERNAL';

@@ -87,6 +87,7 @@ function buildProgram(): Command {
     .option('--host <host>', 'HTTP bind address', DEFAULTS.host)
     .option('--port <port>', `HTTP port, 0 for any free one (default ${DEFAULTS.port}, env STREAMPULSE_PORT)`, integer('--port', 0, 65_535))
     .option('--allow-host <name>', 'answer HTTP for this Host name too, repeatable or comma-separated; * for any (env STREAMPULSE_ALLOW_HOSTS)', (v: string, all: string[] = []) => [...all, v])
+    .option('--advertise <url>', 'the http(s) URL peers in the group reach this instance at (default: the address it binds; env STREAMPULSE_ADVERTISE)')
     .option('--once', 'exit when the input is exhausted instead of serving on')
     .option('--report-json <file>', 'write the final snapshot as JSON')
     .option('--batch-size <n>', 'records per batch', integer('--batch-size', 1, 1_000_000))

@@ -26,6 +26,7 @@ describe('streampulse CLI', () => {
     [['run', '--strategy', 'fast'], /--strategy.*fast/],
     [['run', '--port', '70000'], /--port must be a whole number from 0 to 65535/],
     [['run', '--input', 'x', '--generate', '10'], /--input and --generate exclude each other/],
+    [['run', '--advertise', 'ftp://10.0.0.7:8081'], /--advertise takes the http\(s\) URL peers reach this instance at.*ftp:/],
     [['generate'], /required option '--out <dir>'/],
     [['frobnicate'], /unknown command 'frobnicate'/],
     [['run', '--source', 'kafka', '--brokers', 'b:1', '--sasl-password', 'secret'], /unknown option '--sasl-password'/],

@@ -23,6 +23,7 @@ afterAll(async () => {
 
 interface MemberOptions {
   readonly sessionTimeoutMs?: number;
+  readonly rebalanceTimeoutMs?: number;
   readonly advertise?: string;
   /** Runs after the member's partitions are forgotten, before it rejoins or leaves. */
   readonly onRevoked?: () => Promise<void>;
@@ -51,7 +52,7 @@ function member(name: string, groupId: string, options: MemberOptions = {}): Tes
     groupId,
     topics: [topics.events],
     sessionTimeoutMs: options.sessionTimeoutMs ?? 6_000,
-    rebalanceTimeoutMs: 10_000,
+    rebalanceTimeoutMs: options.rebalanceTimeoutMs ?? 10_000,
     heartbeatIntervalMs: 300,
     advertise: options.advertise,
     onAssigned: (assignment: Assignment, all: PartitionOwners) => {
@@ -167,6 +168,43 @@ describe('consumer group membership (real broker)', () => {
       expect(logged.some((line) => line.includes('state topic unwritable'))).toBe(true);
       expect([...a.fatal, ...b.fatal]).toEqual([]);
     } finally {
+      await stopAll(a, b);
+    }
+  }, 60_000);
+
+  it('keeps its membership through a hand-over longer than the session, heartbeating meanwhile', async () => {
+    const groupId = `g-long-${topics.prefix}`;
+    const a = member('a', groupId, { onRevoked: () => sleep(8_000) });
+    const b = member('b', groupId);
+    try {
+      a.member.start();
+      await until('a owns all six partitions', () => a.owned().length === 6, 30_000);
+      const before = a.owners().get(0)?.split(' ')[0];
+      b.member.start();
+      await until('a and b own three each', () => a.owned().length === 3 && b.owned().length === 3, 40_000);
+      // the 6 s session would have expired during the 8 s onRevoked: a new member id would show it
+      expect(a.owners().get(0)?.split(' ')[0]).toBe(before);
+      expect([...a.fatal, ...b.fatal]).toEqual([]);
+    } finally {
+      await stopAll(a, b);
+    }
+  }, 60_000);
+
+  it('goes on after the rebalance timeout when onRevoked never resolves, and says so', async () => {
+    const groupId = `g-stuck-${topics.prefix}`;
+    const journal: string[] = [];
+    const logged: string[] = [];
+    const a = member('a', groupId, { journal, rebalanceTimeoutMs: 3_000, onRevoked: () => new Promise(() => {}), log: (line) => void logged.push(line) });
+    const b = member('b', groupId, { journal });
+    try {
+      a.member.start();
+      await until('a owns all six partitions', () => a.owned().length === 6, 30_000);
+      b.member.start();
+      await until('a and b own three each', () => a.owned().length === 3 && b.owned().length === 3, 30_000);
+      expect(journal).not.toContain('a revoked');
+      expect(logged.some((line) => line.includes('took over 3000 ms'))).toBe(true);
+    } finally {
+      // a's stop meets the same stuck onRevoked: it too ends after the bound
       await stopAll(a, b);
     }
   }, 60_000);

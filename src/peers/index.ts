@@ -1,0 +1,7 @@
+/**
+ * Instances of one group asking each other for the partitions they own: the client that asks
+ * (`fetchPartials`) and the route that answers (`partialsAnswer`, mounted by the report server).
+ */
+export { answerFault, completeAnswer, type PartialsProvider, type PartitionPartial, type PeerAnswer } from './peer-answer.ts';
+export { fetchPartials, MAX_PEER_BODY_BYTES, type FetchPartialsOptions } from './peer-client.ts';
+export { PARTIALS_PATH, parsePartitions, partialsAnswer, partialsResponse } from './partials-route.ts';
