@@ -11,6 +11,8 @@ import type { DeadLetterLog } from '../sources/dead-letter-log.ts';
 import { isServing, type SourceHealth } from '../sources/source-health.ts';
 import { rawAnswer, send, sendError, sendJson, shortMessage } from './answer.ts';
 import { HostAllowList } from './host-allow-list.ts';
+import { PARTIALS_PATH, partialsResponse } from '../peers/index.ts';
+import { groupSnapshot, type GroupQuery, type GroupSnapshot } from './group-reports.ts';
 import { livePageAsset } from './live-page.ts';
 import { LIVE_PAGE_CSP } from './security-headers.ts';
 
@@ -28,6 +30,8 @@ export interface ReportServerOptions {
   readonly onError?: (error: unknown, req: IncomingMessage) => void;
   /** Where server errors are logged (stderr when absent). */
   readonly log?: LogFn;
+  /** In a consumer group: /reports answers for every partition of the group, /partials for this instance's. */
+  readonly group?: GroupQuery;
 }
 
 export interface RunningServer {
@@ -36,7 +40,7 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-const ROUTES = ['/', '/reports', '/reports/:name', '/health', '/metrics', '/dead-letters'];
+const ROUTES = ['/', '/reports', '/reports/:name', '/health', '/metrics', '/dead-letters', PARTIALS_PATH];
 /** Slowloris bounds: the whole header within 10 s, the whole request within 30 s. */
 const HEADERS_TIMEOUT_MS = 10_000;
 const REQUEST_TIMEOUT_MS = 30_000;
@@ -110,6 +114,11 @@ export function handleRequest(options: ReportServerOptions, hosts: HostAllowList
     const health = options.health?.() ?? { state: w.done ? 'done' : 'running' };
     const serving = isServing(health);
     sendJson(res, serving ? 200 : 503, { status: serving ? 'ok' : 'unavailable', source: health.state, ...(health.reason === undefined ? {} : { reason: health.reason }), done: w.done, events_read: w.events_read, updated_at: w.updated_at });
+  } else if (path === PARTIALS_PATH && options.group !== undefined) {
+    const answer = partialsResponse(options.group.partials, url.searchParams);
+    sendJson(res, answer.status, answer.body);
+  } else if (path === '/reports' && options.group !== undefined) {
+    return groupSnapshot(pipeline, options.group, strategy).then((group) => sendJson(res, 200, group ?? snapshot()));
   } else if (path === '/reports') {
     sendJson(res, 200, snapshot());
   } else if (path.startsWith('/reports/')) {
@@ -122,11 +131,18 @@ export function handleRequest(options: ReportServerOptions, hosts: HostAllowList
       sendJson(res, 404, { error: `no report named ${cut(name)}` });
       return;
     }
-    const s = snapshot(name);
     const format = url.searchParams.get('format') ?? 'json';
-    if (format === 'csv') send(res, 200, 'text/csv; charset=utf-8', renderCsv(name, s.reports[name]));
-    else if (format === 'json') sendJson(res, 200, { name, strategy: s.strategy, progress: s.progress, rows: s.reports[name] });
-    else sendJson(res, 400, { error: `format must be json or csv, got ${cut(format)}` });
+    if (format !== 'csv' && format !== 'json') {
+      sendJson(res, 400, { error: `format must be json or csv, got ${cut(format)}` });
+      return;
+    }
+    const answer = (s: ReportSnapshot & { group?: GroupSnapshot['group'] }): void => {
+      if (format === 'csv') send(res, 200, 'text/csv; charset=utf-8', renderCsv(name, s.reports[name]));
+      else sendJson(res, 200, { name, strategy: s.strategy, progress: s.progress, ...(s.group === undefined ? {} : { group: s.group }), rows: s.reports[name] });
+    };
+    if (options.group !== undefined) return groupSnapshot(pipeline, options.group, strategy).then((group) => answer(group ?? snapshot(name)));
+    const s = snapshot(name);
+    answer(s);
   } else if (path === '/dead-letters' && options.deadLetters !== undefined) {
     sendJson(res, 200, options.deadLetters.view());
   } else if (path === '/metrics' && metrics !== undefined) {

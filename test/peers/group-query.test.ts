@@ -5,6 +5,7 @@ import type { RawBatch } from '../../src/domain/records/raw-batch.ts';
 import type { Reports } from '../../src/domain/reports/report-rows.ts';
 import { generateDataset } from '../../src/generator/index.ts';
 import { gatherGroup, mergeGathered, partialsResponse, pipelinePartials, type HeldPosition, type PartitionOwnerView } from '../../src/peers/index.ts';
+import { startReportServer } from '../../src/http/report-server.ts';
 import { Pipeline } from '../../src/pipeline.ts';
 import { readInputLayout, resolveInputDir } from '../../src/sources/input-dir.ts';
 import type { SourceItem } from '../../topology/ports.ts';
@@ -104,4 +105,25 @@ describe('a query across instances', () => {
       await new Promise((r) => other.server.close(r));
     }
   });
+
+  it('is what /reports answers on an instance in a group, and /partials what it answers its peers', async () => {
+    const peer = await startReportServer({ host: '127.0.0.1', port: 0, pipeline: b, group: { partials: pipelinePartials(b, held([2, 3])), owners: () => null, timeoutMs: 1_000 } });
+    const front = await startReportServer({ host: '127.0.0.1', port: 0, pipeline: a, group: { partials: pipelinePartials(a, held([0, 1])), owners: () => owners(peer.url), timeoutMs: 5_000 } });
+    try {
+      const all = (await (await fetch(`${front.url}/reports`)).json()) as { reports: Reports; group: { complete: boolean; missing: number[]; partitions: { partition: number; owner: string }[] } };
+      expect(all.reports).toEqual(oracle);
+      expect(all.group).toMatchObject({ complete: true, missing: [] });
+      expect(all.group.partitions.map((p) => p.owner)).toEqual(['self', 'self', peer.url, peer.url]);
+      const one = (await (await fetch(`${front.url}/reports/artist_payouts?strategy=naive`)).json()) as { rows: unknown; group: { complete: boolean } };
+      expect(one.rows).toEqual(oracle.artist_payouts);
+      const csv = await (await fetch(`${front.url}/reports/daily_summary?format=csv`)).text();
+      expect(csv.trimEnd().split('\r\n')).toHaveLength(1 + oracle.daily_summary.length);
+      // the peer itself, not in the picture yet, answers for what it holds only
+      expect(((await (await fetch(`${peer.url}/reports`)).json()) as { group?: unknown }).group).toBeUndefined();
+      expect((await fetch(`${peer.url}/partials?partitions=x`)).status).toBe(400);
+    } finally {
+      await front.close();
+      await peer.close();
+    }
+  }, 60_000);
 });

@@ -1,0 +1,43 @@
+import type { Strategy } from '../domain/run-progress.ts';
+import { gatherGroup, mergeGathered, type GroupPartition, type PartialsProvider, type PartitionOwnerView } from '../peers/index.ts';
+import type { Pipeline, ReportSnapshot } from '../pipeline.ts';
+
+/** An instance in a consumer group: what it answers its peers, and who owns which partition now. */
+export interface GroupQuery {
+  /** What this instance answers at /partials: the partitions it holds. */
+  readonly partials: PartialsProvider;
+  /** Every partition of the events topic with its owner, from the group's last assignment; null before the first. */
+  owners(): readonly PartitionOwnerView[] | null;
+  /** How long a query waits for a peer. */
+  readonly timeoutMs: number;
+}
+
+/** A snapshot of the whole group: every partition's owner, position, and whether it is in the answer. */
+export interface GroupSnapshot extends ReportSnapshot {
+  readonly group: {
+    readonly partitions: readonly GroupPartition[];
+    /** The partitions the reports leave out (named in `partitions` with the reason); empty for a whole answer. */
+    readonly missing: readonly number[];
+    readonly complete: boolean;
+  };
+}
+
+/**
+ * The reports of every partition of the group, merged: this instance's own from memory and each
+ * peer's over HTTP. Never silently partial: a partition it could not get is named with the
+ * reason. Ingestion goes on meanwhile; each partial is one consistent point of its partition,
+ * and the answer lists which point (offset) per partition.
+ */
+export async function groupSnapshot(pipeline: Pipeline, group: GroupQuery, strategy: Strategy): Promise<GroupSnapshot | null> {
+  const owners = group.owners();
+  if (owners === null) return null;
+  const answer = await gatherGroup({ owners, local: group.partials, strategies: pipeline.strategies, timeoutMs: group.timeoutMs });
+  const reports = mergeGathered(answer.states, pipeline.strategies, pipeline.dims.dicts)[strategy];
+  const local = pipeline.snapshot(strategy);
+  return {
+    strategy,
+    progress: local.progress,
+    reports: reports ?? local.reports,
+    group: { partitions: answer.partitions, missing: answer.missing, complete: answer.missing.length === 0 },
+  };
+}
