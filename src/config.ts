@@ -185,6 +185,12 @@ export function buildKafkaConfig(flags: KafkaFlags, env: NodeJS.ProcessEnv, data
 }
 
 /** --allow-host names (each may be a comma-separated list), else STREAMPULSE_ALLOW_HOSTS; normalized. */
+function withAdvertised(hosts: readonly string[], advertise: string | null): readonly string[] {
+  if (advertise === null) return hosts;
+  const name = normalizeHostName(new URL(advertise).hostname);
+  return name === null || hosts.includes(name) ? hosts : Object.freeze([...hosts, name]);
+}
+
 export function allowHostsOf(flags: readonly string[] | undefined, env: NodeJS.ProcessEnv): readonly string[] {
   const texts = (flags ?? [env.STREAMPULSE_ALLOW_HOSTS ?? '']).flatMap((t) => t.split(',')).map((t) => t.trim()).filter((t) => t !== '');
   return Object.freeze(
@@ -227,6 +233,7 @@ export function buildRunConfig(flags: RunFlags, env: NodeJS.ProcessEnv = {}): Ru
           artists: flags.artists ?? DEFAULTS.artists,
         }
       : null;
+  const advertise = advertiseOf(flags.advertise ?? env.STREAMPULSE_ADVERTISE);
   return Object.freeze({
     source,
     kafka: source === 'kafka' ? buildKafkaConfig(flags, env, dataDir) : null,
@@ -236,8 +243,9 @@ export function buildRunConfig(flags: RunFlags, env: NodeJS.ProcessEnv = {}): Ru
     strategies: Object.freeze([...strategiesOf(flags.strategy ?? 'cached')]),
     host: flags.host ?? env.STREAMPULSE_HOST ?? DEFAULTS.host,
     port: flags.port ?? envInteger(env, 'STREAMPULSE_PORT', 0, 65_535) ?? DEFAULTS.port,
-    allowHosts: allowHostsOf(flags.allowHost, env),
-    advertise: advertiseOf(flags.advertise ?? env.STREAMPULSE_ADVERTISE),
+    // peers call this instance by the name it advertises: that name is answered too
+    allowHosts: withAdvertised(allowHostsOf(flags.allowHost, env), advertise),
+    advertise,
     once: flags.once ?? false,
     reportJson: flags.reportJson ?? null,
     batchSize: flags.batchSize ?? envInteger(env, 'STREAMPULSE_BATCH_SIZE', 1) ?? DEFAULTS.batchSize,

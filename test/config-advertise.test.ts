@@ -18,4 +18,10 @@ describe('--advertise in the run config', () => {
       expect(() => buildRunConfig({ advertise: bad }), bad).toThrow(/--advertise takes the http\(s\) URL/);
     }
   });
+
+  it('answers the advertised name: peers call this instance by it, so the Host check lets it in', () => {
+    expect(buildRunConfig({ advertise: 'http://sp-2.internal:8081' }).allowHosts).toEqual(['sp-2.internal']);
+    expect(buildRunConfig({ advertise: 'http://sp-2.internal:8081', allowHost: ['grafana.local'] }).allowHosts).toEqual(['grafana.local', 'sp-2.internal']);
+    expect(buildRunConfig({}).allowHosts).toEqual([]);
+  });
 });
