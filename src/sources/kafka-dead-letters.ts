@@ -98,12 +98,19 @@ export class KafkaDeadLetters implements DeadLetterSink {
   private pending: Promise<void>[] = [];
   private limit: Promise<number> | null = null;
   private given = 0;
+  /** Letters given up on per origin (`topic/partition`): an events partition's count moves with its state. */
+  private readonly givenByOrigin = new Map<string, number>();
 
   constructor(private readonly options: KafkaDeadLettersOptions) {}
 
   /** Dead letters given up on so far. */
   get unwritten(): number {
     return this.given;
+  }
+
+  /** Dead letters of `origin` given up on so far. */
+  unwrittenOf(origin: string): number {
+    return this.givenByOrigin.get(origin) ?? 0;
   }
 
   write(letters: readonly DeadLetter[]): void {
@@ -115,6 +122,13 @@ export class KafkaDeadLetters implements DeadLetterSink {
       const chunks = chunkBySize(letters.map((l) => deadLetterMessage(l, bytes)), bytes);
       const failures = await Promise.all(chunks.map((messages) => this.sendWithRetry(messages)));
       const lost = failures.reduce((n, f, i) => n + (f === null ? 0 : chunks[i].length), 0);
+      failures.forEach((f, i) => {
+        if (f === null) return;
+        for (const message of chunks[i]) {
+          const origin = String((message.headers as Record<string, string>).origin);
+          this.givenByOrigin.set(origin, (this.givenByOrigin.get(origin) ?? 0) + 1);
+        }
+      });
       if (lost > 0) this.giveUp(lost, failures.find((f) => f !== null) as DeadLetterError);
     });
     this.pending.push(done);
@@ -135,7 +149,7 @@ export class KafkaDeadLetters implements DeadLetterSink {
   private giveUp(lost: number, failure: DeadLetterError): void {
     this.given += lost;
     this.options.onUnwritten?.(lost);
-    this.options.log(`${lost} dead letters could not be written to ${this.options.topic} (${failure.message}); ${this.given} in all, recorded in the checkpoint`, { level: 'error' });
+    this.options.log(`${lost} dead letters could not be written to ${this.options.topic} (${failure.message}); ${this.given} in all, recorded in the saved state of their partitions`, { level: 'error' });
   }
 
   /**
