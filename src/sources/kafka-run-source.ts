@@ -48,6 +48,7 @@ export class KafkaRunSource implements Source {
   private producerReady: Promise<void> | null = null;
   private keeper: PartitionStateKeeper | null = null;
   private store: Promise<PartitionStateStore> | null = null;
+  private ticker: NodeJS.Timeout | null = null;
 
   constructor(
     private readonly config: KafkaConfig,
@@ -128,6 +129,11 @@ export class KafkaRunSource implements Source {
       log,
     });
     this.reader.handOverWith(this.keeper);
+    const keeper = this.keeper;
+    this.ticker = setInterval(() => {
+      if (this.reader.started) keeper.tick();
+    }, this.config.checkpointIntervalMs);
+    this.ticker.unref();
   }
 
   items(): AsyncIterable<SourceItem> {
@@ -166,6 +172,7 @@ export class KafkaRunSource implements Source {
   async close(runFailure: unknown): Promise<SourceOutcome> {
     const consistent = runFailure === null || runFailure === this.reader.failed;
     if (!consistent) this.keeper?.freeze();
+    if (this.ticker !== null) clearInterval(this.ticker);
     await this.reader.stop();
     const neverStarted = !this.reader.started;
     const checkpointed = neverStarted || !consistent || (await this.keeper?.close()) !== false;

@@ -78,6 +78,8 @@ export class KafkaSource implements AsyncIterable<SourceItem> {
   /** The restore of the last assignment, while it runs: a revocation waits for it. */
   private assigning: Promise<void> | null = null;
   private restoring: readonly number[] = [];
+  /** Events partitions restored at least once: a --once run is caught up only with each one's saved state known. */
+  private readonly restored = new Set<number>();
 
   constructor(private readonly options: KafkaSourceOptions) {
     this.eventsPrefix = `${options.topics.events}/`;
@@ -117,6 +119,11 @@ export class KafkaSource implements AsyncIterable<SourceItem> {
   position(partition: number): PartitionStart {
     const key = partitionKey(this.options.topics.events, partition);
     return { offset: this.next.get(key) ?? 0, folded: this.folded.get(key) ?? 0 };
+  }
+
+  /** True when no handed-out item waits to be folded, now: state and offsets agree. */
+  get idle(): boolean {
+    return !this.queue.busy;
   }
 
   /** Resolves once no handed-out item waits to be folded: state and offsets agree then. */
@@ -252,6 +259,7 @@ export class KafkaSource implements AsyncIterable<SourceItem> {
         this.next.set(key, start.offset);
         this.folded.set(key, start.folded);
         this.fetcher.assign(topic, partition, start.offset);
+        this.restored.add(partition);
       }
     } finally {
       this.restoring = [];
@@ -266,7 +274,7 @@ export class KafkaSource implements AsyncIterable<SourceItem> {
   private caughtUp(): boolean {
     if (this.stopEnds === null) return false;
     const positions = this.positions();
-    for (const [partition, end] of this.stopEnds) if ((positions[partition] ?? 0) < end) return false;
+    for (const [partition, end] of this.stopEnds) if (!this.restored.has(partition) || (positions[partition] ?? 0) < end) return false;
     return true;
   }
 

@@ -13,6 +13,8 @@ export interface PartitionStart {
 /** What the keeper needs of the Kafka source: positions, and when no handed-out batch waits to be folded. */
 export interface KeptSource {
   position(partition: number): PartitionStart;
+  /** True when no handed-out batch waits to be folded, now. */
+  readonly idle: boolean;
   whenIdle(): Promise<void>;
 }
 
@@ -156,6 +158,14 @@ export class PartitionStateKeeper {
       if (!(error instanceof CheckpointError)) throw error;
       throw new CheckpointError(`saved state of partition ${partition} is invalid: ${error.message}`, { cause: error });
     }
+  }
+
+  /**
+   * On a timer: the same as between batches when no batch waits to be folded, so the last batches
+   * before a quiet spell are saved too (only batches would otherwise trigger a write).
+   */
+  tick(): void {
+    if (this.options.source.idle) this.maybeWrite();
   }
 
   /** Between batches: starts a background write of the changed partitions when one is due and none is running. */
