@@ -87,10 +87,11 @@ function sendFailure(error: Error): DeadLetterError {
 
 /**
  * Rejected records to the dead-letter topic. Sends run in the background, batched by size; flush()
- * waits for those written before it was called (later ones belong to the next checkpoint), and
- * the checkpointer calls it before recording offsets past those records. A send that still fails
- * after one more try is given up on: logged, counted (`unwritten`), and recorded in the
- * checkpoint, so one bad slice can never stop checkpoints for good, and a `--once` run that lost
+ * waits for those written before it was called (later ones belong to the next state write), and
+ * the partition state keeper calls it before saving offsets past those records. A send that still
+ * fails after one more try is given up on: logged, counted (`unwritten`, and per origin partition),
+ * and recorded in its partition's saved state, so one bad slice can never stop state writes for
+ * good, and a `--once` run that lost
  * any dead letter exits non-zero.
  */
 export class KafkaDeadLetters implements DeadLetterSink {
