@@ -49,10 +49,10 @@ interface Instance {
   readonly stderr: () => string;
 }
 
-/** One `run --source kafka` of the group in its own folder, as a child process. */
-function start(name: string, extra: readonly string[] = []): Instance {
+/** One `run --source kafka` of the group in `folder` (its own unless shared), as a child process. */
+function start(name: string, extra: readonly string[] = [], folder = name): Instance {
   const args = [BIN, 'run', '--source', 'kafka', '--brokers', broker.brokers, '--topic-prefix', topics.prefix, '--group', group];
-  args.push('--data-dir', join(dir, name), '--checkpoint-interval', '200', '--batch-size', '1000', '--port', '0', '--no-progress', '--no-dead-letters', ...extra);
+  args.push('--data-dir', join(dir, folder), '--checkpoint-interval', '200', '--batch-size', '1000', '--port', '0', '--no-progress', '--no-dead-letters', ...extra);
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'] });
   children.add(child);
   let stderr = '';
@@ -84,7 +84,8 @@ async function until(what: string, check: () => Promise<boolean>, timeoutMs: num
 
 describe('scale-out: several instances of one group, state in Kafka (real broker)', () => {
   it('three instances, one SIGKILLed mid-stream with its folder deleted, a fourth in a fresh folder: nothing lost, nothing counted twice', async () => {
-    const [a, b, c] = ['a', 'b', 'c'].map((name) => start(name));
+    // a and c share one folder with the same flags (but the port): nothing instance-specific lives there
+    const [a, b, c] = [start('a', [], 'shared'), start('b'), start('c', [], 'shared')];
     await Promise.all([a.url, b.url, c.url]);
     // the events arrive live, paced, while the three fold them
     const producing = replayToKafka({ brokers: [broker.brokers], topics, layout, batchSize: 2_000, rate: 20_000, compression: 'none', log, only: 'events' });
