@@ -29,7 +29,7 @@ export interface KafkaConfig {
   readonly brokers: readonly string[];
   readonly groupId: string;
   readonly topics: TopicConfig;
-  readonly checkpoint: string;
+  /** Milliseconds between background writes of the changed partitions' states. */
   readonly checkpointIntervalMs: number;
   /** How long a run waits for a broker at start before it exits 1. */
   readonly connectTimeoutMs: number;
@@ -63,7 +63,7 @@ export interface RunConfig {
   readonly maxRecordBytes: number;
   /** Accept a run with an empty dimension table or no event counted (exit 0 instead of 1). */
   readonly allowEmpty: boolean;
-  /** Move an existing checkpoint aside and start from the beginning. */
+  /** Ignore the partition states saved in the state topic and start every partition over. */
   readonly discardCheckpoint: boolean;
 }
 
@@ -73,7 +73,6 @@ export interface KafkaFlags extends SecurityFlags {
   eventsTopic?: string;
   topicPrefix?: string;
   partitions?: number;
-  checkpoint?: string;
   checkpointInterval?: number;
   connectTimeout?: number;
 }
@@ -166,8 +165,8 @@ export function strategiesOf(choice: string): readonly Strategy[] {
   return choice === 'both' ? ['cached', 'naive'] : [choice as Strategy];
 }
 
-/** Kafka settings from flags and KAFKA_BROKERS / STREAMPULSE_GROUP / STREAMPULSE_CHECKPOINT. */
-export function buildKafkaConfig(flags: KafkaFlags, env: NodeJS.ProcessEnv, dataDir: string): KafkaConfig {
+/** Kafka settings from flags and KAFKA_BROKERS / STREAMPULSE_GROUP. */
+export function buildKafkaConfig(flags: KafkaFlags, env: NodeJS.ProcessEnv): KafkaConfig {
   const brokers = (flags.brokers ?? env.KAFKA_BROKERS ?? '').split(',').map((b) => b.trim()).filter((b) => b !== '');
   if (brokers.length === 0) throw badFlag('--source kafka needs --brokers host:port[,…] (or KAFKA_BROKERS)');
   for (const broker of brokers) if (!/^[^\s:]+:\d{1,5}$/.test(broker)) throw badFlag(`--brokers: ${JSON.stringify(broker)} is not host:port`);
@@ -177,7 +176,6 @@ export function buildKafkaConfig(flags: KafkaFlags, env: NodeJS.ProcessEnv, data
     brokers: Object.freeze(brokers),
     groupId,
     topics: Object.freeze(topics),
-    checkpoint: flags.checkpoint ?? env.STREAMPULSE_CHECKPOINT ?? join(dataDir, 'checkpoints', `${groupId}--${topics.events}.json`),
     checkpointIntervalMs: flags.checkpointInterval ?? 2_000,
     connectTimeoutMs: flags.connectTimeout ?? envInteger(env, 'STREAMPULSE_CONNECT_TIMEOUT', 100, LIMITS.timerMs) ?? DEFAULTS.connectTimeoutMs,
     security: buildKafkaSecurity(flags, env),
@@ -236,7 +234,7 @@ export function buildRunConfig(flags: RunFlags, env: NodeJS.ProcessEnv = {}): Ru
   const advertise = advertiseOf(flags.advertise ?? env.STREAMPULSE_ADVERTISE);
   return Object.freeze({
     source,
-    kafka: source === 'kafka' ? buildKafkaConfig(flags, env, dataDir) : null,
+    kafka: source === 'kafka' ? buildKafkaConfig(flags, env) : null,
     input: flags.input ?? null,
     generate: generate === null ? null : Object.freeze(generate),
     format: format as InputFormat | 'auto',
@@ -307,7 +305,7 @@ export function buildProduceConfig(flags: ProduceFlags, env: NodeJS.ProcessEnv =
   const only = flags.only ?? null;
   if (only !== null && !(PRODUCE_ONLY_CHOICES as readonly string[]).includes(only)) throw badFlag(`--only must be one of ${PRODUCE_ONLY_CHOICES.join(', ')}, got ${JSON.stringify(only)}`);
   return Object.freeze({
-    kafka: buildKafkaConfig(flags, env, run.dataDir),
+    kafka: buildKafkaConfig(flags, env),
     input: run.input,
     generate: run.generate,
     format: run.format,

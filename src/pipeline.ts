@@ -4,13 +4,13 @@ import { PartitionedReports, SINGLE_PARTITION, type PartitionedReportsState, typ
 import { AD_REVENUE_SCALE, unitsToNumber } from './domain/records/fixed-point.ts';
 import { createDimensions, type Dimensions } from './domain/dimensions/index.ts';
 import type { Reports } from './domain/reports/report-rows.ts';
-import { RunProgress, type Strategy, type RunProgressView } from './domain/run-progress.ts';
+import { RunProgress, type PartitionProgressState, type Strategy, type RunProgressView } from './domain/run-progress.ts';
 import { createEventScanner } from '../topology/event-scanner.ts';
 import { topology, type BatchProgress } from '../topology/graph.ts';
 import type { TopologyContext } from '../topology/context.ts';
 import { noMetrics, systemClock, type Clock, type DeadLetterSink, type MetricsSink, type SourceItem } from '../topology/ports.ts';
 import { CheckpointError, InternalError } from './errors.ts';
-import { STATE_VERSION, validatePartitionState, validatePipelineState } from './checkpoint/state-schema.ts';
+import { STATE_VERSION, validatePartitionState, validatePipelineState, validateSavedPartition } from './checkpoint/state-schema.ts';
 
 export interface PipelineOptions {
   readonly strategies: readonly Strategy[];
@@ -39,6 +39,12 @@ export interface PipelineState {
   readonly progress: ReturnType<RunProgress['exportState']>;
 }
 
+/** One partition's reports and progress counters: what moves with the partition (see Pipeline.savePartition). */
+export interface SavedPartition {
+  readonly reports: PartitionedReportsState[string];
+  readonly progress: PartitionProgressState;
+}
+
 const discardDeadLetters: DeadLetterSink = { write: () => {} };
 
 /** The assembled pipeline: dimensions, per-strategy reports and the progress, fed by a source. */
@@ -50,6 +56,8 @@ export class Pipeline {
   readonly reports: PartitionedReports;
   private readonly ctx: TopologyContext;
   private readonly describeSource: (() => unknown) | undefined;
+  /** The partitions snapshots show (those this instance holds); null: every partition. */
+  private held: readonly string[] | null = null;
 
   constructor(options: PipelineOptions) {
     if (options.strategies.length === 0) throw new InternalError('a pipeline needs at least one strategy');
@@ -86,10 +94,20 @@ export class Pipeline {
     this.progress.finish(this.ctx.clock.now());
   }
 
-  /** One strategy's reports merged over every partition. */
+  /** One strategy's reports merged over every partition held. */
   reportSet(strategy: Strategy): ReportSet {
     if (!this.strategies.includes(strategy)) throw new InternalError(`strategy ${strategy} is not running`);
-    return this.reports.merged(strategy);
+    return this.reports.merged(strategy, this.held ?? undefined);
+  }
+
+  /**
+   * Snapshots and the progress show only `partitions` from now on (null: every partition). The
+   * state of the others is kept, so a partition given up and assigned back unchanged need not be
+   * restored again.
+   */
+  hold(partitions: readonly string[] | null): void {
+    this.held = partitions === null ? null : [...partitions];
+    this.progress.hold(partitions);
   }
 
   /**
@@ -137,6 +155,30 @@ export class Pipeline {
       throw new CheckpointError(`saved state of partition ${partition} is invalid: ${error.message}`, { cause: error });
     }
     this.reports.importPartition(partition, saved, this.dims.dicts);
+  }
+
+  /** One partition's reports and progress counters, as saved state. Between batches only. */
+  savePartition(partition: string): SavedPartition {
+    return { reports: this.exportPartition(partition), progress: this.progress.exportPartition(partition) };
+  }
+
+  /** Replaces one partition's reports and counters with savePartition()'s output, validated first. Between batches only. */
+  restorePartition(partition: string, value: unknown): void {
+    let saved: SavedPartition;
+    try {
+      saved = validateSavedPartition(value, this.strategies, `partition ${partition}`);
+    } catch (error) {
+      if (!(error instanceof CheckpointError)) throw error;
+      throw new CheckpointError(`saved state of partition ${partition} is invalid: ${error.message}`, { cause: error });
+    }
+    this.reports.importPartition(partition, saved.reports, this.dims.dicts);
+    this.progress.importPartition(partition, saved.progress);
+  }
+
+  /** Forgets a partition's reports and counters (it starts over, or it moved away). */
+  dropPartition(partition: string): void {
+    this.reports.drop(partition);
+    this.progress.drop(partition);
   }
 
   /** Ad revenue per plan (not a report column): for the per-plan revenue gauge. */

@@ -81,7 +81,7 @@ async function kafka(dir: string, work: string): Promise<{ m: Measured; reports:
     const produced = await measure(process.execPath, [BIN, 'produce', '--input', dir, '--format', 'ndjson', '--no-progress', ...prefix]);
     check(produced, 'produce');
     const out = join(work, 'kafka.json');
-    const consumed = await measure(process.execPath, [BIN, 'run', '--source', 'kafka', ...prefix, '--once', '--port', '0', '--no-progress', '--no-dead-letters', '--print-rows', '1', '--report-json', out, '--checkpoint', join(work, 'checkpoint.json')]);
+    const consumed = await measure(process.execPath, [BIN, 'run', '--source', 'kafka', ...prefix, '--once', '--port', '0', '--no-progress', '--no-dead-letters', '--print-rows', '1', '--report-json', out]);
     check(consumed, 'run --source kafka');
     const m: Measured = { ...consumed, seconds: produced.seconds + consumed.seconds, peakRssMb: Math.max(produced.peakRssMb, consumed.peakRssMb) };
     return { m, reports: reportsOf(out) };

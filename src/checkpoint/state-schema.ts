@@ -3,7 +3,7 @@ import type { PartitionedReportsState } from '../domain/partitioned-reports.ts';
 import type { ReportName } from '../domain/reports/report-rows.ts';
 import { STRATEGIES, type Strategy } from '../domain/run-progress.ts';
 import { CheckpointError, REJECT_REASONS, UNMATCHED_REASONS } from '../errors.ts';
-import type { PipelineState } from '../pipeline.ts';
+import type { PipelineState, SavedPartition } from '../pipeline.ts';
 import { array, at, integer, integers, map, object, problem, string } from './json-check.ts';
 
 /**
@@ -13,7 +13,7 @@ import { array, at, integer, integers, map, object, problem, string } from './js
  * of one length, integers where integers are counted, bitsets as whole 32-bit words of users
  * that are listed. Pure: throws a CheckpointError naming the first problem with its JSON path.
  */
-export const STATE_VERSION = 3;
+export const STATE_VERSION = 4;
 
 export function validatePipelineState(value: unknown, strategies: readonly Strategy[], path = 'state'): PipelineState {
   const state = object(value, path, { required: ['version', 'partitions', 'progress'] });
@@ -24,8 +24,17 @@ export function validatePipelineState(value: unknown, strategies: readonly Strat
     if (!/^(0|[1-9]\d{0,8})$/.test(partition)) throw new CheckpointError(`${partitionPath} is not a partition number`);
     validatePartitionState(saved, strategies, partitionPath);
   }
-  validateProgress(state.progress, at(path, 'progress'), strategies);
+  const progress = map(state.progress, at(path, 'progress'));
+  for (const [partition, saved] of Object.entries(progress)) validateProgress(saved, at(at(path, 'progress'), partition), strategies);
   return value as PipelineState;
+}
+
+/** One partition's reports and progress counters (Pipeline.savePartition), as it moves between instances. */
+export function validateSavedPartition(value: unknown, strategies: readonly Strategy[], path: string): SavedPartition {
+  const saved = object(value, path, { required: ['reports', 'progress'] });
+  validatePartitionState(saved.reports, strategies, at(path, 'reports'));
+  validateProgress(saved.progress, at(path, 'progress'), strategies);
+  return value as SavedPartition;
 }
 
 /** One partition's reports, every strategy the run uses: what moves with a partition. */

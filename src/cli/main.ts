@@ -102,12 +102,11 @@ function buildProgram(): Command {
     .option('--events-topic <name>', 'events topic (default listening-events; dead letters go to <name>.dlq)')
     .option('--topic-prefix <prefix>', 'prefix for every topic name (env STREAMPULSE_TOPIC_PREFIX)')
     .option('--partitions <n>', 'partitions when creating the events topic (default 6)', integer('--partitions', 1, 10_000))
-    .option('--checkpoint <file>', 'state + offsets checkpoint (default <data-dir>/checkpoints/<group>--<topic>.json)')
-    .option('--checkpoint-interval <ms>', 'milliseconds between checkpoints (default 2000)', integer('--checkpoint-interval', 50, LIMITS.timerMs))
+    .option('--checkpoint-interval <ms>', 'milliseconds between writes of the partitions\' states to the state topic (default 2000)', integer('--checkpoint-interval', 50, LIMITS.timerMs))
     .addOption(connectTimeoutOption())
     .addOption(maxRecordBytesOption())
     .option('--allow-empty', 'exit 0 even if a dimension table has no valid row or no event was counted')
-    .option('--discard-checkpoint', 'move an existing (or invalid) checkpoint aside to <file>.discarded-<time> and start from the beginning')
+    .option('--discard-checkpoint', 'ignore the partition states saved in the state topic (even invalid ones) and start every partition from offset 0')
     .exitOverride()
     .action(async (o: RunFlags) => {
       await runCommand(buildRunConfig(o, process.env));

@@ -49,7 +49,6 @@ export async function preflightRun(config: RunConfig): Promise<void> {
   if (config.generate !== null) await writableDir('--data-dir', config.dataDir);
   if (config.deadLetters !== null) await writableFile('--dead-letters', config.deadLetters);
   if (config.reportJson !== null) await writableFile('--report-json', config.reportJson);
-  if (config.kafka !== null) await writableFile('--checkpoint', config.kafka.checkpoint);
 }
 
 /** The paths `produce` uses: its input folder, or the data folder it generates into, and its dead-letter file. */

@@ -47,12 +47,24 @@ function zeroUnmatched(): UnmatchedCounts {
   return Object.fromEntries(UNMATCHED_REASONS.map((r) => [r, 0])) as unknown as UnmatchedCounts;
 }
 
-/** Counters behind the progress; updated once per batch, copied out for every snapshot. */
+/** One partition's counters: what moves with the partition, beside its reports. */
+export interface PartitionProgressState {
+  eventsRead: number;
+  eventsValid: number;
+  rejected: Record<RejectReason, number>;
+  strategies: Partial<Record<Strategy, StrategyProgress>>;
+}
+
+/**
+ * Counters behind the progress; updated once per batch, copied out for every snapshot. Event
+ * counts are kept per partition, like the reports, so that they move with a partition's state and
+ * always count exactly the events folded into the reports served; dimension counters and costs
+ * belong to the process.
+ */
 export class RunProgress {
-  private eventsRead = 0;
-  private eventsValid = 0;
-  private readonly rejected = zeroRejects();
-  private readonly strategies: Partial<Record<Strategy, StrategyProgress>> = {};
+  private readonly partitions = new Map<string, PartitionProgressState>();
+  /** The partitions the view sums (those this instance holds); null: every partition. */
+  private held: ReadonlySet<string> | null = null;
   private readonly cost: Partial<Record<Strategy, StrategyCost>> = {};
   private readonly dimensions: Record<DimensionName, { rows_applied: number; rejected: number }> = {
     subscriptions: { rows_applied: 0, rejected: 0 },
@@ -64,21 +76,40 @@ export class RunProgress {
   private done = false;
 
   constructor(
-    strategies: readonly Strategy[],
+    private readonly strategies: readonly Strategy[],
     private readonly startedAt: number,
   ) {
-    for (const s of strategies) {
-      this.strategies[s] = { counted: 0, unmatched: zeroUnmatched() };
-      this.cost[s] = { events: 0, seconds: 0, lookups: 0 };
-    }
+    for (const s of strategies) this.cost[s] = { events: 0, seconds: 0, lookups: 0 };
   }
 
+  /** Events read over the partitions held. */
   get eventsReadTotal(): number {
-    return this.eventsRead;
+    let n = 0;
+    for (const [partition, counters] of this.partitions) if (this.isHeld(partition)) n += counters.eventsRead;
+    return n;
   }
 
   get currentPosition(): SourcePosition | null {
     return this.position;
+  }
+
+  /** Only `partitions` are summed from now on (null: all): the others are kept, not shown. */
+  hold(partitions: readonly string[] | null): void {
+    this.held = partitions === null ? null : new Set(partitions);
+  }
+
+  private isHeld(partition: string): boolean {
+    return this.held === null || this.held.has(partition);
+  }
+
+  private counters(partition: string): PartitionProgressState {
+    let counters = this.partitions.get(partition);
+    if (counters === undefined) {
+      counters = { eventsRead: 0, eventsValid: 0, rejected: zeroRejects(), strategies: {} };
+      for (const s of this.strategies) counters.strategies[s] = { counted: 0, unmatched: zeroUnmatched() };
+      this.partitions.set(partition, counters);
+    }
+    return counters;
   }
 
   dimensionBatch(table: DimensionName, applied: number, rejected: number, position: SourcePosition, now: number): void {
@@ -88,16 +119,17 @@ export class RunProgress {
     this.updatedAt = now;
   }
 
-  eventBatch(read: number, rejected: readonly DeadLetter[], position: SourcePosition, now: number): void {
-    this.eventsRead += read;
-    this.eventsValid += read - rejected.length;
-    for (const letter of rejected) this.rejected[letter.reason]++;
+  eventBatch(partition: string, read: number, rejected: readonly DeadLetter[], position: SourcePosition, now: number): void {
+    const counters = this.counters(partition);
+    counters.eventsRead += read;
+    counters.eventsValid += read - rejected.length;
+    for (const letter of rejected) counters.rejected[letter.reason]++;
     this.position = position;
     this.updatedAt = now;
   }
 
-  strategyBatch(strategy: Strategy, counted: number, unmatched: UnmatchedCounts, cost?: StrategyCost): void {
-    const progress = this.strategies[strategy];
+  strategyBatch(strategy: Strategy, partition: string, counted: number, unmatched: UnmatchedCounts, cost?: StrategyCost): void {
+    const progress = this.counters(partition).strategies[strategy];
     if (progress === undefined) return;
     const total = this.cost[strategy];
     if (cost !== undefined && total !== undefined) {
@@ -109,22 +141,40 @@ export class RunProgress {
     for (const reason of UNMATCHED_REASONS) progress.unmatched[reason] += unmatched[reason];
   }
 
-  /** The counters a checkpoint keeps (the position is kept by the source). */
-  exportState(): { eventsRead: number; eventsValid: number; rejected: Record<RejectReason, number>; strategies: Partial<Record<Strategy, StrategyProgress>> } {
-    const view = this.view();
-    return { eventsRead: this.eventsRead, eventsValid: this.eventsValid, rejected: { ...this.rejected }, strategies: view.strategies };
+  /** Every partition's counters (the position is kept by the source). */
+  exportState(): Record<string, PartitionProgressState> {
+    return Object.fromEntries([...this.partitions.keys()].map((p) => [p, this.exportPartition(p)]));
   }
 
-  importState(state: ReturnType<RunProgress['exportState']>): void {
-    this.eventsRead = state.eventsRead;
-    this.eventsValid = state.eventsValid;
-    Object.assign(this.rejected, state.rejected);
+  importState(state: Readonly<Record<string, PartitionProgressState>>): void {
+    for (const [partition, saved] of Object.entries(state)) this.importPartition(partition, saved);
+  }
+
+  /** One partition's counters, a copy: what moves with the partition. */
+  exportPartition(partition: string): PartitionProgressState {
+    const c = this.counters(partition);
+    const strategies: Partial<Record<Strategy, StrategyProgress>> = {};
+    for (const [name, p] of Object.entries(c.strategies) as [Strategy, StrategyProgress][]) strategies[name] = { counted: p.counted, unmatched: { ...p.unmatched } };
+    return { eventsRead: c.eventsRead, eventsValid: c.eventsValid, rejected: { ...c.rejected }, strategies };
+  }
+
+  /** Replaces one partition's counters with validated saved ones. */
+  importPartition(partition: string, state: PartitionProgressState): void {
+    this.drop(partition);
+    const mine = this.counters(partition);
+    mine.eventsRead = state.eventsRead;
+    mine.eventsValid = state.eventsValid;
+    Object.assign(mine.rejected, state.rejected);
     for (const [name, progress] of Object.entries(state.strategies) as [Strategy, StrategyProgress][]) {
-      const mine = this.strategies[name];
-      if (mine === undefined || progress === undefined) continue;
-      mine.counted = progress.counted;
-      Object.assign(mine.unmatched, progress.unmatched);
+      const target = mine.strategies[name];
+      if (target === undefined || progress === undefined) continue;
+      target.counted = progress.counted;
+      Object.assign(target.unmatched, progress.unmatched);
     }
+  }
+
+  drop(partition: string): void {
+    this.partitions.delete(partition);
   }
 
   finish(now: number): void {
@@ -133,16 +183,28 @@ export class RunProgress {
   }
 
   view(): RunProgressView {
+    let eventsRead = 0;
+    let eventsValid = 0;
+    const rejected = zeroRejects();
     const strategies: Partial<Record<Strategy, StrategyProgress>> = {};
-    for (const [name, p] of Object.entries(this.strategies) as [Strategy, StrategyProgress][]) {
-      strategies[name] = { counted: p.counted, unmatched: { ...p.unmatched } };
+    for (const s of this.strategies) strategies[s] = { counted: 0, unmatched: zeroUnmatched() };
+    for (const [partition, c] of this.partitions) {
+      if (!this.isHeld(partition)) continue;
+      eventsRead += c.eventsRead;
+      eventsValid += c.eventsValid;
+      for (const reason of REJECT_REASONS) rejected[reason] += c.rejected[reason];
+      for (const [name, p] of Object.entries(c.strategies) as [Strategy, StrategyProgress][]) {
+        const sum = strategies[name] as StrategyProgress;
+        sum.counted += p.counted;
+        for (const reason of UNMATCHED_REASONS) sum.unmatched[reason] += p.unmatched[reason];
+      }
     }
     const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
     return {
-      events_read: this.eventsRead,
-      events_valid: this.eventsValid,
-      rejected_total: this.eventsRead - this.eventsValid,
-      rejected: { ...this.rejected },
+      events_read: eventsRead,
+      events_valid: eventsValid,
+      rejected_total: eventsRead - eventsValid,
+      rejected,
       strategies,
       cost: Object.fromEntries(Object.entries(this.cost).map(([name, c]) => [name, { ...c }])),
       dimensions: {

@@ -15,7 +15,7 @@ export interface LogContext {
 
 /**
  * How the core logs: one line of text with optional context fields. Sources, the wire client and
- * the checkpointer take this rather than a logger, so they run (and test) without pino.
+ * the partition state keeper take this rather than a logger, so they run (and test) without pino.
  */
 export type LogFn = (line: string, context?: LogContext) => void;
 

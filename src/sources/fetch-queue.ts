@@ -98,6 +98,11 @@ export class FetchQueue implements AsyncIterable<SourceItem> {
    * Resolves once no item is between hand-out and fold: then `next` and every report agree, and a
    * partition's state can be taken with its offset (a revocation waits for this).
    */
+  /** True while an item is between hand-out and fold (its offsets are taken, its records not yet folded). */
+  get busy(): boolean {
+    return this.handedOut;
+  }
+
   whenIdle(): Promise<void> {
     if (!this.handedOut) return Promise.resolve();
     return new Promise((resolve) => this.idleWaiters.push(resolve));

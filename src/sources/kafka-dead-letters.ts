@@ -87,10 +87,11 @@ function sendFailure(error: Error): DeadLetterError {
 
 /**
  * Rejected records to the dead-letter topic. Sends run in the background, batched by size; flush()
- * waits for those written before it was called (later ones belong to the next checkpoint), and
- * the checkpointer calls it before recording offsets past those records. A send that still fails
- * after one more try is given up on: logged, counted (`unwritten`), and recorded in the
- * checkpoint, so one bad slice can never stop checkpoints for good, and a `--once` run that lost
+ * waits for those written before it was called (later ones belong to the next state write), and
+ * the partition state keeper calls it before saving offsets past those records. A send that still
+ * fails after one more try is given up on: logged, counted (`unwritten`, and per origin partition),
+ * and recorded in its partition's saved state, so one bad slice can never stop state writes for
+ * good, and a `--once` run that lost
  * any dead letter exits non-zero.
  */
 export class KafkaDeadLetters implements DeadLetterSink {
@@ -98,12 +99,19 @@ export class KafkaDeadLetters implements DeadLetterSink {
   private pending: Promise<void>[] = [];
   private limit: Promise<number> | null = null;
   private given = 0;
+  /** Letters given up on per origin (`topic/partition`): an events partition's count moves with its state. */
+  private readonly givenByOrigin = new Map<string, number>();
 
   constructor(private readonly options: KafkaDeadLettersOptions) {}
 
   /** Dead letters given up on so far. */
   get unwritten(): number {
     return this.given;
+  }
+
+  /** Dead letters of `origin` given up on so far. */
+  unwrittenOf(origin: string): number {
+    return this.givenByOrigin.get(origin) ?? 0;
   }
 
   write(letters: readonly DeadLetter[]): void {
@@ -115,6 +123,13 @@ export class KafkaDeadLetters implements DeadLetterSink {
       const chunks = chunkBySize(letters.map((l) => deadLetterMessage(l, bytes)), bytes);
       const failures = await Promise.all(chunks.map((messages) => this.sendWithRetry(messages)));
       const lost = failures.reduce((n, f, i) => n + (f === null ? 0 : chunks[i].length), 0);
+      failures.forEach((f, i) => {
+        if (f === null) return;
+        for (const message of chunks[i]) {
+          const origin = String((message.headers as Record<string, string>).origin);
+          this.givenByOrigin.set(origin, (this.givenByOrigin.get(origin) ?? 0) + 1);
+        }
+      });
       if (lost > 0) this.giveUp(lost, failures.find((f) => f !== null) as DeadLetterError);
     });
     this.pending.push(done);
@@ -135,7 +150,7 @@ export class KafkaDeadLetters implements DeadLetterSink {
   private giveUp(lost: number, failure: DeadLetterError): void {
     this.given += lost;
     this.options.onUnwritten?.(lost);
-    this.options.log(`${lost} dead letters could not be written to ${this.options.topic} (${failure.message}); ${this.given} in all, recorded in the checkpoint`, { level: 'error' });
+    this.options.log(`${lost} dead letters could not be written to ${this.options.topic} (${failure.message}); ${this.given} in all, recorded in the saved state of their partitions`, { level: 'error' });
   }
 
   /**

@@ -1,7 +1,5 @@
 import type { LogFn } from '../log/logger.ts';
 import kafkajs from 'kafkajs';
-import { loadCheckpoint } from '../checkpoint/checkpoint-file.ts';
-import { Checkpointer } from '../checkpoint/checkpointer.ts';
 import type { KafkaConfig } from '../config.ts';
 import { createKafka, withAdmin } from '../kafka/kafka-client.ts';
 import { DEFAULT_MAX_MESSAGE_BYTES, maxMessageBytes } from '../kafka/topics.ts';
@@ -9,9 +7,11 @@ import type { PartitionOf } from '../domain/partitioned-reports.ts';
 import type { Strategy } from '../domain/run-progress.ts';
 import type { PrometheusMetrics } from '../metrics/prometheus-metrics.ts';
 import type { Pipeline } from '../pipeline.ts';
+import { PartitionStateStore } from '../state/index.ts';
 import type { DeadLetterSink, SourceItem } from '../../topology/ports.ts';
 import { KafkaDeadLetters } from './kafka-dead-letters.ts';
 import { KafkaSource } from './kafka-source.ts';
+import { PartitionStateKeeper } from './partition-state-keeper.ts';
 import type { ProgressScale, Source, SourceOutcome } from './source.ts';
 import type { SourceHealth } from './source-health.ts';
 
@@ -28,7 +28,8 @@ export interface KafkaRunSourceOptions {
 
 /**
  * `run --source kafka`: the Kafka source with what a run around it needs, its dead-letter topic
- * and its checkpoint (restored at attach, written between batches and at close).
+ * and each partition's state in the group's state topic (restored on assignment, written on
+ * revocation, between batches and at close). Nothing is kept in the data folder.
  */
 export class KafkaRunSource implements Source {
   readonly deadLetters: KafkaDeadLetters;
@@ -45,8 +46,9 @@ export class KafkaRunSource implements Source {
   private readonly reader: KafkaSource;
   private readonly producer: kafkajs.Producer;
   private producerReady: Promise<void> | null = null;
-  private checkpointer: Checkpointer | null = null;
-  private readonly restored: ReturnType<typeof loadCheckpoint>;
+  private keeper: PartitionStateKeeper | null = null;
+  private store: Promise<PartitionStateStore> | null = null;
+  private ticker: NodeJS.Timeout | null = null;
 
   constructor(
     private readonly config: KafkaConfig,
@@ -54,19 +56,12 @@ export class KafkaRunSource implements Source {
   ) {
     const prefix = `${config.topics.events}/`;
     this.partitionOf = (batch) => batch.origin.slice(prefix.length);
-    // validated (or moved aside) before anything connects: a bad checkpoint fails the run in one line
-    this.restored = loadCheckpoint(config.checkpoint, { group: config.groupId, topic: config.topics.events, strategies: options.strategies, discard: options.discardCheckpoint, log: options.log });
-    if (this.restored !== null) {
-      options.log(`resuming from checkpoint ${config.checkpoint} (${this.restored.writtenAt}): offsets ${JSON.stringify(this.restored.offsets)}`);
-    }
     this.reader = new KafkaSource({
       brokers: config.brokers,
       topics: config.topics,
       groupId: config.groupId,
       once: options.once,
       batchSize: options.batchSize,
-      startOffsets: this.restored?.offsets,
-      startFolded: this.restored?.folded,
       connectTimeoutMs: config.connectTimeoutMs,
       log: options.log,
       security: config.security,
@@ -93,37 +88,61 @@ export class KafkaRunSource implements Source {
     return this.producerReady;
   }
 
-  /** Restores the checkpointed state (if any) and starts checkpointing this pipeline. */
-  attach(pipeline: Pipeline): void {
+  /** Opens the state topic on first use (the group's first assignment). */
+  private openStore(): Promise<PartitionStateStore> {
+    const { config } = this;
     const { metrics, log } = this.options;
-    if (this.restored !== null) pipeline.importState(this.restored.state);
-    metrics.observeConsumerLag(() => this.reader.describe());
-    metrics.observeCheckpointAge(() => this.checkpointer?.stats.lastWrittenAt ?? null);
-    this.checkpointer = new Checkpointer(pipeline, {
-      onWritten: (seconds) => {
-        metrics.checkpointSeconds.observe(seconds);
+    this.store ??= PartitionStateStore.open({
+      brokers: config.brokers,
+      topics: config.topics,
+      group: config.groupId,
+      log,
+      security: config.security,
+      timeoutMs: config.connectTimeoutMs,
+      onRead: (stats) => log(`restored ${stats.partitions} partition states: ${stats.bytes} bytes in ${stats.seconds.toFixed(3)} s`),
+      onWrite: (stats) => {
+        metrics.checkpointSeconds.observe(stats.seconds);
         metrics.checkpoints.inc();
       },
-      path: this.config.checkpoint,
-      previous: this.restored,
-      group: this.config.groupId,
+    }).catch((error: unknown) => {
+      this.store = null;
+      throw error;
+    });
+    return this.store;
+  }
+
+  /** Each partition's state moves in and out of this pipeline through the state topic. */
+  attach(pipeline: Pipeline): void {
+    const { metrics, log } = this.options;
+    metrics.observeConsumerLag(() => this.reader.describe());
+    metrics.observeCheckpointAge(() => this.keeper?.lastWrittenAt ?? null);
+    // nothing held until the group assigns partitions: an instance shows only what it owns
+    pipeline.hold([]);
+    this.keeper = new PartitionStateKeeper({
+      store: () => this.openStore(),
+      pipeline,
+      source: this.reader,
       topic: this.config.topics.events,
+      deadLetters: this.deadLetters,
       intervalMs: this.config.checkpointIntervalMs,
-      offsets: () => this.reader.positions(),
-      folded: () => this.reader.foldedCounts(),
-      flushBefore: () => this.deadLetters.flush(),
-      deadLettersUnwritten: () => (this.restored?.deadLettersUnwritten ?? 0) + this.deadLetters.unwritten,
+      discard: this.options.discardCheckpoint,
       log,
     });
+    this.reader.handOverWith(this.keeper);
+    const keeper = this.keeper;
+    this.ticker = setInterval(() => {
+      if (this.reader.started) keeper.tick();
+    }, this.config.checkpointIntervalMs);
+    this.ticker.unref();
   }
 
   items(): AsyncIterable<SourceItem> {
     return this.reader;
   }
 
-  /** Between batches, where state and offsets are in step: a checkpoint when one is due. */
+  /** Between batches, where state and offsets are in step: the changed partitions' states when a write is due. */
   afterBatch(): void {
-    if (this.reader.started) this.checkpointer?.maybeCheckpoint();
+    if (this.reader.started) this.keeper?.maybeWrite();
   }
 
   describe(): ReturnType<KafkaSource['describe']> {
@@ -138,22 +157,26 @@ export class KafkaRunSource implements Source {
     return this.reader.finished;
   }
 
-  /** The batch in hand is still folded (and checkpointed at close); the queue takes no more. */
+  /** The batch in hand is still folded (and its partition's state written at close); the queue takes no more. */
   stop(): void {
     void this.reader.stop();
   }
 
   /**
-   * Stops the source, then writes a final checkpoint, unless the source never reached the events
-   * topic (nothing was folded: an empty checkpoint would only hide the earlier one) or the run
-   * failed inside the pipeline (a batch may be half folded: the last periodic checkpoint, taken
-   * between batches, stays). A source's own failure leaves state and offsets in step.
+   * Stops the source, which gives up its partitions (writing their states) as it leaves the
+   * group, then writes what is still owned, unless the source never reached the events topic
+   * (nothing was folded) or the run failed inside the pipeline (a batch may be half folded: the
+   * last states written, taken between batches, stay). A source's own failure leaves state and
+   * offsets in step.
    */
   async close(runFailure: unknown): Promise<SourceOutcome> {
+    const consistent = runFailure === null || runFailure === this.reader.failed;
+    if (!consistent) this.keeper?.freeze();
+    if (this.ticker !== null) clearInterval(this.ticker);
     await this.reader.stop();
     const neverStarted = !this.reader.started;
-    const consistent = runFailure === null || runFailure === this.reader.failed;
-    const checkpointed = neverStarted || !consistent || (await this.checkpointer?.checkpointNow()) !== false;
+    const checkpointed = neverStarted || !consistent || (await this.keeper?.close()) !== false;
+    if (this.store !== null) await (await this.store.catch(() => null))?.close();
     // sends still in flight are waited for (and counted if lost) before the producer goes
     await this.deadLetters.flush();
     if (this.producerReady !== null) await this.producer.disconnect().catch(() => {});

@@ -5,6 +5,7 @@ import type { SourceItem } from '../../topology/ports.ts';
 import { SourceFailedError, StreamPulseError } from '../errors.ts';
 import type { LogFn } from '../log/logger.ts';
 import { FetchQueue } from './fetch-queue.ts';
+import type { PartitionStart } from './partition-state-keeper.ts';
 import type { SourceHealth } from './source-health.ts';
 
 export interface KafkaSourceOptions {
@@ -14,10 +15,6 @@ export interface KafkaSourceOptions {
   /** Stop once caught up with the events' end offsets seen at start. */
   readonly once: boolean;
   readonly batchSize: number;
-  /** Next offset per events partition, from a checkpoint; absent partitions start at the beginning. */
-  readonly startOffsets?: Readonly<Record<string, number>>;
-  /** Events folded per events partition, from the same checkpoint. */
-  readonly startFolded?: Readonly<Record<string, number>>;
   readonly log: LogFn;
   readonly connectTimeoutMs?: number;
   /** Fetched bytes held ahead of the pipeline. */
@@ -35,6 +32,14 @@ export interface PartitionPosition {
   readonly lag: number;
 }
 
+/** What moves an events partition's state in and out of the pipeline as the group assigns and revokes it. */
+export interface PartitionHandover {
+  /** Restores the partitions (before any of their events is folded); resolves with where each resumes. */
+  restore(partitions: readonly number[]): Promise<Map<number, PartitionStart>>;
+  /** Every owned partition was stopped and nothing of theirs waits to be folded: save them before they go. */
+  release(): Promise<void>;
+}
+
 /**
  * A restarted instance rejoins its group only once the broker has given up on the instance that
  * died: a short session keeps that pause to seconds (the broker's minimum is 6 s).
@@ -44,7 +49,7 @@ const SESSION_TIMEOUT_MS = 10_000;
 /**
  * Reads the dimension topics to their end offsets first, then the events topic through a consumer
  * group, while still following the dimension topics. Offsets are tracked here, per partition, as
- * items are handed to the pipeline: a checkpoint taken between batches pairs the state with
+ * items are handed to the pipeline: a partition's state taken between batches pairs it with
  * exactly these offsets, and anything fetched again below them (after a rebalance or a broker
  * restart) is dropped, so nothing is counted twice. Every partition, dimension or event, is
  * fetched by one fetcher over StreamPulse's wire client; record values reach the scanner as views
@@ -57,7 +62,7 @@ export class KafkaSource implements AsyncIterable<SourceItem> {
   private member: GroupMember | null = null;
   /** partitionKey → next offset handed over. */
   private readonly next = new Map<string, number>();
-  /** partitionKey → events handed over since the topic's start (restored from the checkpoint). */
+  /** partitionKey → events handed over since the topic's start (restored with the partition's state). */
   private readonly folded = new Map<string, number>();
   private readonly eventsPrefix: string;
   private readonly ends = new Map<number, number>();
@@ -69,6 +74,12 @@ export class KafkaSource implements AsyncIterable<SourceItem> {
   private stopped = false;
   private phase: 'connecting' | 'restoring' | 'running' | 'done' = 'connecting';
   private failure: StreamPulseError | null = null;
+  private handover: PartitionHandover | null = null;
+  /** The restore of the last assignment, while it runs: a revocation waits for it. */
+  private assigning: Promise<void> | null = null;
+  private restoring: readonly number[] = [];
+  /** Events partitions restored at least once: a --once run is caught up only with each one's saved state known. */
+  private readonly restored = new Set<number>();
 
   constructor(private readonly options: KafkaSourceOptions) {
     this.eventsPrefix = `${options.topics.events}/`;
@@ -97,8 +108,27 @@ export class KafkaSource implements AsyncIterable<SourceItem> {
       onFatal: (error) => this.fail(error),
       log: options.log,
     });
-    for (const [partition, offset] of Object.entries(options.startOffsets ?? {})) this.next.set(partitionKey(options.topics.events, Number(partition)), offset);
-    for (const [partition, count] of Object.entries(options.startFolded ?? {})) this.folded.set(partitionKey(options.topics.events, Number(partition)), count);
+  }
+
+  /** Where each events partition's state comes from on assignment and goes on revocation; before the iteration starts. */
+  handOverWith(handover: PartitionHandover): void {
+    this.handover = handover;
+  }
+
+  /** An events partition's next offset and events folded, as handed to the pipeline. */
+  position(partition: number): PartitionStart {
+    const key = partitionKey(this.options.topics.events, partition);
+    return { offset: this.next.get(key) ?? 0, folded: this.folded.get(key) ?? 0 };
+  }
+
+  /** True when no handed-out item waits to be folded, now: state and offsets agree. */
+  get idle(): boolean {
+    return !this.queue.busy;
+  }
+
+  /** Resolves once no handed-out item waits to be folded: state and offsets agree then. */
+  whenIdle(): Promise<void> {
+    return this.queue.whenIdle();
   }
 
   [Symbol.asyncIterator](): AsyncIterator<SourceItem> {
@@ -151,7 +181,7 @@ export class KafkaSource implements AsyncIterable<SourceItem> {
     return this.failure;
   }
 
-  /** True once the events topic is being read: before that nothing a checkpoint could hold has happened. */
+  /** True once the events topic is being read: before that nothing a saved state could hold has happened. */
   get started(): boolean {
     return this.phase === 'running' || this.phase === 'done';
   }
@@ -168,6 +198,7 @@ export class KafkaSource implements AsyncIterable<SourceItem> {
       case 'done':
         return { state: 'done' };
       case 'running': {
+        if (this.restoring.length > 0) return { state: 'restoring', reason: `restoring partitions ${this.restoring.join(', ')} of ${this.options.topics.events} from the state topic` };
         const failing = this.fetcher.failure;
         return failing === null ? { state: 'running' } : { state: 'down', reason: failing };
       }
@@ -202,10 +233,48 @@ export class KafkaSource implements AsyncIterable<SourceItem> {
     return this.next.get(partitionKey(topic, partition)) ?? 0;
   }
 
+  /**
+   * Restores the partitions, then fetches each from where its state is. A partition is given to
+   * the fetcher only once its restore is done, so none of its events is folded before.
+   */
+  private async assign(partitions: readonly number[]): Promise<void> {
+    const topic = this.options.topics.events;
+    if (partitions.length === 0 || this.stopped) return;
+    this.restoring = partitions;
+    try {
+      const starts = this.handover === null ? new Map<number, PartitionStart>() : await this.handover.restore(partitions);
+      // the ends now, not those seen at start: another instance may have folded past those
+      const ends = await endOffsets(this.cluster, topic, this.startTimeoutMs);
+      for (const partition of partitions) {
+        const start = starts.get(partition) ?? this.position(partition);
+        const end = ends.get(partition) ?? 0;
+        // a state past its partition's end was saved in another life of the topic (deleted and
+        // recreated, or truncated): folding from anywhere would count records twice or skip them
+        if (start.offset > end) throw new SourceFailedError(`${topic}/${partition} ends at offset ${end}, but its saved state is at ${start.offset}: the topic was recreated or truncated since; --discard-checkpoint starts over`);
+      }
+      if (this.stopped) return;
+      for (const partition of partitions) {
+        const key = partitionKey(topic, partition);
+        const start = starts.get(partition) ?? this.position(partition);
+        this.next.set(key, start.offset);
+        this.folded.set(key, start.folded);
+        this.fetcher.assign(topic, partition, start.offset);
+        this.restored.add(partition);
+      }
+    } finally {
+      this.restoring = [];
+    }
+    // a --once run restored at its end has nothing left to fetch: it ends here
+    if (this.caughtUp()) {
+      this.phase = 'done';
+      this.queue.close();
+    }
+  }
+
   private caughtUp(): boolean {
     if (this.stopEnds === null) return false;
     const positions = this.positions();
-    for (const [partition, end] of this.stopEnds) if ((positions[partition] ?? 0) < end) return false;
+    for (const [partition, end] of this.stopEnds) if (!this.restored.has(partition) || (positions[partition] ?? 0) < end) return false;
     return true;
   }
 
@@ -233,13 +302,6 @@ export class KafkaSource implements AsyncIterable<SourceItem> {
     await this.dimensionsReady;
 
     for (const [partition, end] of await endOffsets(this.cluster, topics.events, this.startTimeoutMs)) this.ends.set(partition, end);
-    // a position past a partition's end is a checkpoint of another life of the topic (deleted and
-    // recreated, or truncated): folding from anywhere would count records twice or skip them
-    const positions = this.positions();
-    for (const [partition, end] of this.ends) {
-      const at = positions[partition] ?? 0;
-      if (at > end) throw new SourceFailedError(`${topics.events}/${partition} ends at offset ${end}, but the checkpoint is at ${at}: the topic was recreated or truncated since; --discard-checkpoint starts over`);
-    }
     if (this.options.once) this.stopEnds = new Map(this.ends);
     this.phase = this.caughtUp() ? 'done' : 'running';
     if (this.phase === 'done' || this.stopped) {
@@ -253,8 +315,8 @@ export class KafkaSource implements AsyncIterable<SourceItem> {
       );
     }, 2_000);
     this.lagTimer.unref();
-    // offsets live in StreamPulse's checkpoints, not in the group: on every assignment, resume
-    // exactly where the reports are
+    // offsets live with each partition's state in the state topic, not in the group: on every
+    // assignment a partition is restored first and resumes exactly where its state is
     this.member = new GroupMember({
       cluster: this.cluster,
       groupId: this.options.groupId,
@@ -265,11 +327,15 @@ export class KafkaSource implements AsyncIterable<SourceItem> {
       onAssigned: (assignment) => {
         const partitions = [...(assignment.get(topics.events) ?? [])].sort((a, b) => a - b);
         log(`assigned ${partitions.length} partitions of ${topics.events}`, { partitions });
-        for (const partition of partitions) this.fetcher.assign(topics.events, partition, this.nextOffset(topics.events, partition));
+        const fresh = partitions.filter((p) => !this.fetcher.assigned(topics.events).includes(p));
+        this.assigning = this.assign(fresh).catch((error: Error) => this.fail(error));
       },
-      onRevoked: () => {
+      onRevoked: async () => {
+        await this.assigning;
         for (const partition of this.fetcher.assigned(topics.events)) this.fetcher.unassign(topics.events, partition);
         this.queue.drop(topics.events);
+        await this.queue.whenIdle();
+        await this.handover?.release();
       },
       onFatal: (error) => this.fail(error),
       log,

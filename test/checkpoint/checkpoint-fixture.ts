@@ -1,6 +1,4 @@
-import { readFileSync } from 'node:fs';
-import { Checkpointer } from '../../src/checkpoint/checkpointer.ts';
-import type { Checkpoint } from '../../src/checkpoint/checkpoint-file.ts';
+import type { RawBatch } from '../../src/domain/records/raw-batch.ts';
 import type { Strategy } from '../../src/domain/run-progress.ts';
 import { generateDataset } from '../../src/generator/index.ts';
 import { Pipeline } from '../../src/pipeline.ts';
@@ -20,63 +18,27 @@ export async function generateItems(dir: string): Promise<Items> {
   return { dims: all.filter((i) => i.kind === 'dimension'), events: all.filter((i) => i.kind === 'events') };
 }
 
-export const PARTITIONS = 3;
-
-/**
- * A pipeline fed like the Kafka source feeds it: event batch k comes from partition k % 3, and
- * the offsets the checkpointer reads are the next offset of each partition, advanced per batch.
- */
-export class PartitionedFeed {
-  readonly offsets: Record<string, number> = {};
-  private batches = 0;
-
-  constructor(
-    readonly pipeline: Pipeline,
-    start: Readonly<Record<string, number>> = {},
-    private readonly onBatch: () => void = () => {},
-  ) {
-    Object.assign(this.offsets, start);
-  }
-
-  async feed(events: readonly SourceItem[]): Promise<void> {
-    let k = 0;
-    await this.pipeline.run(events, () => {
-      const partition = String(this.batches++ % PARTITIONS);
-      this.offsets[partition] = (this.offsets[partition] ?? 0) + events[k++].batch.count;
-      this.onBatch();
-    });
-  }
-}
-
 export function newPipeline(strategies: readonly Strategy[]): Pipeline {
   return new Pipeline({ strategies, cacheSize: 256 });
 }
 
-/** A real checkpoint: a pipeline folds the dimensions and `eventBatches` event batches, the Checkpointer writes it. */
-export async function writeRealCheckpoint(
-  path: string,
-  items: Items,
-  options: { strategies: readonly Strategy[]; eventBatches: number; group?: string; topic?: string },
-): Promise<{ pipeline: Pipeline; checkpoint: Checkpoint; raw: Record<string, unknown> }> {
-  const pipeline = newPipeline(options.strategies);
+/**
+ * A real saved state: a pipeline folds the dimensions and `eventBatches` event batches, event
+ * batch k into partition k % 3 as the Kafka source would, and exports its state as JSON.
+ */
+export async function realState(items: Items, options: { strategies: readonly Strategy[]; eventBatches: number }): Promise<{ pipeline: Pipeline; raw: Record<string, unknown> }> {
+  const partitions = new WeakMap<RawBatch, string>();
+  const partitionOf = (batch: RawBatch): string => {
+    if (!partitions.has(batch)) partitions.set(batch, String(counted++ % 3));
+    return partitions.get(batch) as string;
+  };
+  let counted = 0;
+  const pipeline = new Pipeline({ strategies: options.strategies, cacheSize: 256, partitionOf });
   await pipeline.run(items.dims);
-  const feed = new PartitionedFeed(pipeline);
-  const logs: string[] = [];
-  const checkpointer = new Checkpointer(pipeline, {
-    path,
-    group: options.group ?? 'g',
-    topic: options.topic ?? 't',
-    intervalMs: 60_000,
-    offsets: () => ({ ...feed.offsets }),
-    log: (line) => logs.push(line),
-  });
-  await feed.feed(items.events.slice(0, options.eventBatches));
-  await checkpointer.checkpointNow();
-  if (logs.length > 0) throw new Error(`checkpointer logged: ${logs.join('; ')}`);
-  const raw = JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>;
-  return { pipeline, checkpoint: raw as unknown as Checkpoint, raw };
+  await pipeline.run(items.events.slice(0, options.eventBatches));
+  return { pipeline, raw: JSON.parse(JSON.stringify(pipeline.exportState())) as Record<string, unknown> };
 }
 
-/** Parsed checkpoint JSON that tests corrupt field by field, wherever they like. */
+/** Parsed state JSON that tests corrupt field by field, wherever they like. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- corrupting arbitrary JSON paths is the point
 export type Loose = any;

@@ -1,23 +1,20 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { validateCheckpoint } from '../../src/checkpoint/checkpoint-schema.ts';
 import { validatePipelineState } from '../../src/checkpoint/state-schema.ts';
 import type { Strategy } from '../../src/domain/run-progress.ts';
 import { CheckpointError } from '../../src/errors.ts';
 import { Prng } from '../../src/generator/index.ts';
 import { makeTempDir, removeTempDir } from '../helpers/temp-dir.ts';
-import { generateItems, newPipeline, writeRealCheckpoint, type Loose } from './checkpoint-fixture.ts';
+import { generateItems, newPipeline, realState, type Loose } from './checkpoint-fixture.ts';
 
 const BOTH: readonly Strategy[] = ['cached', 'naive'];
 let dir: string;
 let state: Record<string, Loose>;
-let checkpoint: Record<string, Loose>;
 
 beforeAll(async () => {
   dir = await makeTempDir('streampulse-state-schema-');
   const items = await generateItems(join(dir, 'data'));
-  checkpoint = (await writeRealCheckpoint(join(dir, 'c.json'), items, { strategies: BOTH, eventBatches: 5 })).raw;
-  state = checkpoint.state as Record<string, Loose>;
+  state = (await realState(items, { strategies: BOTH, eventBatches: 5 })).raw;
 });
 afterAll(async () => {
   await removeTempDir(dir);
@@ -71,9 +68,9 @@ describe('state validation, deep enough that importState cannot break', () => {
       words[listed >>> 5] |= 1 << (listed & 31);
       s.partitions['0'].naive.subscription_analysis.measures.users[0] = Buffer.from(words.buffer).toString('base64');
     }, (o) => `state.partitions["0"].naive.subscription_analysis.measures.users[0] holds user ${o.partitions['0'].naive.subscription_analysis.users.length} but the state lists only ${o.partitions['0'].naive.subscription_analysis.users.length} users`],
-    ['rejections that do not add up', (s) => (s.progress.rejected.not_json += 1), (o) => `state.progress.rejected counts ${o.progress.eventsRead - o.progress.eventsValid + 1} rejected events, but eventsRead - eventsValid is ${o.progress.eventsRead - o.progress.eventsValid}`],
-    ['more valid events than read', (s) => (s.progress.eventsValid = s.progress.eventsRead + 1), (o) => `state.progress.eventsValid must be an integer from 0 to ${o.progress.eventsRead}, got ${o.progress.eventsRead + 1}`],
-    ['a strategy missing from the progress', (s) => delete s.progress.strategies.naive, 'state.progress.strategies.naive is missing: this run uses strategy naive and the checkpoint has no state for it'],
+    ['rejections that do not add up', (s) => (s.progress['1'].rejected.not_json += 1), (o) => `state.progress["1"].rejected counts ${o.progress['1'].eventsRead - o.progress['1'].eventsValid + 1} rejected events, but eventsRead - eventsValid is ${o.progress['1'].eventsRead - o.progress['1'].eventsValid}`],
+    ['more valid events than read', (s) => (s.progress['1'].eventsValid = s.progress['1'].eventsRead + 1), (o) => `state.progress["1"].eventsValid must be an integer from 0 to ${o.progress['1'].eventsRead}, got ${o.progress['1'].eventsRead + 1}`],
+    ['a strategy missing from the progress', (s) => delete s.progress['2'].strategies.naive, 'state.progress["2"].strategies.naive is missing: this run uses strategy naive and the checkpoint has no state for it'],
     ['an unknown strategy', (s) => (s.partitions['0'].fast = {}), 'state.partitions["0"].fast is not a strategy (cached, naive)'],
   ])('refuses %s', (_, change, problem) => {
     expect(problemOf(mutated(change))).toBe(typeof problem === 'string' ? problem : problem(state));
@@ -86,7 +83,7 @@ describe('state validation, deep enough that importState cannot break', () => {
   });
 
   /**
-   * Any single corruption of any value in a real checkpoint is either refused as a CheckpointError
+   * Any single corruption of any value in a real saved state is either refused as a CheckpointError
    * or restores into a pipeline whose every report still renders with real dictionary values.
    */
   it('refuses or safely restores every random corruption, never a TypeError', () => {
@@ -100,14 +97,14 @@ describe('state validation, deep enough that importState cannot break', () => {
       }
       leaves.push(path);
     };
-    walk(checkpoint, []);
+    walk(state, []);
     const random = new Prng(99);
     const replacements: unknown[] = [null, -1, 1.5, 'x', '', {}, [], 2 ** 60, true, 0, 1_000_000];
     let refused = 0;
     let restored = 0;
     for (const path of leaves.filter((p) => p.length > 0)) {
       for (const mode of ['delete', 'replace', 'replace']) {
-        const c = structuredClone(checkpoint);
+        const c = structuredClone(state);
         let parent: Loose = c;
         for (const key of path.slice(0, -1)) parent = parent[key];
         const last = path[path.length - 1];
@@ -115,16 +112,16 @@ describe('state validation, deep enough that importState cannot break', () => {
           if (Array.isArray(parent)) parent.splice(last as number, 1);
           else delete parent[last];
         } else parent[last] = replacements[random.nextUint32() % replacements.length];
-        let valid: ReturnType<typeof validateCheckpoint> | null = null;
+        let valid: ReturnType<typeof validatePipelineState> | null = null;
         try {
-          valid = validateCheckpoint(c, { group: 'g', topic: 't', strategies: BOTH });
+          valid = validatePipelineState(c, BOTH);
         } catch (error) {
           expect(error, `${mode} ${JSON.stringify(path)}`).toBeInstanceOf(CheckpointError);
           refused++;
           continue;
         }
         const p = newPipeline(BOTH);
-        p.importState(valid.state);
+        p.importState(valid);
         for (const strategy of BOTH) {
           for (const rows of Object.values(p.snapshot(strategy).reports)) {
             for (const row of rows as Record<string, unknown>[]) for (const cell of Object.values(row)) expect(cell, `${mode} ${JSON.stringify(path)}`).not.toBeUndefined();

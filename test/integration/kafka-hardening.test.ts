@@ -8,7 +8,7 @@ import { generateDataset } from '../../src/generator/index.ts';
 import { withAdmin, createKafka } from '../../src/kafka/kafka-client.ts';
 import { resolveInputDir } from '../../src/sources/input-dir.ts';
 import { makeTempDir, removeTempDir } from '../helpers/temp-dir.ts';
-import { deleteTopics, obtainBroker, uniqueTopics, type TestBroker } from './helpers/kafka-broker.ts';
+import { deleteTopics, obtainBroker, readSavedStates, uniqueTopics, type TestBroker } from './helpers/kafka-broker.ts';
 
 const EVENTS = 5_000;
 // one slice of rejects far over the broker's 1 MB limit, and one record twice that size alone
@@ -38,7 +38,7 @@ async function run(args: readonly string[]): Promise<{ code: number; stderr: str
 
 const runArgs = (topics: { prefix: string }, name: string): string[] => [
   'run', '--source', 'kafka', '--brokers', broker.brokers, '--topic-prefix', topics.prefix, '--group', `g-${topics.prefix}`,
-  '--once', '--port', '0', '--no-progress', '--data-dir', join(dir, name), '--checkpoint', join(dir, name, 'checkpoint.json'),
+  '--once', '--port', '0', '--no-progress', '--data-dir', join(dir, name),
   '--dead-letters', join(dir, name, 'dead-letters.ndjson'),
 ];
 
@@ -50,8 +50,16 @@ async function createTopic(topic: string, configEntries: { name: string; value: 
   await withAdmin([broker.brokers], 'hardening-topics', log, (admin) => admin.createTopics({ topics: [{ topic, numPartitions, configEntries }], waitForLeaders: true }), 20_000);
 }
 
-async function readCheckpointFile(name: string): Promise<{ offsets: Record<string, number>; deadLettersUnwritten?: number }> {
-  return JSON.parse(await readFile(join(dir, name, 'checkpoint.json'), 'utf8')) as { offsets: Record<string, number>; deadLettersUnwritten?: number };
+/** The group's saved states, summed over its partitions: offsets and dead letters given up on. */
+async function readSaved(topics: { prefix: string; events: string }): Promise<{ offsets: number; deadLettersUnwritten: number }> {
+  const saved = await readSavedStates(broker.brokers, topics as typeof limitTopics, `g-${topics.prefix}`);
+  let offsets = 0;
+  let deadLettersUnwritten = 0;
+  for (const s of saved.values()) {
+    offsets += s.offset;
+    deadLettersUnwritten += (s.state as { deadLettersUnwritten: number }).deadLettersUnwritten;
+  }
+  return { offsets, deadLettersUnwritten };
 }
 
 beforeAll(async () => {
@@ -78,13 +86,13 @@ afterAll(async () => {
 });
 
 describe('dead letters never block progress (real broker)', () => {
-  it('writes every dead letter within the topic limit, cuts the one too big (size and hash in headers), and checkpoints at the end', async () => {
+  it('writes every dead letter within the topic limit, cuts the one too big (size and hash in headers), and saves every partition\'s state at the end', async () => {
     const first = await run(runArgs(limitTopics, 'limit'));
     expect(first.code, first.stderr.join('\n')).toBe(0);
     expect(await endOffset(limitTopics.deadLetters)).toBe(BAD_SMALL + 1);
-    const checkpoint = await readCheckpointFile('limit');
-    expect(Object.values(checkpoint.offsets).reduce((n, o) => n + o, 0)).toBe(TOTAL);
-    expect(checkpoint.deadLettersUnwritten).toBe(0);
+    const saved = await readSaved(limitTopics);
+    expect(saved.offsets).toBe(TOTAL);
+    expect(saved.deadLettersUnwritten).toBe(0);
 
     const consumer = createKafka([broker.brokers], 'hardening-dlq').consumer({ groupId: `read-${limitTopics.prefix}` });
     const cut: { size: number; value: number; sha256: string }[] = [];
@@ -108,19 +116,19 @@ describe('dead letters never block progress (real broker)', () => {
     expect(cut[0].sha256).toBe(createHash('sha256').update(HUGE).digest('hex'));
     expect(cut[0].value).toBeLessThan(1_048_588);
 
-    // a restart resumes from that checkpoint: no record, and so no dead letter, goes out twice
-    const again = await run(runArgs(limitTopics, 'limit'));
+    // a restart (in a fresh folder: the folder holds nothing needed) resumes from the saved states: no record, and so no dead letter, goes out twice
+    const again = await run(runArgs(limitTopics, 'limit-again'));
     expect(again.code, again.stderr.join('\n')).toBe(0);
     expect(await endOffset(limitTopics.deadLetters)).toBe(BAD_SMALL + 1);
   }, 180_000);
 
-  it('a dead-letter topic that refuses every record: the run goes on, checkpoints with the loss recorded, and --once exits 1 saying so', async () => {
+  it('a dead-letter topic that refuses every record: the run goes on, saves the states with the loss recorded, and --once exits 1 saying so', async () => {
     const r = await run(runArgs(lostTopics, 'lost'));
     expect(r.code).toBe(1);
     expect(r.stderr.at(-1)).toMatch(/the run finished, but 10,001 dead letters could not be written to .*\.dlq \[SP_INCOMPLETE_RUN\]$/);
-    const checkpoint = await readCheckpointFile('lost');
-    expect(Object.values(checkpoint.offsets).reduce((n, o) => n + o, 0)).toBe(TOTAL);
-    expect(checkpoint.deadLettersUnwritten).toBe(BAD_SMALL + 1);
+    const saved = await readSaved(lostTopics);
+    expect(saved.offsets).toBe(TOTAL);
+    expect(saved.deadLettersUnwritten).toBe(BAD_SMALL + 1);
     // nothing is lost locally: the dead-letter file has every one
     const file = await readFile(join(dir, 'lost', 'dead-letters.ndjson'), 'utf8');
     expect(file.trimEnd().split('\n')).toHaveLength(BAD_SMALL + 1);
@@ -128,7 +136,7 @@ describe('dead letters never block progress (real broker)', () => {
 });
 
 describe('a Kafka run never ends in a false success (real broker)', () => {
-  it('a checkpoint past the end of a recreated topic ends the run with exit 1 and a line saying why', async () => {
+  it('a saved state past the end of a recreated topic ends the run with exit 1 and a line saying why', async () => {
     await withAdmin([broker.brokers], 'hardening-recreate', log, (admin) => admin.deleteTopics({ topics: [limitTopics.events] }), 20_000);
     const deadline = Date.now() + 30_000;
     for (;;) {
@@ -143,6 +151,6 @@ describe('a Kafka run never ends in a false success (real broker)', () => {
     }
     const r = await run(runArgs(limitTopics, 'limit'));
     expect(r.code).toBe(1);
-    expect(r.stderr.at(-1)).toMatch(/ends at offset 0, but the checkpoint is at \d+: the topic was recreated or truncated since; --discard-checkpoint starts over \[SP_SOURCE_FAILED\]$/);
+    expect(r.stderr.at(-1)).toMatch(/ends at offset 0, but its saved state is at \d+: the topic was recreated or truncated since; --discard-checkpoint starts over \[SP_SOURCE_FAILED\]$/);
   }, 120_000);
 });

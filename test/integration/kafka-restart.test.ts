@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { replayToKafka } from '../../producers/replay-producer.ts';
@@ -8,7 +8,7 @@ import type { Reports } from '../../src/domain/reports/report-rows.ts';
 import { Pipeline } from '../../src/pipeline.ts';
 import { readInputLayout, resolveInputDir } from '../../src/sources/input-dir.ts';
 import { makeTempDir, removeTempDir } from '../helpers/temp-dir.ts';
-import { deleteTopics, obtainBroker, uniqueTopics, type TestBroker } from './helpers/kafka-broker.ts';
+import { deleteTopics, obtainBroker, readSavedStates, uniqueTopics, type TestBroker } from './helpers/kafka-broker.ts';
 
 const EVENTS = 150_000;
 const BIN = join(import.meta.dirname, '../../bin/streampulse.js');
@@ -41,7 +41,7 @@ afterAll(async () => {
 
 function startRun(reportJson: string, once: boolean): { child: ChildProcess; url: Promise<string>; exit: Promise<number | null> } {
   const args = [BIN, 'run', '--source', 'kafka', '--brokers', broker.brokers, '--topic-prefix', topics.prefix, '--group', `g-${topics.prefix}`];
-  args.push('--checkpoint', join(dir, 'checkpoint.json'), '--checkpoint-interval', '100', '--batch-size', '500');
+  args.push('--checkpoint-interval', '100', '--batch-size', '500');
   if (once) args.push('--once');
   args.push('--port', '0', '--no-progress', '--no-dead-letters', '--report-json', reportJson);
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'] });
@@ -70,18 +70,19 @@ describe('restart without loss or double counting (real broker)', () => {
     const first = startRun(join(dir, 'first.json'), false);
     const url = await first.url;
     const producing = replayToKafka({ brokers: [broker.brokers], topics, layout, batchSize: 5_000, rate: 50_000, compression: 'none', log, only: 'events' });
-    // kill once a checkpoint is on disk and the replay is well under way
+    // kill once the replay is well under way (states are written every 100 ms)
     let read = 0;
-    while (read < 30_000 || !existsSync(join(dir, 'checkpoint.json'))) {
+    while (read < 30_000) {
       read = await eventsRead(url);
       await new Promise((r) => setTimeout(r, 20));
     }
+    await new Promise((r) => setTimeout(r, 300));
     first.child.kill('SIGKILL');
     await first.exit;
     expect(read).toBeLessThan(EVENTS);
     expect((await producing).events).toBe(EVENTS);
-    const checkpoint = JSON.parse(readFileSync(join(dir, 'checkpoint.json'), 'utf8')) as { offsets: Record<string, number> };
-    const resumedAt = Object.values(checkpoint.offsets).reduce((a, b) => a + b, 0);
+    const saved = await readSavedStates(broker.brokers, topics, `g-${topics.prefix}`);
+    const resumedAt = [...saved.values()].reduce((n, s) => n + s.offset, 0);
     expect(resumedAt).toBeGreaterThan(0);
     expect(resumedAt).toBeLessThan(EVENTS);
 

@@ -6,6 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Reports } from '../../src/domain/reports/report-rows.ts';
 import { generateDataset } from '../../src/generator/index.ts';
 import { LocalBroker } from '../../src/kafka/local-broker.ts';
+import { buildKafkaSecurity } from '../../src/kafka/security.ts';
+import { PartitionStateStore } from '../../src/state/index.ts';
 import { Pipeline } from '../../src/pipeline.ts';
 import { readInputLayout, resolveInputDir } from '../../src/sources/input-dir.ts';
 import { makeTempDir, removeTempDir } from '../helpers/temp-dir.ts';
@@ -105,7 +107,7 @@ describe('secured Kafka (real broker, SASL and TLS listeners)', () => {
     const out = join(dir, `${mechanism}.json`);
     const run = cli(
       ['run', '--source', 'kafka', ...listener(topics.prefix), ...sasl(mechanism), '--group', `g-${topics.prefix}`, '--once', '--port', '0', '--no-progress'].concat([
-        '--report-json', out, '--checkpoint', join(dir, `${mechanism}-checkpoint.json`), '--data-dir', dir,
+        '--report-json', out, '--data-dir', dir,
       ]),
       { KAFKA_SASL_PASSWORD: PASSWORD },
     );
@@ -131,14 +133,23 @@ describe('secured Kafka (real broker, SASL and TLS listeners)', () => {
     expect(p.output()).not.toContain(wrong);
   }, 60_000);
 
-  it('keeps the password out of everything a run shows: output, /health, /reports, /metrics, /dead-letters, checkpoint, dead letters', async () => {
+  it('keeps the password out of everything a run shows: output, /health, /reports, /metrics, /dead-letters, saved states, dead letters', async () => {
     const topics = uniqueTopics('sasl-secrets', 3);
     await produce(plainListener(topics.prefix), 'scram-sha-256');
-    const checkpoint = join(dir, 'secrets-checkpoint.json');
+    const env = { KAFKA_SASL_MECHANISM: 'scram-sha-256', KAFKA_SASL_USERNAME: USER, KAFKA_SASL_PASSWORD: PASSWORD };
+    /** The group's state topic as another instance reads it: every partition's saved record. */
+    const savedStates = async (): Promise<string> => {
+      const store = await PartitionStateStore.open({ brokers: [broker.saslBrokers as string], topics, group: `g-${topics.prefix}`, log, timeoutMs: 30_000, security: buildKafkaSecurity({}, env) });
+      try {
+        return JSON.stringify([...(await store.readAll()).values()]);
+      } finally {
+        await store.close();
+      }
+    };
     const deadLetters = join(dir, 'secrets-dead-letters.ndjson');
     const run = cli(
-      ['run', '--source', 'kafka', ...plainListener(topics.prefix), '--group', `g-${topics.prefix}`, '--port', '0', '--no-progress', '--checkpoint', checkpoint, '--checkpoint-interval', '100', '--dead-letters', deadLetters],
-      { KAFKA_SASL_MECHANISM: 'scram-sha-256', KAFKA_SASL_USERNAME: USER, KAFKA_SASL_PASSWORD: PASSWORD },
+      ['run', '--source', 'kafka', ...plainListener(topics.prefix), '--group', `g-${topics.prefix}`, '--port', '0', '--no-progress', '--checkpoint-interval', '100', '--dead-letters', deadLetters],
+      env,
     );
     try {
       const url = await poll('the report server', () => /serving live reports on (http:\/\/[\d.:]+)/.exec(run.stderr())?.[1], 60_000);
@@ -146,10 +157,10 @@ describe('secured Kafka (real broker, SASL and TLS listeners)', () => {
       await poll('every event read', async () => ((JSON.parse(await get('/health')) as { events_read: number }).events_read === EVENTS + BAD_LINES.length ? true : undefined), 60_000);
       const pages = await Promise.all(['/health', '/reports', '/metrics', '/dead-letters'].map(get));
       expect(pages[3]).toContain('not json');
-      await poll('a checkpoint', async () => ((await readFile(checkpoint, 'utf8').catch(() => '')).includes('"offsets"') ? true : undefined), 30_000);
       run.kill('SIGTERM');
       expect(await run.status, run.output()).toBe(0);
-      const files = [await readFile(checkpoint, 'utf8'), await readFile(deadLetters, 'utf8')];
+      const files = [await savedStates(), await readFile(deadLetters, 'utf8')];
+      expect(files[0]).toContain('"offset"');
       expect(files[1]).toContain('not json');
       for (const text of [...pages, ...files, run.output()]) expect(text).not.toContain(PASSWORD);
     } finally {

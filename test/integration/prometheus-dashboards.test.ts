@@ -35,7 +35,7 @@ function configFor(target: string): string {
 
 function startApp(): Promise<string> {
   const args = [BIN, 'run', '--source', 'kafka', '--brokers', broker.brokers, '--topic-prefix', topics.prefix, '--group', `g-${topics.prefix}`];
-  args.push('--strategy', 'both', '--port', '0', '--no-progress', '--no-dead-letters', '--checkpoint', join(dir, 'checkpoint.json'), '--checkpoint-interval', '500');
+  args.push('--strategy', 'both', '--port', '0', '--no-progress', '--no-dead-letters', '--checkpoint-interval', '500');
   app = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   return new Promise((resolveUrl, reject) => {

@@ -75,7 +75,7 @@ describe('Kafka security settings', () => {
 
   it('never show the password when the config is logged, stringified or inspected', () => {
     const env = { KAFKA_SASL_MECHANISM: 'scram-sha-256', KAFKA_SASL_USERNAME: 'alice', KAFKA_SASL_PASSWORD: PASSWORD };
-    const kafka = buildKafkaConfig({ brokers: 'b:9092' }, env, dir);
+    const kafka = buildKafkaConfig({ brokers: 'b:9092' }, env);
     const produce = buildProduceConfig({ brokers: 'b:9092' }, env);
     expect(Object.isFrozen(kafka.security)).toBe(true);
     for (const text of [JSON.stringify(kafka), JSON.stringify(produce), inspect(kafka, { depth: 10, showHidden: true }), String(kafka.security.sasl?.password), `${kafka.security.sasl?.password}`]) {

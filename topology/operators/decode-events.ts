@@ -59,7 +59,7 @@ export function decodeEvents(ctx: TopologyContext): OperatorFunction<RawBatch, E
     // reader rejects never became records, yet were read: they count as read and rejected
     const read = raw.count + (raw.rejects?.length ?? 0);
     ctx.metrics.eventsDecoded(read, byReason);
-    ctx.progress.eventBatch(read, batch.rejected, raw.position, ctx.clock.now());
+    ctx.progress.eventBatch(ctx.partitionOf(raw), read, batch.rejected, raw.position, ctx.clock.now());
     return batch;
   });
 }

@@ -23,7 +23,7 @@ function lookupsOf(events: number, joined: EnrichedBatch, joins: number): Record
 export function recordStrategyBatch(ctx: TopologyContext, strategy: Strategy, batch: EventBatch, joined: EnrichedBatch, started: number, joins: number): StrategyResult {
   const seconds = (ctx.clock.monotonic() - started) / 1000;
   const lookups = lookupsOf(batch.count, joined, joins);
-  ctx.progress.strategyBatch(strategy, joined.count, joined.unmatched, { events: batch.count, seconds, lookups: lookups.subscriptions + lookups.ad_rates + lookups.payouts });
+  ctx.progress.strategyBatch(strategy, ctx.partitionOf(batch.raw), joined.count, joined.unmatched, { events: batch.count, seconds, lookups: lookups.subscriptions + lookups.ad_rates + lookups.payouts });
   ctx.metrics.strategyBatch(strategy, { events: batch.count, counted: joined.count, unmatched: joined.unmatched, seconds, lookups });
   return { strategy, events: batch.count, counted: joined.count, unmatched: joined.unmatched, seconds };
 }

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { LocalBroker } from '../../../src/kafka/local-broker.ts';
 import { withAdmin } from '../../../src/kafka/kafka-client.ts';
 import { defaultTopics, type TopicConfig } from '../../../src/kafka/topics.ts';
+import { PartitionStateStore, type RestoredPartitionState } from '../../../src/state/index.ts';
 
 export interface TestBroker {
   readonly brokers: string;
@@ -50,10 +51,22 @@ export async function deleteTopics(brokers: string, topics: TopicConfig): Promis
     'streampulse-test-cleanup',
     log,
     async (admin) => {
-      const existing = new Set(await admin.listTopics());
-      const names = [topics.events, topics.subscriptions, topics.adRates, topics.payouts, topics.deadLetters].filter((t) => existing.has(t));
+      const existing = await admin.listTopics();
+      // with the state topic of every group that read the events topic (`<events>.<group>.state`)
+      const states = existing.filter((t) => t.startsWith(`${topics.events}.`) && t.endsWith('.state'));
+      const names = [topics.events, topics.subscriptions, topics.adRates, topics.payouts, topics.deadLetters].filter((t) => existing.includes(t)).concat(states);
       if (names.length > 0) await admin.deleteTopics({ topics: names });
     },
     20_000,
   );
+}
+
+/** Every partition's saved state in a group's state topic, read as another instance would. */
+export async function readSavedStates(brokers: string, topics: TopicConfig, group: string): Promise<Map<number, RestoredPartitionState>> {
+  const store = await PartitionStateStore.open({ brokers: [brokers], topics, group, log, timeoutMs: 30_000 });
+  try {
+    return await store.readAll();
+  } finally {
+    await store.close();
+  }
 }

@@ -1,0 +1,130 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { replayToKafka } from '../../producers/replay-producer.ts';
+import type { Reports } from '../../src/domain/reports/report-rows.ts';
+import { generateDataset } from '../../src/generator/index.ts';
+import { resolveInputDir } from '../../src/sources/input-dir.ts';
+import { computeReportsWithDuckDB } from '../helpers/duckdb-oracle.ts';
+import { makeTempDir, removeTempDir } from '../helpers/temp-dir.ts';
+import { deleteTopics, obtainBroker, readSavedStates, uniqueTopics, type TestBroker } from './helpers/kafka-broker.ts';
+
+const EVENTS = 120_000;
+const BIN = join(import.meta.dirname, '../../bin/streampulse.js');
+const log = (line: string): void => void process.stderr.write(`[scale-out] ${line}\n`);
+
+let broker: TestBroker;
+let dir: string;
+let oracle: Reports;
+let layout: Awaited<ReturnType<typeof resolveInputDir>>;
+const topics = uniqueTopics('scale-out', 6);
+const group = `g-${topics.prefix}`;
+const children = new Set<ChildProcess>();
+
+beforeAll(async () => {
+  broker = await obtainBroker();
+  dir = await makeTempDir('streampulse-scale-out-');
+  await generateDataset({ outDir: join(dir, 'data'), seed: 61, events: EVENTS, users: 20_000, artists: 1_000 });
+  layout = await resolveInputDir(join(dir, 'data'));
+  oracle = await computeReportsWithDuckDB(join(dir, 'data'));
+  await replayToKafka({ brokers: [broker.brokers], topics, layout, batchSize: 5_000, rate: 0, compression: 'none', log, only: 'dimensions' });
+}, 300_000);
+
+afterAll(async () => {
+  for (const child of children) child.kill('SIGKILL');
+  if (broker !== undefined) {
+    await deleteTopics(broker.brokers, topics).catch(() => {});
+    await broker.stop();
+  }
+  await removeTempDir(dir);
+});
+
+interface Instance {
+  readonly name: string;
+  readonly child: ChildProcess;
+  readonly url: Promise<string>;
+  readonly exit: Promise<number | null>;
+  readonly stderr: () => string;
+}
+
+/** One `run --source kafka` of the group in `folder` (its own unless shared), as a child process. */
+function start(name: string, extra: readonly string[] = [], folder = name): Instance {
+  const args = [BIN, 'run', '--source', 'kafka', '--brokers', broker.brokers, '--topic-prefix', topics.prefix, '--group', group];
+  args.push('--data-dir', join(dir, folder), '--checkpoint-interval', '200', '--batch-size', '1000', '--port', '0', '--no-progress', '--no-dead-letters', ...extra);
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  children.add(child);
+  let stderr = '';
+  const url = new Promise<string>((resolve, reject) => {
+    child.stderr?.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+      const match = /serving live reports on (http:\/\/[\d.:]+)/.exec(stderr);
+      if (match) resolve(match[1]);
+    });
+    child.once('exit', () => reject(new Error(`${name} exited before serving:\n${stderr}`)));
+  });
+  url.catch(() => {});
+  const exit = new Promise<number | null>((resolve) => child.once('exit', (code) => (children.delete(child), resolve(code))));
+  return { name, child, url, exit, stderr: () => stderr };
+}
+
+async function eventsRead(instance: Instance): Promise<number> {
+  const body = (await (await fetch(`${await instance.url}/reports`)).json()) as { progress: { events_read: number } };
+  return body.progress.events_read;
+}
+
+async function until(what: string, check: () => Promise<boolean>, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+describe('scale-out: several instances of one group, state in Kafka (real broker)', () => {
+  it('three instances, one SIGKILLed mid-stream with its folder deleted, a fourth in a fresh folder: nothing lost, nothing counted twice', async () => {
+    // a and c share one folder with the same flags (but the port): nothing instance-specific lives there
+    const [a, b, c] = [start('a', [], 'shared'), start('b'), start('c', [], 'shared')];
+    await Promise.all([a.url, b.url, c.url]);
+    // the events arrive live, paced, while the three fold them
+    const producing = replayToKafka({ brokers: [broker.brokers], topics, layout, batchSize: 2_000, rate: 20_000, compression: 'none', log, only: 'events' });
+    await until('b folding its partitions', async () => (await eventsRead(b)) >= 5_000, 120_000);
+    b.child.kill('SIGKILL');
+    await b.exit;
+    await rm(join(dir, 'b'), { recursive: true, force: true });
+    const d = start('d');
+    await d.url;
+    expect((await producing).events).toBe(EVENTS);
+
+    const live = [a, c, d];
+    // caught up: every partition is held by one live instance, at the end of its events, and saved so
+    let seen = '';
+    await until(
+      'every event folded and saved',
+      async () => {
+        const read = await Promise.all(live.map(eventsRead));
+        const saved = await readSavedStates(broker.brokers, topics, group);
+        const offsets = [...saved.values()].reduce((n, s) => n + s.offset, 0);
+        seen = `events read ${read.join(' + ')}, saved offsets ${offsets} over ${saved.size} partitions`;
+        return read.reduce((x, y) => x + y, 0) === EVENTS && saved.size === 6 && offsets === EVENTS;
+      },
+      180_000,
+    ).catch((error: Error) => {
+      throw new Error(`${error.message} (last: ${seen})\n${live.map((i) => `--- ${i.name}\n${i.stderr().slice(-4_000)}`).join('\n')}`);
+    });
+    // a clean stop writes each instance's states as it leaves the group
+    for (const instance of live) instance.child.kill('SIGTERM');
+    for (const instance of live) expect(await instance.exit, instance.stderr()).toBe(0);
+    const saved = await readSavedStates(broker.brokers, topics, group);
+    expect([...saved.values()].reduce((n, s) => n + s.folded, 0)).toBe(EVENTS);
+
+    // a fresh instance in a new folder restores every partition from the state topic alone
+    const out = join(dir, 'fresh', 'report.json');
+    const fresh = start('fresh', ['--once', '--report-json', out]);
+    expect(await fresh.exit, fresh.stderr()).toBe(0);
+    const result = JSON.parse(readFileSync(out, 'utf8')) as { reports: Reports; progress: { events_read: number } };
+    expect(result.progress.events_read).toBe(EVENTS);
+    expect(result.reports).toEqual(oracle);
+  }, 600_000);
+});
