@@ -77,6 +77,9 @@ export function pipelineDashboard(): DashboardBuilder {
     .withPanel(stat('Checkpoint age', { unit: 's', span: 4, description: 'Seconds since the last checkpoint (Kafka source only); should stay near the interval.' }))
     .withPanel(timeseries('Checkpoints per minute', { unit: 'short', span: 8, description: 'Checkpoints written (Kafka source only).' }))
     .withPanel(timeseries('Checkpoint duration', { unit: 's', span: 8, description: 'Time to capture and write a checkpoint: mean and p99.' }))
+    .withPanel(timeseries('Partitions owned by instance', { unit: 'short', span: 8, description: 'Events partitions each instance holds (assigned and restored); together they are every partition of the topic.' }))
+    .withPanel(stat('State restore time', { unit: 's', span: 4, description: 'Mean seconds to read a partition state from the state topic at an assignment.' }))
+    .withPanel(timeseries('State restored per minute', { unit: 'bytes', span: 8, description: 'Bytes of partition state read from the state topic (restores at assignments).' }))
     .withPanel(stat('Dead letters not written', { unit: 'short', span: 4, description: 'Dead letters given up on (the dead-letter topic refused them); recorded in the checkpoint. Should be 0.' }))
     .withPanel(
       timeseries('Snapshot time by report', {

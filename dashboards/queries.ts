@@ -76,6 +76,10 @@ export const PANEL_QUERIES: readonly PanelQuery[] = [
   { dashboard: P, panel: 'Checkpoint duration', expr: histAvg(M.checkpointSeconds, '', RARE), legend: 'mean', requires: 'checkpoint' },
   { dashboard: P, panel: 'Checkpoint duration', expr: quantile(0.99, M.checkpointSeconds, '', RARE), legend: 'p99', requires: 'checkpoint' },
   { dashboard: P, panel: 'Checkpoints per minute', expr: sum(`increase(${M.checkpoints}[${RARE}])`), legend: 'written', requires: 'checkpoint' },
+  // summed by instance: several instances of one group share the partitions between them
+  { dashboard: P, panel: 'Partitions owned by instance', expr: sum(M.partitionsOwned, 'instance'), legend: '{{instance}}', requires: 'kafka' },
+  { dashboard: P, panel: 'State restore time', expr: histAvg(M.stateRestoreSeconds, '', RARE), legend: 'mean per restore', requires: 'kafka' },
+  { dashboard: P, panel: 'State restored per minute', expr: sum(`increase(${M.stateRestoreBytes}[${RARE}])`), legend: 'bytes', requires: 'kafka' },
   { dashboard: P, panel: 'Dead letters not written', expr: sum(M.deadLettersUnwritten), legend: 'given up on' },
   { dashboard: P, panel: 'Snapshot time by report', expr: histAvg(M.snapshotSeconds, 'report', RARE), legend: '{{report}} mean', requires: 'http' },
   { dashboard: P, panel: 'Snapshot time by report', expr: quantile(0.99, M.snapshotSeconds, 'report', RARE), legend: '{{report}} p99', requires: 'http' },

@@ -74,7 +74,8 @@ export async function runCommand(config: RunConfig, out: NodeJS.WritableStream =
   });
   source.attach(pipeline);
   registerReportGauges(metrics.registry, pipeline);
-  const server = await startReportServer({ host: config.host, port: config.port, allowHosts: config.allowHosts, pipeline, metrics, deadLetters: fileDeadLetters, health: () => source.health(), log: logFn(logger.child({ component: 'http' })) });
+  const server = await startReportServer({ host: config.host, port: config.port, allowHosts: config.allowHosts, pipeline, metrics, deadLetters: fileDeadLetters, health: () => source.health(), group: source.group, log: logFn(logger.child({ component: 'http' })) });
+  source.advertise?.(config.advertise ?? server.url);
   log(`serving live reports on ${server.url}/reports (strategy ${config.strategies.join(' + ')})`);
 
   const signal = waitForSignal();

@@ -40,6 +40,11 @@ export const MetricNames = {
   checkpointSeconds: 'streampulse_checkpoint_seconds',
   checkpointAge: 'streampulse_checkpoint_age_seconds',
   checkpoints: 'streampulse_checkpoints_total',
+  /** gauge: events partitions this instance holds (assigned and restored); sum across instances = the topic's. */
+  partitionsOwned: 'streampulse_partitions_owned',
+  /** histogram: seconds to read partition states from the state topic; counter: bytes read. */
+  stateRestoreSeconds: 'streampulse_state_restore_seconds',
+  stateRestoreBytes: 'streampulse_state_restore_bytes_total',
   /** counter: dead letters that could not be written anywhere durable (given up on, recorded in the checkpoint). */
   deadLettersUnwritten: 'streampulse_dead_letters_unwritten_total',
   /** gauges from the live reports (primary strategy), read at scrape time. */

@@ -38,6 +38,8 @@ export class PrometheusMetrics implements MetricsSink {
   readonly checkpointSeconds: Histogram;
   readonly checkpoints: Counter;
   readonly deadLettersUnwritten: Counter;
+  readonly stateRestoreSeconds: Histogram;
+  readonly stateRestoreBytes: Counter;
 
   constructor() {
     const registers = [this.registry];
@@ -82,6 +84,8 @@ export class PrometheusMetrics implements MetricsSink {
     this.snapshotSeconds = new Histogram({ name: MetricNames.snapshotSeconds, help: 'Seconds to build a report snapshot for HTTP, by report (all: /reports).', labelNames: ['report'], registers });
     this.checkpointSeconds = new Histogram({ name: MetricNames.checkpointSeconds, help: 'Seconds to capture and write a checkpoint.', buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5], registers });
     this.checkpoints = new Counter({ name: MetricNames.checkpoints, help: 'Checkpoints written.', registers });
+    this.stateRestoreSeconds = new Histogram({ name: MetricNames.stateRestoreSeconds, help: 'Seconds to read partition states from the state topic, per restore.', buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10], registers });
+    this.stateRestoreBytes = new Counter({ name: MetricNames.stateRestoreBytes, help: 'Bytes of partition state read from the state topic.', registers });
     this.deadLettersUnwritten = new Counter({ name: MetricNames.deadLettersUnwritten, help: 'Dead letters that could not be written (given up on and recorded).', registers });
   }
 
@@ -122,6 +126,18 @@ export class PrometheusMetrics implements MetricsSink {
       registers: [this.registry],
       collect() {
         for (const p of describe().partitions) this.labels(String(p.partition)).set(p.lag);
+      },
+    });
+  }
+
+  /** Events partitions held by this instance, read at scrape time. */
+  observePartitionsOwned(owned: () => number): void {
+    new Gauge({
+      name: MetricNames.partitionsOwned,
+      help: 'Events partitions this instance holds (assigned and restored).',
+      registers: [this.registry],
+      collect() {
+        this.set(owned());
       },
     });
   }

@@ -43,6 +43,8 @@ export class FetchQueue implements AsyncIterable<SourceItem> {
   private failure: Error | null = null;
   /** An item handed out and not yet folded: the pipeline asks for the next one only after folding it. */
   private handedOut = false;
+  /** The partition of the item handed out and not yet folded, and its `next` before that item. */
+  private inFlight: { readonly key: string; readonly before: number } | null = null;
   private readonly idleWaiters: (() => void)[] = [];
 
   constructor(private readonly options: FetchQueueOptions) {}
@@ -99,6 +101,15 @@ export class FetchQueue implements AsyncIterable<SourceItem> {
    * partition's state can be taken with its offset (a revocation waits for this).
    */
   /** True while an item is between hand-out and fold (its offsets are taken, its records not yet folded). */
+  /**
+   * The next offset of what is folded into the reports of `key`'s partition: `next`, except while
+   * an item of that partition is handed out and not yet folded (then where it started).
+   */
+  foldedNext(key: string): number {
+    if (this.inFlight !== null && this.inFlight.key === key && this.handedOut) return this.inFlight.before;
+    return this.options.next.get(key) ?? 0;
+  }
+
   get busy(): boolean {
     return this.handedOut;
   }
@@ -110,6 +121,7 @@ export class FetchQueue implements AsyncIterable<SourceItem> {
 
   private folded(): void {
     this.handedOut = false;
+    this.inFlight = null;
     for (const resolve of this.idleWaiters.splice(0)) resolve();
   }
 
@@ -182,6 +194,7 @@ export class FetchQueue implements AsyncIterable<SourceItem> {
     while (from < slice.to && records.offsets[from] < next) from++;
     if (from === slice.to) return null;
     const last = records.offsets[slice.to - 1];
+    this.inFlight = { key: slice.key, before: next };
     this.options.next.set(slice.key, last + 1);
     return {
       count: slice.to - from,

@@ -9,11 +9,16 @@ import type { PrometheusMetrics } from '../metrics/prometheus-metrics.ts';
 import type { Pipeline } from '../pipeline.ts';
 import { PartitionStateStore } from '../state/index.ts';
 import type { DeadLetterSink, SourceItem } from '../../topology/ports.ts';
+import type { GroupQuery } from '../http/group-reports.ts';
+import { pipelinePartials } from '../peers/index.ts';
 import { KafkaDeadLetters } from './kafka-dead-letters.ts';
 import { KafkaSource } from './kafka-source.ts';
 import { PartitionStateKeeper } from './partition-state-keeper.ts';
 import type { ProgressScale, Source, SourceOutcome } from './source.ts';
 import type { SourceHealth } from './source-health.ts';
+
+/** How long a query waits for a peer's partitions before naming them missing. */
+const PEER_TIMEOUT_MS = 2_000;
 
 export interface KafkaRunSourceOptions {
   readonly once: boolean;
@@ -44,6 +49,7 @@ export class KafkaRunSource implements Source {
     value: (p) => p.eventsRead,
   };
   private readonly reader: KafkaSource;
+  private groupQuery: GroupQuery | undefined;
   private readonly producer: kafkajs.Producer;
   private producerReady: Promise<void> | null = null;
   private keeper: PartitionStateKeeper | null = null;
@@ -99,7 +105,11 @@ export class KafkaRunSource implements Source {
       log,
       security: config.security,
       timeoutMs: config.connectTimeoutMs,
-      onRead: (stats) => log(`restored ${stats.partitions} partition states: ${stats.bytes} bytes in ${stats.seconds.toFixed(3)} s`),
+      onRead: (stats) => {
+        metrics.stateRestoreSeconds.observe(stats.seconds);
+        metrics.stateRestoreBytes.inc(stats.bytes);
+        log(`restored ${stats.partitions} partition states: ${stats.bytes} bytes in ${stats.seconds.toFixed(3)} s`);
+      },
       onWrite: (stats) => {
         metrics.checkpointSeconds.observe(stats.seconds);
         metrics.checkpoints.inc();
@@ -111,13 +121,26 @@ export class KafkaRunSource implements Source {
     return this.store;
   }
 
+  /** What /reports and /partials need to answer for the whole group (after attach). */
+  get group(): GroupQuery | undefined {
+    return this.groupQuery;
+  }
+
+  /** The URL peers reach this instance at: carried by its group membership. */
+  advertise(url: string): void {
+    this.reader.advertise(url);
+  }
+
   /** Each partition's state moves in and out of this pipeline through the state topic. */
   attach(pipeline: Pipeline): void {
     const { metrics, log } = this.options;
     metrics.observeConsumerLag(() => this.reader.describe());
     metrics.observeCheckpointAge(() => this.keeper?.lastWrittenAt ?? null);
-    // nothing held until the group assigns partitions: an instance shows only what it owns
+    metrics.observePartitionsOwned(() => this.reader.held().size);
+    // nothing held until the group assigns partitions: an instance shows only what it owns, and
+    // answers for the rest of the group by asking the owners
     pipeline.hold([]);
+    this.groupQuery = { partials: pipelinePartials(pipeline, () => this.reader.held()), owners: () => this.reader.ownersView(), timeoutMs: PEER_TIMEOUT_MS };
     this.keeper = new PartitionStateKeeper({
       store: () => this.openStore(),
       pipeline,

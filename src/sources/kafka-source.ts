@@ -4,6 +4,8 @@ import { Cluster, endOffsets, Fetcher, GroupMember, partitionKey } from '../kafk
 import type { SourceItem } from '../../topology/ports.ts';
 import { SourceFailedError, StreamPulseError } from '../errors.ts';
 import type { LogFn } from '../log/logger.ts';
+import type { PartitionOwner } from '../kafka/wire/consumer-protocol.ts';
+import type { HeldPosition, PartitionOwnerView } from '../peers/index.ts';
 import { FetchQueue } from './fetch-queue.ts';
 import type { PartitionStart } from './partition-state-keeper.ts';
 import type { SourceHealth } from './source-health.ts';
@@ -78,6 +80,10 @@ export class KafkaSource implements AsyncIterable<SourceItem> {
   /** The restore of the last assignment, while it runs: a revocation waits for it. */
   private assigning: Promise<void> | null = null;
   private restoring: readonly number[] = [];
+  /** The URL this instance serves, advertised to the group (set before the source starts). */
+  private advertised: string | null = null;
+  /** The events partitions' owners, as the group's last assignment says. */
+  private owners: ReadonlyMap<number, PartitionOwner> | null = null;
   /** Events partitions restored at least once: a --once run is caught up only with each one's saved state known. */
   private readonly restored = new Set<number>();
 
@@ -228,6 +234,31 @@ export class KafkaSource implements AsyncIterable<SourceItem> {
     this.queue.fail(this.failure);
   }
 
+  /** The URL peers reach this instance at; call before the source starts (its group membership carries it). */
+  advertise(url: string): void {
+    this.advertised = url;
+  }
+
+  /** Every events partition with its owner, from the group's last assignment; null before the first. */
+  ownersView(): PartitionOwnerView[] | null {
+    if (this.owners === null) return null;
+    return [...this.owners]
+      .sort(([a], [b]) => a - b)
+      .map(([partition, owner]) => ({ partition, url: owner.url, self: owner.url !== null && owner.url === this.advertised }));
+  }
+
+  /** The events partitions this instance holds now (assigned and restored), with where each stands. */
+  held(): Map<number, HeldPosition> {
+    const topic = this.options.topics.events;
+    const out = new Map<number, HeldPosition>();
+    for (const partition of this.fetcher.assigned(topic)) {
+      if (!this.restored.has(partition) || this.restoring.includes(partition)) continue;
+      // what is folded, not what is handed out: a query between hand-out and fold sees one point
+      out.set(partition, { offset: this.queue.foldedNext(partitionKey(topic, partition)), end: this.ends.get(partition) ?? 0 });
+    }
+    return out;
+  }
+
   /** Where a partition resumes: after everything already folded into the reports. */
   private nextOffset(topic: string, partition: number): number {
     return this.next.get(partitionKey(topic, partition)) ?? 0;
@@ -324,7 +355,9 @@ export class KafkaSource implements AsyncIterable<SourceItem> {
       sessionTimeoutMs: SESSION_TIMEOUT_MS,
       rebalanceTimeoutMs: 30_000,
       heartbeatIntervalMs: 1_000,
-      onAssigned: (assignment) => {
+      advertise: this.advertised ?? undefined,
+      onAssigned: (assignment, owners) => {
+        this.owners = owners.get(topics.events) ?? null;
         const partitions = [...(assignment.get(topics.events) ?? [])].sort((a, b) => a - b);
         log(`assigned ${partitions.length} partitions of ${topics.events}`, { partitions });
         const fresh = partitions.filter((p) => !this.fetcher.assigned(topics.events).includes(p));

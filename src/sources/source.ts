@@ -1,5 +1,6 @@
 import type { DimensionError, NothingCountedError } from '../errors.ts';
 import type { PartitionOf } from '../domain/partitioned-reports.ts';
+import type { GroupQuery } from '../http/group-reports.ts';
 import type { Pipeline } from '../pipeline.ts';
 import type { BatchProgress } from '../../topology/graph.ts';
 import type { DeadLetterSink, SourceItem } from '../../topology/ports.ts';
@@ -32,6 +33,10 @@ export interface SourceOutcome {
 export interface Source {
   /** Where the pipeline writes rejected records. */
   readonly deadLetters: DeadLetterSink;
+  /** In a consumer group (after attach): how /reports answers for the whole group. */
+  readonly group?: GroupQuery;
+  /** Told the URL this instance serves, before items(): what a group member advertises to its peers. */
+  advertise?(url: string): void;
   /** Which partition a batch's events belong to; absent: the source is one partition. */
   readonly partitionOf?: PartitionOf;
   readonly progress: ProgressScale;

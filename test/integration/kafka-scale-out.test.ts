@@ -74,6 +74,30 @@ async function eventsRead(instance: Instance): Promise<number> {
   return body.progress.events_read;
 }
 
+interface GroupAnswer {
+  readonly reports: Reports;
+  readonly group: { complete: boolean; missing: number[]; partitions: { partition: number; owner: string; offset?: number; missing?: string }[] };
+}
+
+async function groupAnswer(instance: Instance): Promise<GroupAnswer> {
+  return (await (await fetch(`${await instance.url}/reports`)).json()) as GroupAnswer;
+}
+
+/**
+ * What any answer must be, even mid-rebalance: every partition named, each either present at an
+ * offset or missing with a reason, and the reports exactly the events of the partitions present
+ * (every generated event is counted, so the streams equal the present partitions' offsets).
+ */
+function checkAnswer(answer: GroupAnswer): void {
+  expect(answer.group.partitions.map((p) => p.partition)).toEqual([0, 1, 2, 3, 4, 5]);
+  const present = answer.group.partitions.filter((p) => p.missing === undefined);
+  expect(answer.group.missing).toEqual(answer.group.partitions.filter((p) => p.missing !== undefined).map((p) => p.partition));
+  expect(answer.group.complete).toBe(answer.group.missing.length === 0);
+  for (const p of answer.group.partitions) if (p.missing !== undefined) expect(p.missing.length).toBeGreaterThan(0);
+  const streams = answer.reports.daily_summary.reduce((n, r) => n + r.streams, 0);
+  expect(streams).toBe(present.reduce((n, p) => n + (p.offset ?? 0), 0));
+}
+
 async function until(what: string, check: () => Promise<boolean>, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await check())) {
@@ -90,6 +114,19 @@ describe('scale-out: several instances of one group, state in Kafka (real broker
     // the events arrive live, paced, while the three fold them
     const producing = replayToKafka({ brokers: [broker.brokers], topics, layout, batchSize: 2_000, rate: 20_000, compression: 'none', log, only: 'events' });
     await until('b folding its partitions', async () => (await eventsRead(b)) >= 5_000, 120_000);
+    // queries keep coming through the kill and the rebalances: each must be whole or say what it lacks
+    let querying = true;
+    let answers = 0;
+    let partial = 0;
+    const queries = (async () => {
+      while (querying) {
+        const answer = await groupAnswer(a);
+        checkAnswer(answer);
+        answers++;
+        if (!answer.group.complete) partial++;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    })();
     b.child.kill('SIGKILL');
     await b.exit;
     await rm(join(dir, 'b'), { recursive: true, force: true });
@@ -113,6 +150,17 @@ describe('scale-out: several instances of one group, state in Kafka (real broker
     ).catch((error: Error) => {
       throw new Error(`${error.message} (last: ${seen})\n${live.map((i) => `--- ${i.name}\n${i.stderr().slice(-4_000)}`).join('\n')}`);
     });
+    querying = false;
+    await queries;
+    expect(answers).toBeGreaterThan(20);
+    log(`${answers} queries during the kill and rebalances, ${partial} of them naming missing partitions`);
+    // any live instance answers for the whole group: the oracle's reports, every partition present
+    for (const instance of live) {
+      await until(`${instance.name} answering for the whole group`, async () => (await groupAnswer(instance)).group.complete, 60_000);
+      const answer = await groupAnswer(instance);
+      checkAnswer(answer);
+      expect(answer.reports).toEqual(oracle);
+    }
     // a clean stop writes each instance's states as it leaves the group
     for (const instance of live) instance.child.kill('SIGTERM');
     for (const instance of live) expect(await instance.exit, instance.stderr()).toBe(0);

@@ -290,6 +290,20 @@ describe('FetchQueue', () => {
     expect(await isSettled(h.queue.whenIdle())).toBe(false);
   });
 
+  it('foldedNext() is where the reports are: the start of a handed-out item until it is folded', async () => {
+    const h = harness();
+    await h.queue.push(chunk('events', 0, [0, 1, 2, 3, 4, 5]));
+    await take(h);
+    // the first item (0..2) is folded once the pipeline asks for the next one
+    const second = h.iterator.next();
+    await second;
+    expect(h.next.get('events/0')).toBe(6);
+    expect(h.queue.foldedNext('events/0')).toBe(3);
+    void h.iterator.next();
+    expect(h.queue.foldedNext('events/0')).toBe(6);
+    expect(h.queue.foldedNext('events/9')).toBe(0);
+  });
+
   it('fail() rejects a waiting iteration and every later one with the error, never a quiet done', async () => {
     const h = harness();
     await h.queue.push(chunk('events', 0, [0, 1, 2]));
