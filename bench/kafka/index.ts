@@ -5,6 +5,7 @@ import { codecAvailable, PRODUCE_CODECS } from '../../src/kafka/wire/compression
 import { Pipeline } from '../../src/pipeline.ts';
 import { readInputLayout, resolveInputDir } from '../../src/sources/input-dir.ts';
 import { JavaTools, type JavaRun } from './java-tools.ts';
+import { scaleOut, type ScaleRun } from './scale-out.ts';
 import { consumeIntoReports, endToEnd, freshTopics, produceProcess, type ProduceRun } from './streampulse-runs.ts';
 
 /**
@@ -56,6 +57,10 @@ export async function benchKafka(dir: string, events: number): Promise<void> {
     log('end to end: producing and consuming at once…');
     const e2e = await endToEnd(brokers, dir, layout, events);
 
+    log('scale-out: 1, 2 and 3 instances of one group over the same topic (each its own process)…');
+    const scale: ScaleRun[] = [];
+    for (const instances of [1, 2, 3]) scale.push(await scaleOut(brokers, topics as TopicConfig & { prefix: string }, events, instances));
+
     const rows = [
       ...produced.map(({ codec, java: j, streampulse: s }) => ({
         measure: `produce, ${codec}`,
@@ -75,6 +80,15 @@ export async function benchKafka(dir: string, events: number): Promise<void> {
       { measure: '  producer during end to end', 'StreamPulse events/s': fmt(e2e.produceEventsPerSecond), 'Java records/s': '-', 'vs Java': '-', 'whole process: StreamPulse / Java': '-' },
     ];
     console.table(rows);
+    console.table(
+      scale.map((s) => ({
+        instances: s.instances,
+        'events/s (start-up, join, restore included)': fmt(s.eventsPerSecond),
+        'vs 1 instance': ratio(s.eventsPerSecond, scale[0].eventsPerSecond),
+        'state topic MB after the run': (s.stateBytes / 1e6).toFixed(2),
+        'restore one partition': `${(s.restoreOne.seconds * 1000).toFixed(0)} ms, ${(s.restoreOne.bytes / 1e6).toFixed(2)} MB`,
+      })),
+    );
     console.log(`consumer lag (events behind) over the end-to-end run: ${e2e.lag.join('  ')}`);
     const javaReadAll = produced.every((p) => p.javaReadsOurs === events);
     console.log(`Java's ConsumerPerformance read every record StreamPulse produced (${produced.map((p) => `${p.codec} ${fmt(p.javaReadsOurs)}`).join(', ')}): ${javaReadAll ? 'yes' : 'NO'}`);
@@ -83,7 +97,7 @@ export async function benchKafka(dir: string, events: number): Promise<void> {
     const date = new Date().toISOString().slice(0, 10);
     mkdirSync('bench/results', { recursive: true });
     const file = `bench/results/kafka-${date}${events < 600_000 ? '-quick' : ''}.json`;
-    writeFileSync(file, JSON.stringify({ date, events, brokers: broker === null ? 'KAFKA_BROKERS' : 'local', produced, javaConsume, consumed: consumed.eventsPerSecond, endToEnd: { eventsPerSecond: e2e.eventsPerSecond, lag: e2e.lag, producer: e2e.produceEventsPerSecond }, agrees }, null, 2) + '\n');
+    writeFileSync(file, JSON.stringify({ date, events, brokers: broker === null ? 'KAFKA_BROKERS' : 'local', produced, javaConsume, consumed: consumed.eventsPerSecond, endToEnd: { eventsPerSecond: e2e.eventsPerSecond, lag: e2e.lag, producer: e2e.produceEventsPerSecond }, scale, agrees }, null, 2) + '\n');
     log(`results: ${file}`);
     if (!agrees) process.exitCode = 1;
   } finally {

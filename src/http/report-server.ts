@@ -113,7 +113,7 @@ export function handleRequest(options: ReportServerOptions, hosts: HostAllowList
     const w = pipeline.progress.view();
     const health = options.health?.() ?? { state: w.done ? 'done' : 'running' };
     const serving = isServing(health);
-    sendJson(res, serving ? 200 : 503, { status: serving ? 'ok' : 'unavailable', source: health.state, ...(health.reason === undefined ? {} : { reason: health.reason }), done: w.done, events_read: w.events_read, updated_at: w.updated_at });
+    sendJson(res, serving ? 200 : 503, { status: serving ? 'ok' : 'unavailable', source: health.state, ...(health.reason === undefined ? {} : { reason: health.reason }), ...(health.assignment === undefined ? {} : { assignment: health.assignment }), done: w.done, events_read: w.events_read, updated_at: w.updated_at });
   } else if (path === PARTIALS_PATH && options.group !== undefined) {
     const answer = partialsResponse(options.group.partials, url.searchParams);
     sendJson(res, answer.status, answer.body);

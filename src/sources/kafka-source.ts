@@ -193,6 +193,11 @@ export class KafkaSource implements AsyncIterable<SourceItem> {
   }
 
   health(): SourceHealth {
+    const assignment = { held: [...this.held().keys()].sort((a, b) => a - b), restoring: [...this.restoring] };
+    return { ...this.state(), assignment };
+  }
+
+  private state(): SourceHealth {
     const brokers = this.options.brokers.join(',');
     if (this.failure !== null) return { state: 'failed', reason: this.failure.message };
     if (this.stopped) return { state: 'stopped', reason: 'the source was stopped' };

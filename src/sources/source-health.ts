@@ -20,6 +20,8 @@ export interface SourceHealth {
   readonly state: SourceState;
   /** Why the source is not serving fresh data; absent while it is. */
   readonly reason?: string;
+  /** In a consumer group: the partitions this instance holds now, and those it is restoring. */
+  readonly assignment?: { readonly held: readonly number[]; readonly restoring: readonly number[] };
 }
 
 /** States in which the reports are being kept up to date (or are final). */

@@ -161,6 +161,10 @@ describe('scale-out: several instances of one group, state in Kafka (real broker
       checkAnswer(answer);
       expect(answer.reports).toEqual(oracle);
     }
+    // /health says what each holds: together every partition, each once
+    const held = await Promise.all(live.map(async (i) => ((await (await fetch(`${await i.url}/health`)).json()) as { assignment: { held: number[]; restoring: number[] } }).assignment));
+    expect(held.flatMap((h) => h.held).sort((x, y) => x - y)).toEqual([0, 1, 2, 3, 4, 5]);
+    expect(held.flatMap((h) => h.restoring)).toEqual([]);
     // a clean stop writes each instance's states as it leaves the group
     for (const instance of live) instance.child.kill('SIGTERM');
     for (const instance of live) expect(await instance.exit, instance.stderr()).toBe(0);
