@@ -1,11 +1,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { rm } from 'node:fs/promises';
+import { copyFile, mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { replayToKafka } from '../../producers/replay-producer.ts';
 import type { Reports } from '../../src/domain/reports/report-rows.ts';
 import { generateDataset } from '../../src/generator/index.ts';
+import { createKafka } from '../../src/kafka/kafka-client.ts';
 import { resolveInputDir } from '../../src/sources/input-dir.ts';
 import { computeReportsWithDuckDB } from '../helpers/duckdb-oracle.ts';
 import { makeTempDir, removeTempDir } from '../helpers/temp-dir.ts';
@@ -98,6 +99,20 @@ function checkAnswer(answer: GroupAnswer): void {
   expect(streams).toBe(present.reduce((n, p) => n + (p.offset ?? 0), 0));
 }
 
+/** Every event record in the topic with its partition and offset, read back with kafkajs. */
+async function eventsByOffset(): Promise<{ partition: number; offset: number; value: string }[]> {
+  const out: { partition: number; offset: number; value: string }[] = [];
+  const consumer = createKafka([broker.brokers], 'scale-out-reader').consumer({ groupId: `read-${topics.prefix}` });
+  await consumer.connect();
+  await consumer.subscribe({ topic: topics.events, fromBeginning: true });
+  await consumer.run({ eachMessage: async ({ partition, message }) => void out.push({ partition, offset: Number(message.offset), value: message.value?.toString() ?? '' }) });
+  const deadline = Date.now() + 120_000;
+  while (out.length < EVENTS && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+  await consumer.disconnect();
+  expect(out.length).toBe(EVENTS);
+  return out;
+}
+
 async function until(what: string, check: () => Promise<boolean>, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await check())) {
@@ -116,6 +131,7 @@ describe('scale-out: several instances of one group, state in Kafka (real broker
     await until('b folding its partitions', async () => (await eventsRead(b)) >= 5_000, 120_000);
     // queries keep coming through the kill and the rebalances: each must be whole or say what it lacks
     let querying = true;
+    const sampled: GroupAnswer[] = [];
     let answers = 0;
     let partial = 0;
     const queries = (async () => {
@@ -124,6 +140,8 @@ describe('scale-out: several instances of one group, state in Kafka (real broker
         checkAnswer(answer);
         answers++;
         if (!answer.group.complete) partial++;
+        // a few answers, whole and partial, are checked against DuckDB at the end
+        if (sampled.filter((x) => x.group.complete === answer.group.complete).length < 2 && answers % 5 === 0) sampled.push(answer);
         await new Promise((r) => setTimeout(r, 50));
       }
     })();
@@ -161,6 +179,19 @@ describe('scale-out: several instances of one group, state in Kafka (real broker
       checkAnswer(answer);
       expect(answer.reports).toEqual(oracle);
     }
+    // each sampled answer is exactly the oracle's reports over the events its partitions held at
+    // the offsets it names: DuckDB over the dimension files and just those events
+    const events = await eventsByOffset();
+    expect(sampled.length).toBeGreaterThan(0);
+    for (const [i, answer] of sampled.entries()) {
+      const upTo = new Map(answer.group.partitions.filter((p) => p.missing === undefined).map((p) => [p.partition, p.offset ?? 0]));
+      const folder = join(dir, `sample-${i}`);
+      await mkdir(folder, { recursive: true });
+      for (const table of ['subscriptions', 'ad_rates', 'payouts']) await copyFile(join(dir, 'data', `${table}.ndjson`), join(folder, `${table}.ndjson`));
+      await writeFile(join(folder, 'events.ndjson'), events.filter((e) => e.offset < (upTo.get(e.partition) ?? 0)).map((e) => e.value).join('\n') + '\n');
+      expect(answer.reports, `answer ${i} (complete: ${answer.group.complete}, missing ${answer.group.missing.join(',')})`).toEqual(await computeReportsWithDuckDB(folder));
+    }
+    log(`${sampled.length} answers (${sampled.filter((x) => !x.group.complete).length} partial) equal DuckDB over the events of the partitions and offsets they name`);
     // /health says what each holds: together every partition, each once
     const held = await Promise.all(live.map(async (i) => ((await (await fetch(`${await i.url}/health`)).json()) as { assignment: { held: number[]; restoring: number[] } }).assignment));
     expect(held.flatMap((h) => h.held).sort((x, y) => x - y)).toEqual([0, 1, 2, 3, 4, 5]);
