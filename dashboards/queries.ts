@@ -78,7 +78,8 @@ export const PANEL_QUERIES: readonly PanelQuery[] = [
   { dashboard: P, panel: 'Checkpoints per minute', expr: sum(`increase(${M.checkpoints}[${RARE}])`), legend: 'written', requires: 'checkpoint' },
   // summed by instance: several instances of one group share the partitions between them
   { dashboard: P, panel: 'Partitions owned by instance', expr: sum(M.partitionsOwned, 'instance'), legend: '{{instance}}', requires: 'kafka' },
-  { dashboard: P, panel: 'State restore time', expr: histAvg(M.stateRestoreSeconds, '', RARE), legend: 'mean per restore', requires: 'kafka' },
+  // restores happen once per assignment: the mean over each instance's life, not a rate that a quiet window empties
+  { dashboard: P, panel: 'State restore time', expr: `max(${M.stateRestoreSeconds}_sum / ${M.stateRestoreSeconds}_count)`, legend: 'mean per restore', requires: 'kafka' },
   { dashboard: P, panel: 'State restored per minute', expr: sum(`increase(${M.stateRestoreBytes}[${RARE}])`), legend: 'bytes', requires: 'kafka' },
   { dashboard: P, panel: 'Dead letters not written', expr: sum(M.deadLettersUnwritten), legend: 'given up on' },
   { dashboard: P, panel: 'Snapshot time by report', expr: histAvg(M.snapshotSeconds, 'report', RARE), legend: '{{report}} mean', requires: 'http' },

@@ -106,6 +106,16 @@ export function handleRequest(options: ReportServerOptions, hosts: HostAllowList
     return s;
   };
 
+  // across a group the merge is the snapshot: timed the same way
+  const timedGroup = async (report: string): Promise<GroupSnapshot | null> => {
+    const end = metrics?.snapshotSeconds.startTimer({ report });
+    try {
+      return await groupSnapshot(pipeline, options.group as GroupQuery, strategy);
+    } finally {
+      end?.();
+    }
+  };
+
   const asset = livePageAsset(path);
   if (asset !== undefined) {
     send(res, 200, asset.type, asset.body, asset.type.startsWith('text/html') ? { 'content-security-policy': LIVE_PAGE_CSP } : {});
@@ -118,7 +128,7 @@ export function handleRequest(options: ReportServerOptions, hosts: HostAllowList
     const answer = partialsResponse(options.group.partials, url.searchParams);
     sendJson(res, answer.status, answer.body);
   } else if (path === '/reports' && options.group !== undefined) {
-    return groupSnapshot(pipeline, options.group, strategy).then((group) => sendJson(res, 200, group ?? snapshot()));
+    return timedGroup('all').then((group) => sendJson(res, 200, group ?? snapshot()));
   } else if (path === '/reports') {
     sendJson(res, 200, snapshot());
   } else if (path.startsWith('/reports/')) {
@@ -140,7 +150,7 @@ export function handleRequest(options: ReportServerOptions, hosts: HostAllowList
       if (format === 'csv') send(res, 200, 'text/csv; charset=utf-8', renderCsv(name, s.reports[name]));
       else sendJson(res, 200, { name, strategy: s.strategy, progress: s.progress, ...(s.group === undefined ? {} : { group: s.group }), rows: s.reports[name] });
     };
-    if (options.group !== undefined) return groupSnapshot(pipeline, options.group, strategy).then((group) => answer(group ?? snapshot(name)));
+    if (options.group !== undefined) return timedGroup(name).then((group) => answer(group ?? snapshot(name)));
     const s = snapshot(name);
     answer(s);
   } else if (path === '/dead-letters' && options.deadLetters !== undefined) {

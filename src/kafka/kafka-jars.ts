@@ -1,7 +1,8 @@
 import type { LogFn } from '../log/logger.ts';
 import { spawn } from 'node:child_process';
-import { existsSync, readdirSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { dirname, join, resolve } from 'node:path';
 import { stripVTControlCharacters } from 'node:util';
 import { IoError } from '../errors.ts';
 
@@ -21,9 +22,38 @@ export function resolveKafkaToolsJars(cacheDir: string, log: LogFn): Promise<str
   return resolveJars(join(KAFKA_DIR, 'tools-pom.xml'), resolve(cacheDir, `kafka-tools-${KAFKA_VERSION}`, 'lib'), 'kafka-tools-', log);
 }
 
+/** Older than this, a lock is taken for a resolution that died with its process. */
+const STALE_LOCK_MS = 15 * 60_000;
+
+/**
+ * Resolves once, whoever asks: test files and benchmark runs start brokers in parallel processes,
+ * and two Maven runs copying into one folder (and downloading into one ~/.m2) break each other.
+ * A folder created atomically is the lock; the others wait for the marker.
+ */
 async function resolveJars(pom: string, lib: string, mainJar: string, log: LogFn): Promise<string> {
   const marker = join(lib, '.complete');
-  if (existsSync(marker)) return lib;
+  const lock = `${lib}.lock`;
+  mkdirSync(dirname(lib), { recursive: true });
+  for (;;) {
+    if (existsSync(marker)) return lib;
+    try {
+      mkdirSync(lock);
+      break;
+    } catch {
+      const age = Date.now() - (statSync(lock, { throwIfNoEntry: false })?.mtimeMs ?? Date.now());
+      if (age > STALE_LOCK_MS) rmSync(lock, { recursive: true, force: true });
+      else await sleep(500);
+    }
+  }
+  try {
+    if (existsSync(marker)) return lib;
+    return await runMaven(pom, lib, mainJar, marker, log);
+  } finally {
+    rmSync(lock, { recursive: true, force: true });
+  }
+}
+
+async function runMaven(pom: string, lib: string, mainJar: string, marker: string, log: LogFn): Promise<string> {
   log(`resolving Apache Kafka ${KAFKA_VERSION} jars (${mainJar.replace(/-$/, '')}) from Maven Central into ${lib} (once)…`);
   const args = ['-B', '-q', '-Dstyle.color=never', '-f', pom, `-Dkafka.version=${KAFKA_VERSION}`, 'dependency:copy-dependencies', `-DoutputDirectory=${lib}`, '-DincludeScope=runtime'];
   // Maven's own output (colour codes even in batch mode) is kept back unless it fails, so what

@@ -62,7 +62,12 @@ function securedProperties(secured: SecuredListeners): string[] {
 
 /** Kafka's cluster id format: 16 random bytes, URL-safe base64 without padding. */
 function clusterId(): string {
-  return randomBytes(16).toString('base64url');
+  // as Kafka's own Uuid.randomUuid: an id starting with '-' would be read as an option by
+  // kafka-storage's argument parser, so such ids are drawn again
+  for (;;) {
+    const id = randomBytes(16).toString('base64url');
+    if (!id.startsWith('-')) return id;
+  }
 }
 
 function serverProperties(dataDir: string, port: number, controllerPort: number, secured: SecuredListeners | null): string {

@@ -1,4 +1,5 @@
 import type { LogFn } from '../log/logger.ts';
+import { setTimeout as sleep } from 'node:timers/promises';
 import kafkajs, { type Admin } from 'kafkajs';
 import type { DimensionName } from '../domain/records/schema.ts';
 import { UsageError } from '../errors.ts';
@@ -44,6 +45,19 @@ export function tableOfTopic(topics: TopicConfig, topic: string): DimensionName 
  * dimension topics compacted (the latest row per key is the table); the dead-letter topic.
  */
 export async function ensureTopics(admin: Admin, topics: TopicConfig): Promise<string[]> {
+  // a topic just created may not be in every broker's metadata yet (UNKNOWN_TOPIC_OR_PARTITION
+  // while waiting for its leaders): kafkajs marks that retriable, so the round is tried again
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await createMissing(admin, topics);
+    } catch (error) {
+      if ((error as { retriable?: boolean }).retriable !== true || attempt >= 10) throw error;
+      await sleep(250 * attempt);
+    }
+  }
+}
+
+async function createMissing(admin: Admin, topics: TopicConfig): Promise<string[]> {
   const existing = new Set(await admin.listTopics());
   const compacted = [{ name: 'cleanup.policy', value: 'compact' }];
   const wanted = [

@@ -47,7 +47,16 @@ async function endOffset(topic: string): Promise<number> {
 }
 
 async function createTopic(topic: string, configEntries: { name: string; value: string }[], numPartitions = 1): Promise<void> {
-  await withAdmin([broker.brokers], 'hardening-topics', log, (admin) => admin.createTopics({ topics: [{ topic, numPartitions, configEntries }], waitForLeaders: true }), 20_000);
+  // under load a new topic's leaders may not be in the metadata yet: kafkajs says retriable
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await withAdmin([broker.brokers], 'hardening-topics', log, (admin) => admin.createTopics({ topics: [{ topic, numPartitions, configEntries }], waitForLeaders: true }), 20_000);
+      return;
+    } catch (error) {
+      if ((error as { retriable?: boolean }).retriable !== true || attempt >= 10) throw error;
+      await new Promise((r) => setTimeout(r, 250 * attempt));
+    }
+  }
 }
 
 /** The group's saved states, summed over its partitions: offsets and dead letters given up on. */
