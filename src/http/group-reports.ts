@@ -19,6 +19,8 @@ export interface GroupSnapshot extends ReportSnapshot {
     /** The partitions the reports leave out (named in `partitions` with the reason); empty for a whole answer. */
     readonly missing: readonly number[];
     readonly complete: boolean;
+    /** Why the answer is not the group's (before the group has assigned this instance anything). */
+    readonly reason?: string;
   };
 }
 
@@ -28,9 +30,12 @@ export interface GroupSnapshot extends ReportSnapshot {
  * reason. Ingestion goes on meanwhile; each partial is one consistent point of its partition,
  * and the answer lists which point (offset) per partition.
  */
-export async function groupSnapshot(pipeline: Pipeline, group: GroupQuery, strategy: Strategy): Promise<GroupSnapshot | null> {
+export async function groupSnapshot(pipeline: Pipeline, group: GroupQuery, strategy: Strategy): Promise<GroupSnapshot> {
   const owners = group.owners();
-  if (owners === null) return null;
+  if (owners === null) {
+    // not a group answer yet, and it says so rather than passing this instance's nothing for one
+    return { ...pipeline.snapshot(strategy), group: { partitions: [], missing: [], complete: false, reason: 'the group has not assigned this instance its partitions yet' } };
+  }
   const answer = await gatherGroup({ owners, local: group.partials, strategies: pipeline.strategies, timeoutMs: group.timeoutMs });
   const reports = mergeGathered(answer.states, pipeline.strategies, pipeline.dims.dicts)[strategy];
   const local = pipeline.snapshot(strategy);

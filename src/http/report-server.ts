@@ -107,7 +107,7 @@ export function handleRequest(options: ReportServerOptions, hosts: HostAllowList
   };
 
   // across a group the merge is the snapshot: timed the same way
-  const timedGroup = async (report: string): Promise<GroupSnapshot | null> => {
+  const timedGroup = async (report: string): Promise<GroupSnapshot> => {
     const end = metrics?.snapshotSeconds.startTimer({ report });
     try {
       return await groupSnapshot(pipeline, options.group as GroupQuery, strategy);
@@ -128,7 +128,7 @@ export function handleRequest(options: ReportServerOptions, hosts: HostAllowList
     const answer = partialsResponse(options.group.partials, url.searchParams);
     sendJson(res, answer.status, answer.body);
   } else if (path === '/reports' && options.group !== undefined) {
-    return timedGroup('all').then((group) => sendJson(res, 200, group ?? snapshot()));
+    return timedGroup('all').then((group) => sendJson(res, 200, group));
   } else if (path === '/reports') {
     sendJson(res, 200, snapshot());
   } else if (path.startsWith('/reports/')) {
@@ -147,10 +147,12 @@ export function handleRequest(options: ReportServerOptions, hosts: HostAllowList
       return;
     }
     const answer = (s: ReportSnapshot & { group?: GroupSnapshot['group'] }): void => {
-      if (format === 'csv') send(res, 200, 'text/csv; charset=utf-8', renderCsv(name, s.reports[name]));
+      // CSV has no room for the group's completeness: headers carry it, so a partial file is never silent
+      const whole = s.group === undefined ? {} : { 'x-streampulse-group-complete': String(s.group.complete), 'x-streampulse-missing-partitions': s.group.missing.join(',') };
+      if (format === 'csv') send(res, 200, 'text/csv; charset=utf-8', renderCsv(name, s.reports[name]), whole);
       else sendJson(res, 200, { name, strategy: s.strategy, progress: s.progress, ...(s.group === undefined ? {} : { group: s.group }), rows: s.reports[name] });
     };
-    if (options.group !== undefined) return timedGroup(name).then((group) => answer(group ?? snapshot(name)));
+    if (options.group !== undefined) return timedGroup(name).then(answer);
     const s = snapshot(name);
     answer(s);
   } else if (path === '/dead-letters' && options.deadLetters !== undefined) {

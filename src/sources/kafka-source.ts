@@ -40,6 +40,8 @@ export interface PartitionHandover {
   restore(partitions: readonly number[]): Promise<Map<number, PartitionStart>>;
   /** Every owned partition was stopped and nothing of theirs waits to be folded: save them before they go. */
   release(): Promise<void>;
+  /** The membership was lost: another instance may own the partitions already, so they go unsaved. */
+  lose(): void;
 }
 
 /**
@@ -82,6 +84,8 @@ export class KafkaSource implements AsyncIterable<SourceItem> {
   private restoring: readonly number[] = [];
   /** The URL this instance serves, advertised to the group (set before the source starts). */
   private advertised: string | null = null;
+  /** The events partitions of this instance's latest assignment; null before the first. */
+  private mine: ReadonlySet<number> | null = null;
   /** The events partitions' owners, as the group's last assignment says. */
   private owners: ReadonlyMap<number, PartitionOwner> | null = null;
   /** Events partitions restored at least once: a --once run is caught up only with each one's saved state known. */
@@ -162,9 +166,15 @@ export class KafkaSource implements AsyncIterable<SourceItem> {
     return out;
   }
 
+  /**
+   * Where this instance's partitions stand: those of its latest assignment (kept after it stops,
+   * so a final summary still shows them); every partition before it joins a group. Another
+   * instance's partitions are its to report: listing them here would count their lag twice.
+   */
   describe(): { topic: string; partitions: PartitionPosition[]; lag: number } {
     const positions = this.positions();
-    const partitions = [...this.ends.keys()].sort((a, b) => a - b).map((partition) => {
+    const mine = this.mine === null ? [...this.ends.keys()] : [...this.mine].filter((p) => this.ends.has(p));
+    const partitions = mine.sort((a, b) => a - b).map((partition) => {
       const offset = positions[partition] ?? 0;
       const end = this.ends.get(partition) ?? 0;
       return { partition, offset, end, lag: Math.max(0, end - offset) };
@@ -279,6 +289,14 @@ export class KafkaSource implements AsyncIterable<SourceItem> {
     this.restoring = partitions;
     try {
       const starts = this.handover === null ? new Map<number, PartitionStart>() : await this.handover.restore(partitions);
+      // the restored states and their positions are adopted together, before anything else can
+      // run: a state written meanwhile (a stop, a timer) must pair each state with its own offset
+      for (const partition of partitions) {
+        const key = partitionKey(topic, partition);
+        const start = starts.get(partition) ?? this.position(partition);
+        this.next.set(key, start.offset);
+        this.folded.set(key, start.folded);
+      }
       // the ends now, not those seen at start: another instance may have folded past those
       const ends = await endOffsets(this.cluster, topic, this.startTimeoutMs);
       for (const partition of partitions) {
@@ -290,11 +308,7 @@ export class KafkaSource implements AsyncIterable<SourceItem> {
       }
       if (this.stopped) return;
       for (const partition of partitions) {
-        const key = partitionKey(topic, partition);
-        const start = starts.get(partition) ?? this.position(partition);
-        this.next.set(key, start.offset);
-        this.folded.set(key, start.folded);
-        this.fetcher.assign(topic, partition, start.offset);
+        this.fetcher.assign(topic, partition, this.nextOffset(topic, partition));
         this.restored.add(partition);
       }
     } finally {
@@ -364,16 +378,21 @@ export class KafkaSource implements AsyncIterable<SourceItem> {
       onAssigned: (assignment, owners) => {
         this.owners = owners.get(topics.events) ?? null;
         const partitions = [...(assignment.get(topics.events) ?? [])].sort((a, b) => a - b);
+        this.mine = new Set(partitions);
         log(`assigned ${partitions.length} partitions of ${topics.events}`, { partitions });
         const fresh = partitions.filter((p) => !this.fetcher.assigned(topics.events).includes(p));
         this.assigning = this.assign(fresh).catch((error: Error) => this.fail(error));
       },
-      onRevoked: async () => {
+      onRevoked: async ({ lost }) => {
         await this.assigning;
         for (const partition of this.fetcher.assigned(topics.events)) this.fetcher.unassign(topics.events, partition);
         this.queue.drop(topics.events);
         await this.queue.whenIdle();
-        await this.handover?.release();
+        if (!lost) return this.handover?.release();
+        // a write now could overwrite what the partitions' new owner saved since: what was folded
+        // after the last save is folded again by that owner, from the saved offset
+        log(`the group no longer knows this member (its session expired): giving up its partitions unsaved`, { level: 'warn' });
+        this.handover?.lose();
       },
       onFatal: (error) => this.fail(error),
       log,

@@ -189,6 +189,15 @@ export class PartitionStateKeeper {
     this.owned.clear();
   }
 
+  /**
+   * The membership was lost (another instance may own the partitions and have saved newer states):
+   * gives them up without writing; their in-memory copies are replaced or dropped at the next
+   * assignment by the step rule.
+   */
+  lose(): void {
+    this.owned.clear();
+  }
+
   /** No more writes: the run failed inside the pipeline, where a batch may be half folded. */
   freeze(): void {
     this.frozen = true;

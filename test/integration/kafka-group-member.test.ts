@@ -60,9 +60,9 @@ function member(name: string, groupId: string, options: MemberOptions = {}): Tes
       owners = new Map([...(all.get(topics.events) ?? [])].map(([p, o]) => [p, `${o.memberId} ${o.url}`]));
       options.journal?.push(`${name} assigned ${owned.join(',')}`);
     },
-    onRevoked: async () => {
+    onRevoked: async ({ lost }) => {
       owned = [];
-      options.journal?.push(`${name} revoking`);
+      options.journal?.push(`${name} revoking${lost ? ' (lost)' : ''}`);
       await options.onRevoked?.();
       options.journal?.push(`${name} revoked`);
     },
@@ -221,4 +221,30 @@ describe('consumer group membership (real broker)', () => {
       await stopAll(c);
     }
   }, 30_000);
+
+  it('tells onRevoked the membership was lost when its session expired (so nothing is written over the new owner)', async () => {
+    const groupId = `g-lost-${topics.prefix}`;
+    const journal: string[] = [];
+    const a = member('a', groupId, { journal });
+    const b = member('b', groupId, { journal });
+    try {
+      a.member.start();
+      await until('a owns all six', () => a.owned().length === 6, 30_000);
+      b.member.start();
+      await until('a and b own three each', () => a.owned().length === 3 && b.owned().length === 3, 30_000);
+      expect(journal).toContain('a revoking');
+      // a's event loop stalls past its 6 s session (a long GC, a SIGSTOP): the group moves on without it
+      const stalled = Date.now() + 8_000;
+      while (Date.now() < stalled) {
+        // busy: no timer, no heartbeat
+      }
+      await until('a told it lost its partitions', () => journal.includes('a revoking (lost)'), 15_000);
+      await until('a back in the group', () => a.owned().length + b.owned().length === 6 && a.owned().length > 0, 30_000);
+    } finally {
+      await a.member.stop();
+      await b.member.stop();
+      a.cluster.close();
+      b.cluster.close();
+    }
+  }, 90_000);
 });

@@ -116,10 +116,13 @@ describe('a query across instances', () => {
       expect(all.group.partitions.map((p) => p.owner)).toEqual(['self', 'self', peer.url, peer.url]);
       const one = (await (await fetch(`${front.url}/reports/artist_payouts?strategy=naive`)).json()) as { rows: unknown; group: { complete: boolean } };
       expect(one.rows).toEqual(oracle.artist_payouts);
-      const csv = await (await fetch(`${front.url}/reports/daily_summary?format=csv`)).text();
-      expect(csv.trimEnd().split('\r\n')).toHaveLength(1 + oracle.daily_summary.length);
-      // the peer itself, not in the picture yet, answers for what it holds only
-      expect(((await (await fetch(`${peer.url}/reports`)).json()) as { group?: unknown }).group).toBeUndefined();
+      const csv = await fetch(`${front.url}/reports/daily_summary?format=csv`);
+      expect((await csv.text()).trimEnd().split('\r\n')).toHaveLength(1 + oracle.daily_summary.length);
+      expect(csv.headers.get('x-streampulse-group-complete')).toBe('true');
+      expect(csv.headers.get('x-streampulse-missing-partitions')).toBe('');
+      // the peer itself, not in the picture yet, says its answer is not the group's
+      const early = (await (await fetch(`${peer.url}/reports`)).json()) as { group: { complete: boolean; reason: string } };
+      expect(early.group).toMatchObject({ complete: false, reason: 'the group has not assigned this instance its partitions yet' });
       expect((await fetch(`${peer.url}/partials?partitions=x`)).status).toBe(400);
     } finally {
       await front.close();

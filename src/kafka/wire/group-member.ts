@@ -20,6 +20,16 @@ import {
 } from './consumer-protocol.ts';
 import { isRetriable, KafkaErrorCode, KafkaProtocolError, needsRefresh } from './protocol-error.ts';
 
+/**
+ * Why the member gives its partitions up: a rebalance or a stop (`lost: false`: it still owns
+ * them and may save their state before they move), or its membership is gone (`lost: true`: the
+ * session expired or the coordinator no longer knows it; another member may own them already, so
+ * nothing of theirs may be written).
+ */
+export interface Revocation {
+  readonly lost: boolean;
+}
+
 export interface GroupMemberOptions {
   readonly cluster: Cluster;
   readonly groupId: string;
@@ -38,7 +48,7 @@ export interface GroupMemberOptions {
    * Called before the member rejoins or leaves: its partitions may move. The member waits for it
    * (at most the rebalance timeout), so a partition's state can be written before it is released.
    */
-  readonly onRevoked: () => void | Promise<void>;
+  readonly onRevoked: (revocation: Revocation) => void | Promise<void>;
   /** An error that joining again cannot mend (authorization, an invalid session timeout): the member stops. */
   readonly onFatal: (error: Error) => void;
   readonly log: LogFn;
@@ -148,6 +158,7 @@ export class GroupMember {
 
   private async heartbeatUntilRebalance(): Promise<void> {
     let lastSuccess = Date.now();
+    let lost = false;
     try {
       while (this.running) {
         await new Promise<void>((resolve) => {
@@ -164,12 +175,14 @@ export class GroupMember {
           lastSuccess = Date.now();
         } catch (error) {
           // a broken connection is retried until the session would have expired anyway
-          if (!isRetriable(error) || Date.now() - lastSuccess > this.options.sessionTimeoutMs) throw error;
+          const expired = Date.now() - lastSuccess > this.options.sessionTimeoutMs;
+          lost = expired || (error instanceof KafkaProtocolError && (error.kafkaCode === KafkaErrorCode.UnknownMemberId || error.kafkaCode === KafkaErrorCode.IllegalGeneration));
+          if (!isRetriable(error) || expired) throw error;
           if (needsRefresh(error)) this.coordinator = null;
         }
       }
     } finally {
-      await this.revoke();
+      await this.revoke({ lost });
     }
   }
 
@@ -177,11 +190,11 @@ export class GroupMember {
    * Waits for onRevoked, at most the rebalance timeout (the group waits that long for this member
    * to join again), heartbeating meanwhile so that a slow hand-over does not outlive the session.
    */
-  private async revoke(): Promise<void> {
+  private async revoke(revocation: Revocation): Promise<void> {
     const { rebalanceTimeoutMs, log } = this.options;
     const ended = new AbortController();
     const revoked = Promise.resolve()
-      .then(() => this.options.onRevoked())
+      .then(() => this.options.onRevoked(revocation))
       .then(
         () => 'done' as const,
         (error: unknown) => {
