@@ -61,7 +61,7 @@ export async function gatherGroup(options: GatherOptions): Promise<GroupAnswer> 
   const own: number[] = [];
   for (const o of options.owners) {
     if (o.self) own.push(o.partition);
-    else if (o.url === null) rows.set(o.partition, { partition: o.partition, owner: 'unknown', missing: 'its owner advertises no URL' });
+    else if (o.url === null) rows.set(o.partition, { partition: o.partition, owner: 'unknown', missing: 'its owner is unknown here or advertises no URL' });
     else byPeer.set(o.url, [...(byPeer.get(o.url) ?? []), o.partition]);
   }
   const take = (owner: string, answer: PeerAnswer, why: string): void => {

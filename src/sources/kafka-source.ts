@@ -257,9 +257,14 @@ export class KafkaSource implements AsyncIterable<SourceItem> {
   /** Every events partition with its owner, from the group's last assignment; null before the first. */
   ownersView(): PartitionOwnerView[] | null {
     if (this.owners === null) return null;
-    return [...this.owners]
-      .sort(([a], [b]) => a - b)
-      .map(([partition, owner]) => ({ partition, url: owner.url, self: owner.url !== null && owner.url === this.advertised }));
+    const owners = this.owners;
+    // every partition of the topic, not only those in the picture: a picture from a leader of
+    // another build names only its receiver's, and a partition missing from it is named missing
+    const partitions = [...new Set([...this.ends.keys(), ...owners.keys()])].sort((a, b) => a - b);
+    return partitions.map((partition) => {
+      const owner = owners.get(partition);
+      return { partition, url: owner?.url ?? null, self: owner !== undefined && owner.url !== null && owner.url === this.advertised };
+    });
   }
 
   /** The events partitions this instance holds now (assigned and restored), with where each stands. */

@@ -92,6 +92,12 @@ describe('a query across instances', () => {
     expect(restoring.partitions[1]).toMatchObject({ owner: 'self', missing: 'this instance is restoring it' });
   }, 60_000);
 
+  it('names a partition whose owner it does not know (a picture from a leader of another build) missing', async () => {
+    const answer = await gatherGroup({ owners: [...owners(url), { partition: 4, url: null, self: false }], local: pipelinePartials(a, held([0, 1])), strategies: STRATEGIES, timeoutMs: 5_000 });
+    expect(answer.missing).toEqual([4]);
+    expect(answer.partitions[4]).toEqual({ partition: 4, owner: 'unknown', missing: 'its owner is unknown here or advertises no URL' });
+  }, 60_000);
+
   it('refuses a peer\'s partial that is not valid state, naming it missing', async () => {
     // a peer of another build: well-formed answer, state without the naive strategy
     const other = await listen((_, res) => void res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ partitions: { '2': { state: { cached: {} }, offset: 1, end: 1, lag: 0 } }, missing: [3] })));
