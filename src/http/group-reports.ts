@@ -37,7 +37,8 @@ export async function groupSnapshot(pipeline: Pipeline, group: GroupQuery, strat
     return { ...pipeline.snapshot(strategy), group: { partitions: [], missing: [], complete: false, reason: 'the group has not assigned this instance its partitions yet' } };
   }
   const answer = await gatherGroup({ owners, local: group.partials, strategies: pipeline.strategies, timeoutMs: group.timeoutMs });
-  const reports = mergeGathered(answer.states, pipeline.strategies, pipeline.dims.dicts)[strategy];
+  // only the strategy asked for is merged: the merge is most of a query's cost
+  const reports = mergeGathered(answer.states, [strategy], pipeline.dims.dicts)[strategy];
   const local = pipeline.snapshot(strategy);
   return {
     strategy,

@@ -56,6 +56,17 @@ function miniTable(id, head, rows) {
     rows.map((r) => '<tr>' + r.map((v, i) => (i === 0 ? `<td>${esc(v)}</td>` : `<td class="num${v === 0 ? ' zero' : ''}">${int(v)}</td>`)).join('') + '</tr>').join('') + '</tbody>';
 }
 
+/** In a consumer group: whether the reports cover every partition, and which they lack. */
+function renderGroup(g) {
+  $('group-stat').hidden = g === undefined;
+  if (g === undefined) return;
+  const missing = g.partitions.filter((p) => p.missing !== undefined);
+  $('group').textContent = g.complete
+    ? `all ${g.partitions.length} partitions, from ${new Set(g.partitions.map((p) => p.owner)).size} instance(s)`
+    : g.reason ?? `missing partitions ${g.missing.join(', ')}`;
+  $('group').title = missing.map((p) => `p${p.partition}: ${p.missing}`).join('\n');
+}
+
 function renderProgress(w) {
   const strategies = Object.keys(w.strategies);
   $('events-read').textContent = int(w.events_read);
@@ -152,6 +163,7 @@ async function poll() {
     const snap = await getJson('reports');
     const naive = snap.progress.strategies.naive !== undefined && snap.strategy !== 'naive' ? await getJson('reports?strategy=naive') : null;
     renderProgress(snap.progress);
+    renderGroup(snap.group);
     renderComparison(snap.progress, snap, naive);
     for (const name of Object.keys(REPORTS)) renderReport(name, snap.reports[name]);
     genreChart(snap.reports.genre_revenue);
