@@ -1,8 +1,8 @@
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { main } from '../../src/cli/main.ts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runMain } from '../helpers/run-main.ts';
 import { makeTempDir, removeTempDir } from '../helpers/temp-dir.ts';
 
 const BIN = join(import.meta.dirname, '../../bin/streampulse.js');
@@ -17,18 +17,6 @@ afterAll(async () => {
   await removeTempDir(dir);
 });
 
-async function inProcess(args: readonly string[]): Promise<{ code: number; stderr: string[] }> {
-  const lines: string[] = [];
-  const spy = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    lines.push(...String(chunk).split('\n').filter((l) => l !== ''));
-    return true;
-  });
-  try {
-    return { code: await main(args), stderr: lines };
-  } finally {
-    spy.mockRestore();
-  }
-}
 
 const checkpoints = (dataDir: string): string[] => (existsSync(join(dataDir, 'checkpoints')) ? readdirSync(join(dataDir, 'checkpoints')) : []);
 
@@ -36,7 +24,7 @@ describe('a Kafka run never ends in a false success', () => {
   it('gives up on a broker that never answers after --connect-timeout: exit 1, one line, no checkpoint', async () => {
     const dataDir = join(dir, 'timeout');
     const started = performance.now();
-    const r = await inProcess(['run', '--source', 'kafka', '--brokers', NO_BROKER, '--once', '--connect-timeout', '1500', '--port', '0', '--no-progress', '--data-dir', dataDir]);
+    const r = await runMain(['run', '--source', 'kafka', '--brokers', NO_BROKER, '--once', '--connect-timeout', '1500', '--port', '0', '--no-progress', '--data-dir', dataDir]);
     const seconds = (performance.now() - started) / 1000;
     expect(r.code).toBe(1);
     const last = r.stderr.at(-1) ?? '';

@@ -1,12 +1,12 @@
 import { createHash } from 'node:crypto';
 import { appendFile, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { replayToKafka } from '../../producers/replay-producer.ts';
-import { main } from '../../src/cli/main.ts';
 import { generateDataset } from '../../src/generator/index.ts';
 import { withAdmin, createKafka } from '../../src/kafka/kafka-client.ts';
 import { resolveInputDir } from '../../src/sources/input-dir.ts';
+import { runMain } from '../helpers/run-main.ts';
 import { makeTempDir, removeTempDir } from '../helpers/temp-dir.ts';
 import { deleteTopics, obtainBroker, readSavedStates, uniqueTopics, type TestBroker } from './helpers/kafka-broker.ts';
 
@@ -23,18 +23,6 @@ let dir: string;
 const limitTopics = uniqueTopics('dlq-limit');
 const lostTopics = uniqueTopics('dlq-lost');
 
-async function run(args: readonly string[]): Promise<{ code: number; stderr: string[] }> {
-  const lines: string[] = [];
-  const spy = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    lines.push(...String(chunk).split('\n').filter((l) => l !== ''));
-    return true;
-  });
-  try {
-    return { code: await main(args), stderr: lines };
-  } finally {
-    spy.mockRestore();
-  }
-}
 
 const runArgs = (topics: { prefix: string }, name: string): string[] => [
   'run', '--source', 'kafka', '--brokers', broker.brokers, '--topic-prefix', topics.prefix, '--group', `g-${topics.prefix}`,
@@ -96,7 +84,7 @@ afterAll(async () => {
 
 describe('dead letters never block progress (real broker)', () => {
   it('writes every dead letter within the topic limit, cuts the one too big (size and hash in headers), and saves every partition\'s state at the end', async () => {
-    const first = await run(runArgs(limitTopics, 'limit'));
+    const first = await runMain(runArgs(limitTopics, 'limit'));
     expect(first.code, first.stderr.join('\n')).toBe(0);
     expect(await endOffset(limitTopics.deadLetters)).toBe(BAD_SMALL + 1);
     const saved = await readSaved(limitTopics);
@@ -126,13 +114,13 @@ describe('dead letters never block progress (real broker)', () => {
     expect(cut[0].value).toBeLessThan(1_048_588);
 
     // a restart (in a fresh folder: the folder holds nothing needed) resumes from the saved states: no record, and so no dead letter, goes out twice
-    const again = await run(runArgs(limitTopics, 'limit-again'));
+    const again = await runMain(runArgs(limitTopics, 'limit-again'));
     expect(again.code, again.stderr.join('\n')).toBe(0);
     expect(await endOffset(limitTopics.deadLetters)).toBe(BAD_SMALL + 1);
   }, 180_000);
 
   it('a dead-letter topic that refuses every record: the run goes on, saves the states with the loss recorded, and --once exits 1 saying so', async () => {
-    const r = await run(runArgs(lostTopics, 'lost'));
+    const r = await runMain(runArgs(lostTopics, 'lost'));
     expect(r.code).toBe(1);
     expect(r.stderr.at(-1)).toMatch(/the run finished, but 10,001 dead letters could not be written to .*\.dlq \[SP_INCOMPLETE_RUN\]$/);
     const saved = await readSaved(lostTopics);
@@ -158,7 +146,7 @@ describe('a Kafka run never ends in a false success (real broker)', () => {
         await new Promise((r) => setTimeout(r, 500));
       }
     }
-    const r = await run(runArgs(limitTopics, 'limit'));
+    const r = await runMain(runArgs(limitTopics, 'limit'));
     expect(r.code).toBe(1);
     expect(r.stderr.at(-1)).toMatch(/ends at offset 0, but its saved state is at \d+: the topic was recreated or truncated since; --discard-checkpoint starts over \[SP_SOURCE_FAILED\]$/);
   }, 120_000);

@@ -1,14 +1,14 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { replayToKafka } from '../../producers/replay-producer.ts';
-import { main } from '../../src/cli/main.ts';
 import { buildRunConfig } from '../../src/config.ts';
 import type { Reports } from '../../src/domain/reports/report-rows.ts';
 import { generateDataset } from '../../src/generator/index.ts';
 import { Pipeline } from '../../src/pipeline.ts';
 import { readInputLayout, resolveInputDir } from '../../src/sources/input-dir.ts';
 import { PartitionStateStore } from '../../src/state/index.ts';
+import { runMain } from '../helpers/run-main.ts';
 import { makeTempDir, removeTempDir } from '../helpers/temp-dir.ts';
 import { deleteTopics, obtainBroker, readSavedStates, uniqueTopics, type TestBroker } from './helpers/kafka-broker.ts';
 
@@ -40,19 +40,6 @@ afterAll(async () => {
   await removeTempDir(dir);
 });
 
-/** `main` in this process, with stderr captured. */
-async function run(args: readonly string[]): Promise<{ code: number; stderr: string[] }> {
-  const lines: string[] = [];
-  const spy = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    lines.push(...String(chunk).split('\n').filter((l) => l !== ''));
-    return true;
-  });
-  try {
-    return { code: await main(args), stderr: lines };
-  } finally {
-    spy.mockRestore();
-  }
-}
 
 /** A --once run of the group in its own fresh folder: the folder never holds anything a run needs. */
 const once = (name: string, ...extra: string[]): string[] => [
@@ -71,7 +58,7 @@ describe('saved partition states (real broker)', () => {
   });
 
   it('an invalid saved partition state is refused with one line naming the partition, and --discard-checkpoint starts over', async () => {
-    const first = await run(once('first'));
+    const first = await runMain(once('first'));
     expect(first.code, first.stderr.join('\n')).toBe(0);
     expect((await resultOf('first')).reports).toEqual(oracle);
     const saved = await readSavedStates(broker.brokers, topics, group);
@@ -88,11 +75,11 @@ describe('saved partition states (real broker)', () => {
     } finally {
       await store.close();
     }
-    const refused = await run(once('refused'));
+    const refused = await runMain(once('refused'));
     expect(refused.code).toBe(1);
     expect(refused.stderr.at(-1)).toBe('streampulse: saved state of partition 1 is invalid: partition 1.reports.cached.genre_revenue must be present, got nothing [SP_CHECKPOINT]');
 
-    const over = await run(once('over', '--discard-checkpoint'));
+    const over = await runMain(once('over', '--discard-checkpoint'));
     expect(over.code, over.stderr.join('\n')).toBe(0);
     const result = await resultOf('over');
     expect(result.progress.events_read).toBe(EVENTS);
@@ -100,7 +87,7 @@ describe('saved partition states (real broker)', () => {
     // every partition was written again above the discarded step, so a plain run restores it
     const rewritten = await readSavedStates(broker.brokers, topics, group);
     expect((rewritten.get(1)?.step ?? 0) > good.step + 1).toBe(true);
-    const again = await run(once('again'));
+    const again = await runMain(once('again'));
     expect(again.code, again.stderr.join('\n')).toBe(0);
     expect((await resultOf('again')).progress.events_read).toBe(EVENTS);
     expect((await resultOf('again')).reports).toEqual(oracle);

@@ -1,5 +1,8 @@
+import { spawnSync } from 'node:child_process';
 import { chmod, mkdir, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateDataset } from '../../src/generator/index.ts';
@@ -7,6 +10,7 @@ import { Pipeline } from '../../src/pipeline.ts';
 import { readInputLayout, resolveInputDir } from '../../src/sources/input-dir.ts';
 import { makeTempDir, removeTempDir } from '../helpers/temp-dir.ts';
 
+const TSX = pathToFileURL(createRequire(import.meta.url).resolve('tsx/esm')).href;
 let root: string;
 const ndjsonDir = (): string => join(root, 'ndjson');
 
@@ -68,12 +72,23 @@ describe('input directories', () => {
     await expect(resolveInputDir(file)).rejects.toMatchObject({ code: 'SP_INPUT', message: `--input ${file} cannot be read (ENOTDIR: it is a file, not a folder)` });
   });
 
-  // root reads any folder whatever its mode, so this can only be seen as another user
-  it.skipIf(process.getuid?.() === 0)('names an unreadable input folder', async () => {
+  // root reads any folder whatever its mode: run as root (as CI does), the check runs in a child
+  // process as the unprivileged user `nobody`, where the folder's mode applies
+  it('names an unreadable input folder', async () => {
     const locked = join(root, 'locked');
     await mkdir(locked, { mode: 0o000 });
+    await chmod(root, 0o755);
     try {
-      await expect(resolveInputDir(locked)).rejects.toMatchObject({ code: 'SP_INPUT', message: `--input ${locked} cannot be read (EACCES: permission denied)` });
+      const expected = `--input ${locked} cannot be read (EACCES: permission denied)`;
+      if (process.getuid?.() !== 0) {
+        await expect(resolveInputDir(locked)).rejects.toMatchObject({ code: 'SP_INPUT', message: expected });
+        return;
+      }
+      const module = pathToFileURL(join(import.meta.dirname, '../../src/sources/input-dir.ts')).href;
+      const script = `const { resolveInputDir } = await import(${JSON.stringify(module)}); try { await resolveInputDir(${JSON.stringify(locked)}); console.log('resolved'); } catch (e) { console.log(JSON.stringify({ code: e.code, message: e.message })); }`;
+      const child = spawnSync(process.execPath, ['--import', TSX, '--input-type=module', '-e', script], { uid: 65534, gid: 65534, env: { ...process.env, HOME: '/tmp' }, encoding: 'utf8', timeout: 60_000 });
+      expect(child.status, child.stderr).toBe(0);
+      expect(JSON.parse(child.stdout.trim().split('\n').at(-1) ?? '')).toEqual({ code: 'SP_INPUT', message: expected });
     } finally {
       await chmod(locked, 0o755);
     }
