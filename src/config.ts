@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { availableParallelism } from 'node:os';
 import { UsageError } from './errors.ts';
 import { LOG_LEVELS, type LogLevel } from './log/logger.ts';
 import { DEFAULT_MAX_RECORD_BYTES } from './sources/record-limit.ts';
@@ -65,6 +66,8 @@ export interface RunConfig {
   readonly allowEmpty: boolean;
   /** Ignore the partition states saved in the state topic and start every partition over. */
   readonly discardCheckpoint: boolean;
+  /** Worker threads folding a file replay, each a partition of the state; 0 folds on the main thread. */
+  readonly workers: number;
 }
 
 export interface KafkaFlags extends SecurityFlags {
@@ -102,6 +105,7 @@ export interface RunFlags extends KafkaFlags {
   maxRecordBytes?: number;
   allowEmpty?: boolean;
   discardCheckpoint?: boolean;
+  workers?: number;
 }
 
 export const DEFAULTS = Object.freeze({
@@ -128,6 +132,8 @@ export const DEFAULTS = Object.freeze({
  * decoded as one string, so it stays well below V8's string limit (2^29 - 24 characters).
  */
 export const LIMITS = Object.freeze({
+  /** Worker threads: more shards than cores only adds copies of the dimension tables. */
+  workers: 256,
   cacheSize: 16_777_216,
   generatedIds: 4_294_967_296,
   maxRecordBytes: 268_435_456,
@@ -256,6 +262,7 @@ export function buildRunConfig(flags: RunFlags, env: NodeJS.ProcessEnv = {}): Ru
     maxRecordBytes: flags.maxRecordBytes ?? DEFAULTS.maxRecordBytes,
     allowEmpty: flags.allowEmpty ?? false,
     discardCheckpoint: flags.discardCheckpoint ?? false,
+    workers: flags.workers ?? envInteger(env, 'STREAMPULSE_WORKERS', 0, LIMITS.workers) ?? availableParallelism(),
   });
 }
 

@@ -104,6 +104,40 @@ export class InternalError extends StreamPulseError {
   static override readonly code = 'SP_INTERNAL';
 }
 
+const CLASSES: readonly (typeof StreamPulseError)[] = [
+  UsageError,
+  InputError,
+  DimensionError,
+  NothingCountedError,
+  CheckpointError,
+  IoError,
+  KafkaUnavailableError,
+  SourceFailedError,
+  DeadLetterError,
+  IncompleteRunError,
+  KafkaAuthError,
+  StateStoreError,
+  PeerError,
+  InternalError,
+];
+
+/** An error as data that crosses a thread or process boundary: its code and message. */
+export interface ErrorData {
+  readonly code: string;
+  readonly message: string;
+}
+
+export function errorToData(error: unknown): ErrorData {
+  if (error instanceof StreamPulseError) return { code: error.code, message: error.message };
+  return { code: InternalError.code, message: error instanceof Error ? (error.stack ?? error.message) : String(error) };
+}
+
+/** The error of that code again, so exit and retry decisions on this side read the same code. */
+export function errorFromData(data: ErrorData, prefix = ''): StreamPulseError {
+  const type = CLASSES.find((c) => c.code === data.code) ?? InternalError;
+  return new type(prefix + data.message);
+}
+
 /** Exit status for an error: its class's, 1 for anything that is not a StreamPulseError. */
 export function exitCodeFor(error: unknown): number {
   return error instanceof StreamPulseError ? error.exitCode : 1;

@@ -106,6 +106,7 @@ function buildProgram(): Command {
     .addOption(connectTimeoutOption())
     .addOption(maxRecordBytesOption())
     .option('--allow-empty', 'exit 0 even if a dimension table has no valid row or no event was counted')
+    .option('--workers <n>', 'worker threads folding a file replay, each a partition of the state; 0 folds on the main thread (default: the machine\'s cores, env STREAMPULSE_WORKERS)', integer('--workers', 0, LIMITS.workers))
     .option('--discard-checkpoint', 'ignore the partition states saved in the state topic (even invalid ones) and start every partition from offset 0')
     .exitOverride()
     .action(async (o: RunFlags) => {

@@ -7,7 +7,9 @@ import { REPORT_NAMES, renderTable } from '../domain/reports/index.ts';
 import { startReportServer } from '../http/report-server.ts';
 import { PrometheusMetrics } from '../metrics/prometheus-metrics.ts';
 import { registerReportGauges } from '../metrics/report-gauges.ts';
+import type { LivePipeline } from '../live-pipeline.ts';
 import { Pipeline, type ReportSnapshot } from '../pipeline.ts';
+import { ShardedPipeline } from '../workers/index.ts';
 import { openDeadLetterLog, openSource, sourceLogContext } from '../sources/index.ts';
 import { preflightRun } from './preflight.ts';
 import { Progress } from './progress.ts';
@@ -39,7 +41,7 @@ function printSummary(out: NodeJS.WritableStream, config: RunConfig, snapshot: R
   );
 }
 
-function writeReportJson(path: string, pipeline: Pipeline, config: RunConfig): void {
+function writeReportJson(path: string, pipeline: LivePipeline, config: RunConfig): void {
   const snapshot = pipeline.snapshot();
   mkdirSync(dirname(path), { recursive: true });
   const body: Record<string, unknown> = { reports: snapshot.reports, progress: snapshot.progress };
@@ -64,14 +66,11 @@ export async function runCommand(config: RunConfig, out: NodeJS.WritableStream =
   const metrics = new PrometheusMetrics();
   const fileDeadLetters = openDeadLetterLog(config, log, metrics);
   const source = await openSource(config, { metrics, log, fileDeadLetters });
-  const pipeline = new Pipeline({
-    strategies: config.strategies,
-    cacheSize: config.cacheSize,
-    metrics,
-    deadLetters: source.deadLetters,
-    partitionOf: source.partitionOf,
-    describeSource: () => source.describe(),
-  });
+  // a file replay folds on worker threads, one partition each; a Kafka run's partitions move
+  // between instances through this thread's pipeline (see KafkaRunSource.attach)
+  const common = { strategies: config.strategies, cacheSize: config.cacheSize, metrics, deadLetters: source.deadLetters, describeSource: () => source.describe() };
+  const pipeline: LivePipeline =
+    config.source === 'file' && config.workers > 0 ? new ShardedPipeline({ ...common, workers: config.workers }) : new Pipeline({ ...common, partitionOf: source.partitionOf });
   source.attach(pipeline);
   registerReportGauges(metrics.registry, pipeline);
   const server = await startReportServer({ host: config.host, port: config.port, allowHosts: config.allowHosts, pipeline, metrics, deadLetters: fileDeadLetters, health: () => source.health(), group: source.group, log: logFn(logger.child({ component: 'http' })) });

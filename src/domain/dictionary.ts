@@ -33,6 +33,11 @@ export class Dictionary {
     return this.values[id];
   }
 
+  /** The values from id `start` on, in id order: what a shard publishes as its dictionary grows. */
+  valuesFrom(start: number): string[] {
+    return this.values.slice(start);
+  }
+
   /** Every value in id order: the checkpoint form. */
   toState(): string[] {
     return [...this.values];

@@ -37,6 +37,8 @@ export interface RunProgressView {
   readonly done: boolean;
   /** The source's own position detail, when it has one (Kafka: offsets and lag per partition). */
   readonly source?: unknown;
+  /** On worker threads: each shard's partition and the point its reports are at (its last batch folded). */
+  readonly shards?: readonly { readonly partition: string; readonly events_read: number; readonly position: SourcePosition | null }[];
 }
 
 function zeroRejects(): Record<RejectReason, number> {
@@ -183,39 +185,63 @@ export class RunProgress {
   }
 
   view(): RunProgressView {
-    let eventsRead = 0;
-    let eventsValid = 0;
-    const rejected = zeroRejects();
-    const strategies: Partial<Record<Strategy, StrategyProgress>> = {};
-    for (const s of this.strategies) strategies[s] = { counted: 0, unmatched: zeroUnmatched() };
-    for (const [partition, c] of this.partitions) {
-      if (!this.isHeld(partition)) continue;
-      eventsRead += c.eventsRead;
-      eventsValid += c.eventsValid;
-      for (const reason of REJECT_REASONS) rejected[reason] += c.rejected[reason];
-      for (const [name, p] of Object.entries(c.strategies) as [Strategy, StrategyProgress][]) {
-        const sum = strategies[name] as StrategyProgress;
-        sum.counted += p.counted;
-        for (const reason of UNMATCHED_REASONS) sum.unmatched[reason] += p.unmatched[reason];
-      }
-    }
-    const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
-    return {
-      events_read: eventsRead,
-      events_valid: eventsValid,
-      rejected_total: eventsRead - eventsValid,
-      rejected,
-      strategies,
-      cost: Object.fromEntries(Object.entries(this.cost).map(([name, c]) => [name, { ...c }])),
-      dimensions: {
-        subscriptions: { ...this.dimensions.subscriptions },
-        ad_rates: { ...this.dimensions.ad_rates },
-        payouts: { ...this.dimensions.payouts },
-      },
-      position: this.position === null ? null : { ...this.position },
-      started_at: iso(this.startedAt) as string,
-      updated_at: iso(this.updatedAt),
+    const held = [...this.partitions].filter(([partition]) => this.isHeld(partition)).map(([, counters]) => counters);
+    return combineProgress(this.strategies, held, {
+      cost: this.cost,
+      dimensions: this.dimensions,
+      position: this.position,
+      startedAt: this.startedAt,
+      updatedAt: this.updatedAt,
       done: this.done,
-    };
+    });
   }
+}
+
+/** What a progress view holds besides the partitions' counters: the process's own figures. */
+export interface ProcessProgress {
+  readonly cost: Readonly<Partial<Record<Strategy, StrategyCost>>>;
+  readonly dimensions: RunProgressView['dimensions'];
+  readonly position: SourcePosition | null;
+  readonly startedAt: number;
+  readonly updatedAt: number | null;
+  readonly done: boolean;
+}
+
+/** The view of some partitions' counters (summed) and the process's figures, every value a copy. */
+export function combineProgress(strategies: readonly Strategy[], partitions: Iterable<PartitionProgressState>, process: ProcessProgress): RunProgressView {
+  let eventsRead = 0;
+  let eventsValid = 0;
+  const rejected = zeroRejects();
+  const sums: Partial<Record<Strategy, StrategyProgress>> = {};
+  for (const s of strategies) sums[s] = { counted: 0, unmatched: zeroUnmatched() };
+  for (const c of partitions) {
+    eventsRead += c.eventsRead;
+    eventsValid += c.eventsValid;
+    for (const reason of REJECT_REASONS) rejected[reason] += c.rejected[reason];
+    for (const [name, p] of Object.entries(c.strategies) as [Strategy, StrategyProgress][]) {
+      const sum = sums[name];
+      if (sum === undefined) continue;
+      sum.counted += p.counted;
+      for (const reason of UNMATCHED_REASONS) sum.unmatched[reason] += p.unmatched[reason];
+    }
+  }
+  const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
+  const { dimensions } = process;
+  return {
+    events_read: eventsRead,
+    events_valid: eventsValid,
+    rejected_total: eventsRead - eventsValid,
+    rejected,
+    strategies: sums,
+    cost: Object.fromEntries(Object.entries(process.cost).map(([name, c]) => [name, { ...c }])),
+    dimensions: {
+      subscriptions: { ...dimensions.subscriptions },
+      ad_rates: { ...dimensions.ad_rates },
+      payouts: { ...dimensions.payouts },
+    },
+    position: process.position === null ? null : { ...process.position },
+    started_at: iso(process.startedAt) as string,
+    updated_at: iso(process.updatedAt),
+    done: process.done,
+  };
 }

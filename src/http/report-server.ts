@@ -3,10 +3,11 @@ import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { isReportName, renderCsv } from '../domain/reports/index.ts';
 import type { Strategy } from '../domain/run-progress.ts';
-import { IoError } from '../errors.ts';
+import { InternalError, IoError } from '../errors.ts';
 import type { LogFn } from '../log/logger.ts';
 import type { PrometheusMetrics } from '../metrics/prometheus-metrics.ts';
-import type { Pipeline, ReportSnapshot } from '../pipeline.ts';
+import type { LivePipeline } from '../live-pipeline.ts';
+import { Pipeline, type ReportSnapshot } from '../pipeline.ts';
 import type { DeadLetterLog } from '../sources/dead-letter-log.ts';
 import { isServing, type SourceHealth } from '../sources/source-health.ts';
 import { rawAnswer, send, sendError, sendJson, shortMessage } from './answer.ts';
@@ -19,7 +20,7 @@ import { LIVE_PAGE_CSP } from './security-headers.ts';
 export interface ReportServerOptions {
   readonly host: string;
   readonly port: number;
-  readonly pipeline: Pipeline;
+  readonly pipeline: LivePipeline;
   readonly metrics?: PrometheusMetrics;
   readonly deadLetters?: DeadLetterLog;
   /** Host names answered besides loopback and the bind host (`*` answers any); see host-allow-list.ts. */
@@ -110,6 +111,8 @@ export function handleRequest(options: ReportServerOptions, hosts: HostAllowList
   const timedGroup = async (report: string): Promise<GroupSnapshot> => {
     const end = metrics?.snapshotSeconds.startTimer({ report });
     try {
+      // a group member folds on this thread (see KafkaRunSource.attach)
+      if (!(pipeline instanceof Pipeline)) throw new InternalError('a group answer needs the pipeline on this thread');
       return await groupSnapshot(pipeline, options.group as GroupQuery, strategy);
     } finally {
       end?.();

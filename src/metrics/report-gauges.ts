@@ -1,5 +1,5 @@
 import { Gauge, type Registry } from 'prom-client';
-import type { Pipeline } from '../pipeline.ts';
+import type { LivePipeline } from '../live-pipeline.ts';
 import { MetricNames } from './metric-names.ts';
 
 type Totals = Map<string, { revenue: number; streams: number }>;
@@ -15,7 +15,7 @@ function add(totals: Totals, key: string, revenue: number, streams: number): voi
  * Revenue as gauges for the dashboards, computed from one report snapshot when Prometheus scrapes
  * (nothing on the hot path). Labels are the data's categories: genre, region, plan, device, date.
  */
-export function registerReportGauges(registry: Registry, pipeline: Pipeline): void {
+export function registerReportGauges(registry: Registry, pipeline: LivePipeline): void {
   let cached: { at: number; byGenre: Totals; byRegion: Totals; byPlan: Totals; byDevice: Totals; daily: { date: string; streams: number; users: number }[] } | null = null;
   // one snapshot serves all ten gauges of a scrape
   const totals = (): NonNullable<typeof cached> => {

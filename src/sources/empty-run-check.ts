@@ -1,6 +1,6 @@
 import { DIMENSION_NAMES } from '../domain/records/schema.ts';
 import { DimensionError, NothingCountedError } from '../errors.ts';
-import type { Pipeline } from '../pipeline.ts';
+import type { LivePipeline } from '../live-pipeline.ts';
 import type { SourceItem } from '../../topology/ports.ts';
 
 /**
@@ -9,7 +9,7 @@ import type { SourceItem } from '../../topology/ports.ts';
  * Kafka run may start before the dimension topics have any rows, and fill them later.
  */
 export class EmptyRunCheck {
-  constructor(private readonly pipeline: Pipeline) {}
+  constructor(private readonly pipeline: LivePipeline) {}
 
   /**
    * Passes the source through, failing at the first event batch if a dimension table has no valid

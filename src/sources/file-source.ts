@@ -1,6 +1,6 @@
 import type { DatasetConfig } from '../config.ts';
 import type { LogFn } from '../log/logger.ts';
-import type { Pipeline } from '../pipeline.ts';
+import type { LivePipeline } from '../live-pipeline.ts';
 import type { DeadLetterSink, SourceItem } from '../../topology/ports.ts';
 import { ensureDataset } from '../cli/ensure-dataset.ts';
 import { EmptyRunCheck } from './empty-run-check.ts';
@@ -80,7 +80,7 @@ export class FileSource implements Source {
     return this.exhausted;
   }
 
-  attach(pipeline: Pipeline): void {
+  attach(pipeline: LivePipeline): void {
     this.check = this.options.allowEmpty ? null : new EmptyRunCheck(pipeline);
   }
 

@@ -6,7 +6,9 @@ import { DEFAULT_MAX_MESSAGE_BYTES, maxMessageBytes } from '../kafka/topics.ts';
 import type { PartitionOf } from '../domain/partitioned-reports.ts';
 import type { Strategy } from '../domain/run-progress.ts';
 import type { PrometheusMetrics } from '../metrics/prometheus-metrics.ts';
-import type { Pipeline } from '../pipeline.ts';
+import type { LivePipeline } from '../live-pipeline.ts';
+import { Pipeline } from '../pipeline.ts';
+import { InternalError } from '../errors.ts';
 import { PartitionStateStore } from '../state/index.ts';
 import type { DeadLetterSink, SourceItem } from '../../topology/ports.ts';
 import type { GroupQuery } from '../http/group-reports.ts';
@@ -132,7 +134,10 @@ export class KafkaRunSource implements Source {
   }
 
   /** Each partition's state moves in and out of this pipeline through the state topic. */
-  attach(pipeline: Pipeline): void {
+  attach(live: LivePipeline): void {
+    // a partition's state moves through this thread's pipeline (restore, save, hold)
+    if (!(live instanceof Pipeline)) throw new InternalError('a Kafka run folds on the main thread');
+    const pipeline = live;
     const { metrics, log } = this.options;
     metrics.observeConsumerLag(() => this.reader.describe());
     metrics.observeCheckpointAge(() => this.keeper?.lastWrittenAt ?? null);

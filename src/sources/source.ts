@@ -1,7 +1,7 @@
 import type { DimensionError, NothingCountedError } from '../errors.ts';
 import type { PartitionOf } from '../domain/partitioned-reports.ts';
 import type { GroupQuery } from '../http/group-reports.ts';
-import type { Pipeline } from '../pipeline.ts';
+import type { LivePipeline } from '../live-pipeline.ts';
 import type { BatchProgress } from '../../topology/graph.ts';
 import type { DeadLetterSink, SourceItem } from '../../topology/ports.ts';
 import type { SourceHealth } from './source-health.ts';
@@ -41,7 +41,7 @@ export interface Source {
   readonly partitionOf?: PartitionOf;
   readonly progress: ProgressScale;
   /** Restores saved state into the fresh pipeline and starts watching it; before any item is read. */
-  attach(pipeline: Pipeline): void;
+  attach(pipeline: LivePipeline): void;
   /** The input, read once, after attach(). */
   items(): AsyncIterable<SourceItem>;
   /** Between batches: where a checkpoint is taken when one is due. */

@@ -17,6 +17,7 @@ export const artistPayouts: AggregateDeclaration<'artist_payouts'> = {
     { name: 'streams', kind: 'count' },
     { name: 'rateUnits', kind: 'sum', of: 'rateUnits' },
   ],
+  top: { count: TOP_ARTISTS, by: 'rateUnits' },
   rows: (groups) =>
     [...groups]
       .sort((x, y) => y.values.rateUnits - x.values.rateUnits || compareText(x.key[0], y.key[0]) || compareText(x.key[1], y.key[1]))

@@ -1,13 +1,27 @@
 /**
+ * The changed words of several sets, one after the other: set g's are [offsets[g], offsets[g+1])
+ * of `index` (the word's position) and `words` (its whole value now).
+ */
+export interface SetChanges {
+  readonly offsets: Int32Array;
+  readonly index: Int32Array;
+  readonly words: Uint32Array;
+}
+
+/**
  * A growable set of dense non-negative integers: exact distinct counts at one bit per user, and
  * O(1) insertion that reports whether the member is new.
  */
 export class Bitset {
   private words: Uint32Array;
   private members = 0;
+  /** Per word, 1 when it changed since the last takeChanges(); `changed` lists those words. */
+  private marks: Uint8Array;
+  private changed: number[] = [];
 
   constructor(initialBits = 1024) {
     this.words = new Uint32Array(Math.max(1, (initialBits + 31) >>> 5));
+    this.marks = new Uint8Array(this.words.length);
   }
 
   get size(): number {
@@ -23,6 +37,10 @@ export class Bitset {
     if ((current & mask) !== 0) return false;
     this.words[word] = current | mask;
     this.members++;
+    if (this.marks[word] === 0) {
+      this.marks[word] = 1;
+      this.changed.push(word);
+    }
     return true;
   }
 
@@ -41,6 +59,7 @@ export class Bitset {
       if (added === 0) continue;
       mine[w] |= added;
       this.members += popcount(added);
+      this.mark(w);
     }
   }
 
@@ -73,9 +92,62 @@ export class Bitset {
     const set = new Bitset(Math.max(32, bytes.length * 8));
     new Uint8Array(set.words.buffer).set(bytes);
     let members = 0;
-    for (const word of set.words) members += popcount(word);
+    for (let w = 0; w < set.words.length; w++) {
+      if (set.words[w] === 0) continue;
+      members += popcount(set.words[w]);
+      set.mark(w);
+    }
     set.members = members;
     return set;
+  }
+
+  /** How many words changed since the last takeChanges(). */
+  get changedWords(): number {
+    return this.changed.length;
+  }
+
+  /**
+   * Writes the words changed since the last call, each with its whole current value, into
+   * `index`/`words` from `at` on, and forgets them: what a shard publishes, so a publish costs
+   * the members new since the previous one, not every member. Returns the position after them.
+   */
+  takeChanges(index: Int32Array, words: Uint32Array, at: number): number {
+    for (const w of this.changed) {
+      index[at] = w;
+      words[at++] = this.words[w];
+      this.marks[w] = 0;
+    }
+    this.changed = [];
+    return at;
+  }
+
+  /** Adds the members of changes[from, to); `ids` maps their members to this set's (null: the same). */
+  addChanges(changes: SetChanges, from: number, to: number, ids: Int32Array | null): void {
+    const { index, words } = changes;
+    for (let i = from; i < to; i++) {
+      const w = index[i];
+      if (ids === null) {
+        if (w >= this.words.length) this.grow(w);
+        const added = words[i] & ~this.words[w];
+        if (added === 0) continue;
+        this.words[w] |= added;
+        this.members += popcount(added);
+        this.mark(w);
+        continue;
+      }
+      let bits = words[i];
+      while (bits !== 0) {
+        const low = bits & -bits;
+        this.add(ids[(w << 5) + (31 - Math.clz32(low))]);
+        bits ^= low;
+      }
+    }
+  }
+
+  private mark(word: number): void {
+    if (this.marks[word] !== 0) return;
+    this.marks[word] = 1;
+    this.changed.push(word);
   }
 
   private grow(word: number): void {
@@ -84,6 +156,9 @@ export class Bitset {
     const words = new Uint32Array(length);
     words.set(this.words);
     this.words = words;
+    const marks = new Uint8Array(length);
+    marks.set(this.marks);
+    this.marks = marks;
   }
 }
 

@@ -1,7 +1,8 @@
 import type { Dictionaries } from '../dictionary.ts';
+import { InternalError } from '../../errors.ts';
 import type { EnrichedBatch } from '../records/event-batch.ts';
 import type { ReportName, Reports } from '../reports/report-rows.ts';
-import { Bitset } from './bitset.ts';
+import { Bitset, type SetChanges } from './bitset.ts';
 import { PairIndex } from './pair-index.ts';
 
 /** Enriched-batch columns holding dictionary ids, with the dictionary each id is from. */
@@ -37,6 +38,12 @@ export interface AggregateDeclaration<Name extends ReportName = ReportName> {
   readonly measures: readonly Measure[];
   /** The report from the groups: units converted once, sorted, cut to size. */
   readonly rows: (groups: readonly Group[]) => Reports[Name];
+  /**
+   * When the report is a top list: its length and the measure it ranks by (largest first). Only
+   * groups that can be in it reach `rows` (every group tied with the last place too, so `rows`
+   * still settles ties), which keeps a query's cost to the list, not to every group.
+   */
+  readonly top?: { readonly count: number; readonly by: string };
 }
 
 /** A report's saved state: named and versioned, keys as their values, so it means the same in any process. */
@@ -50,6 +57,21 @@ export interface AggregateState {
   /** The users the distinct sets index into (absent without a distinct measure). */
   readonly users?: readonly string[];
 }
+
+/**
+ * A report's partial as a shard publishes it to the thread that answers queries: group keys as ids
+ * of the shard's dictionaries, every measure as typed arrays (a distinct set as its words), so it
+ * crosses threads by structured clone with no per-group objects.
+ */
+export interface AggregatePartial {
+  readonly firsts: Int32Array;
+  readonly seconds: Int32Array;
+  /** Per measure in declaration order: per group a value, or per group a distinct set's changes. */
+  readonly measures: readonly (Float64Array | SetChanges)[];
+}
+
+/** Shard dictionary ids to this thread's: per column, a table by shard id; null when ids are the same. */
+export type IdTranslation = (column: IdColumn | 'user') => Int32Array | null;
 
 type Column = number[] | Bitset[];
 
@@ -114,10 +136,14 @@ export class KeyedAggregate<Name extends ReportName = ReportName> {
     }
   }
 
-  groups(dicts: Dictionaries): Group[] {
+  /** Every group, or with `top` only those ranked high enough by it to be in the top list. */
+  groups(dicts: Dictionaries, top?: { readonly count: number; readonly by: string }): Group[] {
     const [first, second] = this.declaration.key;
     const out: Group[] = [];
+    const floor = top === undefined ? -Infinity : this.rankFloor(top);
+    const ranked = top === undefined ? null : (this.columns[this.declaration.measures.findIndex((m) => m.name === top.by)] as number[]);
     for (let s = 0; s < this.pairs.size; s++) {
+      if (ranked !== null && ranked[s] < floor) continue;
       const key = second === undefined ? [dicts[first].value(this.pairs.first(s))] : [dicts[first].value(this.pairs.first(s)), dicts[second].value(this.pairs.second(s))];
       const values: Record<string, number> = {};
       this.declaration.measures.forEach((measure, m) => {
@@ -129,7 +155,18 @@ export class KeyedAggregate<Name extends ReportName = ReportName> {
   }
 
   rows(dicts: Dictionaries): Reports[Name] {
-    return this.declaration.rows(this.groups(dicts));
+    return this.declaration.rows(this.groups(dicts, this.declaration.top));
+  }
+
+  /** The value the top list's last place has (a count or sum measure): no group below it can be in the list. */
+  private rankFloor(top: { readonly count: number; readonly by: string }): number {
+    const m = this.declaration.measures.findIndex((measure) => measure.name === top.by);
+    const measure = this.declaration.measures[m];
+    if (measure === undefined || measure.kind === 'distinct') throw new InternalError(`${this.name}: top list by ${top.by}, which is not a count or sum`);
+    const values = this.columns[m] as number[];
+    if (values.length <= top.count) return -Infinity;
+    const sorted = Float64Array.from(values).sort();
+    return sorted[sorted.length - top.count];
   }
 
   /** Approximate bytes of state, for the benchmark's memory figures. */
@@ -198,4 +235,80 @@ export class KeyedAggregate<Name extends ReportName = ReportName> {
       else while (column.length < size) (column as number[]).push(0);
     });
   }
+
+  /**
+   * This partial as a shard publishes it (see AggregatePartial), between batches. Distinct sets
+   * are sent as their changes since the previous publish, so every publish must reach the reader.
+   */
+  publish(): AggregatePartial {
+    const size = this.pairs.size;
+    const firsts = new Int32Array(size);
+    const seconds = new Int32Array(size);
+    for (let s = 0; s < size; s++) {
+      firsts[s] = this.pairs.first(s);
+      seconds[s] = this.pairs.second(s);
+    }
+    const measures = this.declaration.measures.map((measure, m) => {
+      if (measure.kind !== 'distinct') return Float64Array.from(this.columns[m] as number[]);
+      const sets = this.columns[m] as Bitset[];
+      let total = 0;
+      for (const set of sets) total += set.changedWords;
+      const changes: SetChanges = { offsets: new Int32Array(size + 1), index: new Int32Array(total), words: new Uint32Array(total) };
+      let at = 0;
+      for (let s = 0; s < size; s++) {
+        changes.offsets[s] = at;
+        at = sets[s].takeChanges(changes.index, changes.words, at);
+      }
+      changes.offsets[size] = at;
+      return changes;
+    });
+    return { firsts, seconds, measures };
+  }
+
+  /**
+   * Folds a shard's publish into this merged aggregate (in this thread's dictionaries): counts
+   * and sums move by the difference from that shard's previous publish, sets take its changes.
+   * `view` remembers, per shard partial, where its groups are here and its previous values.
+   * Exact as long as the shard's partial only grows (a replay's shards never drop a partition).
+   */
+  applyPublished(partial: AggregatePartial, view: PublishedView, translate: IdTranslation): void {
+    const [first, second] = this.declaration.key;
+    const n = partial.firsts.length;
+    if (view.slots.length < n) {
+      const slots = new Int32Array(Math.max(n, view.slots.length * 2));
+      slots.set(view.slots.subarray(0, view.size));
+      view.slots = slots;
+    }
+    const mapFirst = translate(first);
+    const mapSecond = second === undefined ? null : translate(second);
+    for (let s = view.size; s < n; s++) {
+      const a = partial.firsts[s];
+      const b = partial.seconds[s];
+      view.slots[s] = this.pairs.slot(mapFirst === null ? a : mapFirst[a], mapSecond === null ? b : mapSecond[b]);
+    }
+    view.size = n;
+    this.grow();
+    const users = translate('user');
+    const slots = view.slots;
+    this.declaration.measures.forEach((measure, m) => {
+      if (measure.kind === 'distinct') {
+        const sets = this.columns[m] as Bitset[];
+        const changes = partial.measures[m] as SetChanges;
+        for (let s = 0; s < n; s++) sets[slots[s]].addChanges(changes, changes.offsets[s], changes.offsets[s + 1], users);
+        return;
+      }
+      const values = this.columns[m] as number[];
+      const now = partial.measures[m] as Float64Array;
+      const before = view.previous[m];
+      for (let s = 0; s < n; s++) values[slots[s]] += now[s] - (before !== undefined && s < before.length ? before[s] : 0);
+      view.previous[m] = now;
+    });
+  }
+}
+
+/** Where one shard partial's groups sit in a merged aggregate, and the values it last published. */
+export class PublishedView {
+  slots = new Int32Array(16);
+  size = 0;
+  readonly previous: Float64Array[] = [];
 }

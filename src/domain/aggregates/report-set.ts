@@ -5,7 +5,7 @@ import { adPerformance } from './ad-performance.ts';
 import { artistPayouts } from './artist-payouts.ts';
 import { dailySummary } from './daily-summary.ts';
 import { genreRevenue } from './genre-revenue.ts';
-import { KeyedAggregate, type AggregateDeclaration, type AggregateState } from './keyed-aggregate.ts';
+import { KeyedAggregate, PublishedView, type AggregateDeclaration, type AggregatePartial, type AggregateState, type IdTranslation } from './keyed-aggregate.ts';
 import { regionalBreakdown } from './regional-breakdown.ts';
 import { subscriptionAnalysis } from './subscription-analysis.ts';
 
@@ -18,6 +18,9 @@ export const DECLARATIONS: { readonly [N in ReportName]: AggregateDeclaration<N>
   artist_payouts: artistPayouts,
   daily_summary: dailySummary,
 };
+
+/** A ReportSet as a shard publishes it: each report's partial by its name. */
+export type ReportSetPartial = { readonly [N in ReportName]: AggregatePartial };
 
 /** A ReportSet's saved state: each report's by its name. */
 export type ReportSetState = { readonly [N in ReportName]: AggregateState };
@@ -75,4 +78,19 @@ export class ReportSet {
   stateBytes(): number {
     return this.all.reduce((sum, aggregate) => sum + aggregate.stateBytes(), 0);
   }
+
+  /** Every report's partial, as a shard publishes it (see KeyedAggregate.publish). */
+  publish(): ReportSetPartial {
+    const out = {} as Record<ReportName, AggregatePartial>;
+    for (const aggregate of this.all) out[aggregate.name] = aggregate.publish();
+    return out;
+  }
+
+  /** Folds a shard's published ReportSet into this merged one (see KeyedAggregate.applyPublished). */
+  applyPublished(partial: ReportSetPartial, views: ReportSetViews, translate: IdTranslation): void {
+    for (const aggregate of this.all) aggregate.applyPublished(partial[aggregate.name], (views[aggregate.name] ??= new PublishedView()), translate);
+  }
 }
+
+/** Per report, where one shard partial sits in a merged ReportSet. */
+export type ReportSetViews = { [N in ReportName]?: PublishedView };

@@ -1,0 +1,20 @@
+import type { Strategy, RunProgressView } from './domain/run-progress.ts';
+import type { ReportSnapshot } from './pipeline.ts';
+import type { BatchProgress } from '../topology/graph.ts';
+import type { SourceItem } from '../topology/ports.ts';
+
+/**
+ * What a run, its HTTP server and its metrics need of a pipeline, whether it folds on this thread
+ * (Pipeline) or on worker threads (ShardedPipeline): feed it, and read consistent snapshots.
+ */
+export interface LivePipeline {
+  readonly strategies: readonly Strategy[];
+  /** The strategy snapshots default to. */
+  readonly primary: Strategy;
+  readonly progress: { view(): RunProgressView };
+  /** Feeds the source through the topology; resolves once every item is folded. */
+  run(source: AsyncIterable<SourceItem> | Iterable<SourceItem>, onBatch?: (progress: BatchProgress) => void): Promise<void>;
+  snapshot(strategy?: Strategy): ReportSnapshot;
+  /** Ad revenue per plan (not a report column), for the per-plan revenue gauge. */
+  planAdRevenue(strategy?: Strategy): Map<string, number>;
+}

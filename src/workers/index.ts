@@ -1,0 +1,3 @@
+export { ShardedPipeline, type ShardedPipelineOptions } from './sharded-pipeline.ts';
+export { packBatch, unpackBatch, type PackedBatch } from './packed-batch.ts';
+export { PublishedReports } from './published-reports.ts';

@@ -1,0 +1,153 @@
+import { ReportSet, type IdTranslation, type ReportSetViews } from '../domain/aggregates/index.ts';
+import { createDictionaries, type Dictionaries } from '../domain/dictionary.ts';
+import type { PartitionProgressState, Strategy, StrategyCost } from '../domain/run-progress.ts';
+import type { Reports } from '../domain/reports/report-rows.ts';
+import type { DictionaryName, Published, PublishedPartition } from './shard-protocol.ts';
+
+/**
+ * User ids as the shards number them, mirrored here. Shards read the same dimension rows in the
+ * same order, so their user ids agree, and checking that costs a string comparison per user,
+ * with no hashing; the id map by value is built only if some shard ever disagrees.
+ */
+class UserMirror {
+  private readonly values: string[] = [];
+  private byValue: Map<string, number> | null = null;
+
+  idOf(value: string, local: number): number {
+    if (local < this.values.length && this.values[local] === value) return local;
+    if (local === this.values.length && this.byValue === null) {
+      this.values.push(value);
+      return local;
+    }
+    if (this.byValue === null) this.byValue = new Map(this.values.map((v, id) => [v, id]));
+    let id = this.byValue.get(value);
+    if (id === undefined) {
+      id = this.values.length;
+      this.values.push(value);
+      this.byValue.set(value, id);
+    }
+    return id;
+  }
+}
+
+/** One shard's dictionary ids mapped to the main thread's, extended by each publish's new values. */
+class ShardIds {
+  private readonly maps = new Map<DictionaryName, { ids: Int32Array; size: number; identity: boolean }>();
+
+  constructor(
+    private readonly dicts: Dictionaries,
+    private readonly users: UserMirror,
+  ) {}
+
+  extend(gained: Published['dictionaries']): void {
+    for (const [name, values] of Object.entries(gained) as [DictionaryName, readonly string[]][]) {
+      let map = this.maps.get(name);
+      if (map === undefined) {
+        map = { ids: new Int32Array(Math.max(16, values.length)), size: 0, identity: true };
+        this.maps.set(name, map);
+      }
+      if (map.size + values.length > map.ids.length) {
+        const grown = new Int32Array(Math.max(map.ids.length * 2, map.size + values.length));
+        grown.set(map.ids.subarray(0, map.size));
+        map.ids = grown;
+      }
+      for (const value of values) {
+        const local = map.size;
+        const id = name === 'user' ? this.users.idOf(value, local) : this.dicts[name].intern(value);
+        if (id !== local) map.identity = false;
+        map.ids[map.size++] = id;
+      }
+    }
+  }
+
+  readonly translate: IdTranslation = (column) => {
+    const map = this.maps.get(column);
+    return map === undefined || map.identity ? null : map.ids;
+  };
+}
+
+/**
+ * The shards' latest publishes, merged as they arrive: one ReportSet per strategy over every
+ * shard's partitions, each as of its last publish, so a query reads it and never waits for a
+ * batch. A publish costs what changed since the shard's previous one; rendering the rows happens
+ * once per publish at most, when a query asks.
+ */
+export class PublishedReports {
+  readonly dicts: Dictionaries = createDictionaries();
+  private readonly users = new UserMirror();
+  private readonly ids: ShardIds[];
+  private readonly latest = new Map<string, PublishedPartition>();
+  private readonly costs: (Published['cost'] | null)[];
+  private readonly merged = new Map<Strategy, ReportSet>();
+  /** Per partition and strategy: where that partial sits in the merged set. */
+  private readonly views = new Map<string, Partial<Record<Strategy, ReportSetViews>>>();
+  private generation = 0;
+  private readonly rendered = new Map<Strategy, { generation: number; reports: Reports }>();
+
+  constructor(
+    shards: number,
+    private readonly strategies: readonly Strategy[],
+  ) {
+    this.ids = Array.from({ length: shards }, () => new ShardIds(this.dicts, this.users));
+    this.costs = new Array<Published['cost'] | null>(shards).fill(null);
+    for (const s of strategies) this.merged.set(s, new ReportSet());
+  }
+
+  /** Takes a shard's publish: every publish of every shard, in the order the shard sent them. */
+  accept(published: Published): void {
+    const ids = this.ids[published.shard];
+    ids.extend(published.dictionaries);
+    for (const p of published.partitions) {
+      let views = this.views.get(p.partition);
+      if (views === undefined) {
+        views = {};
+        this.views.set(p.partition, views);
+      }
+      for (const [strategy, partial] of Object.entries(p.reports) as [Strategy, NonNullable<PublishedPartition['reports'][Strategy]>][]) {
+        this.merged.get(strategy)?.applyPublished(partial, (views[strategy] ??= {}), ids.translate);
+      }
+      this.latest.set(p.partition, p);
+    }
+    this.costs[published.shard] = published.cost;
+    this.generation++;
+  }
+
+  /** Every partition's latest published point. */
+  partitions(): PublishedPartition[] {
+    return [...this.latest.values()].sort((a, b) => Number(a.partition) - Number(b.partition));
+  }
+
+  /** Costs summed over shards. */
+  cost(): Partial<Record<Strategy, StrategyCost>> {
+    const total: Partial<Record<Strategy, StrategyCost>> = {};
+    for (const s of this.strategies) total[s] = { events: 0, seconds: 0, lookups: 0 };
+    for (const cost of this.costs) {
+      for (const [s, c] of Object.entries(cost ?? {}) as [Strategy, StrategyCost][]) {
+        const t = total[s];
+        if (t === undefined) continue;
+        t.events += c.events;
+        t.seconds += c.seconds;
+        t.lookups += c.lookups;
+      }
+    }
+    return total;
+  }
+
+  progressStates(): Map<string, PartitionProgressState> {
+    return new Map(this.partitions().map((p) => [p.partition, p.progress]));
+  }
+
+  /** One strategy's reports over every published partition. */
+  reportSet(strategy: Strategy): ReportSet {
+    return this.merged.get(strategy) as ReportSet;
+  }
+
+  /** reportSet(strategy)'s rows, rendered once per publish. */
+  reports(strategy: Strategy): Reports {
+    const cached = this.rendered.get(strategy);
+    if (cached !== undefined && cached.generation === this.generation) return cached.reports;
+    const reports = this.reportSet(strategy).snapshot(this.dicts);
+    this.rendered.set(strategy, { generation: this.generation, reports });
+    return reports;
+  }
+}

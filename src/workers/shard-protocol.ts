@@ -1,0 +1,66 @@
+import type { ReportSetPartial } from '../domain/aggregates/index.ts';
+import type { Dictionaries } from '../domain/dictionary.ts';
+import type { SourcePosition } from '../domain/records/raw-batch.ts';
+import type { DeadLetter } from '../domain/records/rejection.ts';
+import type { DimensionName } from '../domain/records/schema.ts';
+import type { PartitionProgressState, RunProgressView, Strategy, StrategyCost } from '../domain/run-progress.ts';
+import type { ErrorData } from '../errors.ts';
+import type { StrategyResult } from '../../topology/operators/index.ts';
+import type { PackedBatch } from './packed-batch.ts';
+import type { RecordedMetric } from './recording-metrics.ts';
+
+/** What a shard is started with (its workerData). */
+export interface ShardInit {
+  readonly shard: number;
+  readonly strategies: readonly Strategy[];
+  readonly cacheSize: number;
+  /** Least time between two publishes of the shard's partials. */
+  readonly publishMs: number;
+}
+
+/** Main thread → shard, in order: a shard applies them one at a time, as the topology would. */
+export type ToShard =
+  | { readonly type: 'dimension'; readonly id: number; readonly table: DimensionName; readonly batch: PackedBatch }
+  | { readonly type: 'events'; readonly id: number; readonly partition: string; readonly batch: PackedBatch }
+  /** Publish now, whatever the interval (the end of a run). */
+  | { readonly type: 'publish'; readonly id: number }
+  | { readonly type: 'close' };
+
+export type DictionaryName = keyof Dictionaries;
+
+/** One partition's published point: its reports and counters, folded from exactly the same events. */
+export interface PublishedPartition {
+  readonly partition: string;
+  readonly reports: Readonly<Partial<Record<Strategy, ReportSetPartial>>>;
+  readonly progress: PartitionProgressState;
+  /** The source position of the last batch folded into this partition. */
+  readonly position: SourcePosition | null;
+}
+
+/** A shard's partials as of its last batch boundary: what queries are answered from. */
+export interface Published {
+  readonly type: 'published';
+  readonly shard: number;
+  /** Counts up from 1 with every publish of this shard. */
+  readonly seq: number;
+  /** Set when the publish answers a 'publish' request. */
+  readonly request?: number;
+  /** Values each dictionary gained since the shard's previous publish, in id order. */
+  readonly dictionaries: Readonly<Partial<Record<DictionaryName, readonly string[]>>>;
+  readonly partitions: readonly PublishedPartition[];
+  readonly cost: Readonly<Partial<Record<Strategy, StrategyCost>>>;
+  readonly at: number;
+}
+
+/** One item done: what the main thread needs for the progress bar, the dead letters and the metrics. */
+export interface ItemDone {
+  readonly type: 'done';
+  readonly id: number;
+  readonly events: number;
+  readonly results: readonly StrategyResult[];
+  readonly deadLetters: readonly DeadLetter[];
+  readonly metrics: readonly RecordedMetric[];
+  readonly dimensions: RunProgressView['dimensions'];
+}
+
+export type FromShard = ItemDone | Published | { readonly type: 'failed'; readonly error: ErrorData };

@@ -1,0 +1,143 @@
+import { parentPort, workerData } from 'node:worker_threads';
+import { Subject } from 'rxjs';
+import type { AggregatePartial, ReportSetPartial } from '../domain/aggregates/index.ts';
+import type { SourcePosition } from '../domain/records/raw-batch.ts';
+import type { DeadLetter } from '../domain/records/rejection.ts';
+import type { Strategy } from '../domain/run-progress.ts';
+import { errorToData, InternalError } from '../errors.ts';
+import { Pipeline } from '../pipeline.ts';
+import type { BatchProgress } from '../../topology/graph.ts';
+import type { SourceItem } from '../../topology/ports.ts';
+import { unpackBatch } from './packed-batch.ts';
+import { RecordingMetrics } from './recording-metrics.ts';
+import type { DictionaryName, FromShard, Published, PublishedPartition, ShardInit, ToShard } from './shard-protocol.ts';
+
+/**
+ * A shard: one worker thread running the whole topology (decode, enrich, six folds) over the
+ * batches the main thread deals it, for the partitions it is given. It answers every item with
+ * what the main thread needs at once (progress, dead letters, metrics), and publishes its partials
+ * at batch boundaries, at most every `publishMs`, so queries never wait for a batch.
+ */
+const port = parentPort;
+if (port === null) throw new InternalError('shard-worker.ts runs as a worker thread');
+const init = workerData as ShardInit;
+
+const post = (message: FromShard, transfer: ArrayBuffer[] = []): void => port.postMessage(message, transfer);
+
+let deadLetters: DeadLetter[] = [];
+const metrics = new RecordingMetrics();
+let partition = '0';
+const positions = new Map<string, SourcePosition>();
+const pipeline = new Pipeline({
+  strategies: init.strategies,
+  cacheSize: init.cacheSize,
+  metrics,
+  // a dead letter's bytes are a view of the whole batch: copied, so posting it does not clone the batch
+  deadLetters: { write: (letters) => void deadLetters.push(...letters.map((l) => (l.bytes === undefined ? l : { ...l, bytes: l.bytes.slice() }))) },
+  partitionOf: () => partition,
+});
+
+const items = new Subject<SourceItem>();
+let last: BatchProgress | null = null;
+let failed = false;
+const fail = (error: unknown): void => {
+  if (failed) return;
+  failed = true;
+  post({ type: 'failed', error: errorToData(error) });
+};
+pipeline.run(items, (p) => void (last = p)).catch(fail);
+
+const sent: Partial<Record<DictionaryName, number>> = {};
+let seq = 0;
+let lastPublish = 0;
+let dirty = false;
+let timer: NodeJS.Timeout | null = null;
+
+function publish(request?: number): void {
+  if (timer !== null) clearTimeout(timer);
+  timer = null;
+  const dicts = pipeline.dims.dicts;
+  const dictionaries: Partial<Record<DictionaryName, string[]>> = {};
+  for (const name of Object.keys(dicts) as DictionaryName[]) {
+    const from = sent[name] ?? 0;
+    if (dicts[name].size > from) dictionaries[name] = dicts[name].valuesFrom(from);
+    sent[name] = dicts[name].size;
+  }
+  const transfer: ArrayBuffer[] = [];
+  const partitions: PublishedPartition[] = pipeline.reports.partitions().map((p) => {
+    const reports: Partial<Record<Strategy, ReportSetPartial>> = {};
+    for (const strategy of init.strategies) {
+      const partial = pipeline.reports.reportSet(strategy, p).publish();
+      for (const aggregate of Object.values(partial) as AggregatePartial[]) {
+        transfer.push(aggregate.firsts.buffer as ArrayBuffer, aggregate.seconds.buffer as ArrayBuffer);
+        for (const measure of aggregate.measures) {
+          if (measure instanceof Float64Array) transfer.push(measure.buffer as ArrayBuffer);
+          else transfer.push(measure.offsets.buffer as ArrayBuffer, measure.index.buffer as ArrayBuffer, measure.words.buffer as ArrayBuffer);
+        }
+      }
+      reports[strategy] = partial;
+    }
+    return { partition: p, reports, progress: pipeline.progress.exportPartition(p), position: positions.get(p) ?? null };
+  });
+  const message: Published = {
+    type: 'published',
+    shard: init.shard,
+    seq: ++seq,
+    ...(request === undefined ? {} : { request }),
+    dictionaries,
+    partitions,
+    cost: pipeline.progress.view().cost,
+    at: Date.now(),
+  };
+  post(message, transfer);
+  lastPublish = performance.now();
+  dirty = false;
+}
+
+/** After a batch: publish if the interval has passed, or once it has (an idle shard still publishes its last batch). */
+function publishSoon(): void {
+  dirty = true;
+  const wait = lastPublish + init.publishMs - performance.now();
+  if (wait <= 0) publish();
+  else timer ??= setTimeout(() => dirty && publish(), wait);
+}
+
+function done(id: number, events: number): void {
+  const letters = deadLetters;
+  deadLetters = [];
+  const view = pipeline.progress.view();
+  post({ type: 'done', id, events, results: last?.results ?? [], deadLetters: letters, metrics: metrics.take(), dimensions: view.dimensions });
+}
+
+port.on('message', (message: ToShard) => {
+  if (failed) return;
+  try {
+    switch (message.type) {
+      case 'dimension':
+        items.next({ kind: 'dimension', table: message.table, batch: unpackBatch(message.batch) });
+        if (!failed) done(message.id, 0);
+        break;
+      case 'events': {
+        partition = message.partition;
+        last = null;
+        const batch = unpackBatch(message.batch);
+        items.next({ kind: 'events', batch });
+        if (failed) break;
+        positions.set(partition, batch.position);
+        done(message.id, last === null ? 0 : (last as BatchProgress).batchEvents);
+        publishSoon();
+        break;
+      }
+      case 'publish':
+        publish(message.id);
+        break;
+      case 'close':
+        if (timer !== null) clearTimeout(timer);
+        items.complete();
+        port.close();
+        break;
+    }
+  } catch (error) {
+    fail(error);
+  }
+});

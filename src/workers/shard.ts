@@ -1,0 +1,114 @@
+import { Worker } from 'node:worker_threads';
+import { errorFromData, InternalError, type StreamPulseError } from '../errors.ts';
+import { transferables, type PackedBatch } from './packed-batch.ts';
+import type { FromShard, ItemDone, Published, ShardInit, ToShard } from './shard-protocol.ts';
+
+/** The shard's code: compiled beside this module in the build, a tsx shim when run from source. */
+function shardUrl(): URL {
+  return import.meta.url.endsWith('.ts') ? new URL('./shard-worker-dev.mjs', import.meta.url) : new URL('./shard-worker.js', import.meta.url);
+}
+
+/**
+ * The main thread's handle on one shard (a worker thread): posts items in order, keeps count of
+ * those not yet done, and turns the shard's failure or death into one error every waiter sees.
+ */
+export class Shard {
+  private readonly worker: Worker;
+  private readonly pending = new Map<number, { resolve: (done: ItemDone) => void; reject: (error: Error) => void }>();
+  private readonly publishWaiters = new Map<number, (published: Published) => void>();
+  private nextId = 1;
+  private failure: StreamPulseError | null = null;
+  private closing = false;
+
+  constructor(
+    readonly init: ShardInit,
+    private readonly onPublished: (published: Published) => void,
+    private readonly onFailure: (error: StreamPulseError) => void,
+  ) {
+    this.worker = new Worker(shardUrl(), { workerData: init, stdout: false, stderr: false });
+    this.worker.on('message', (message: FromShard) => this.receive(message));
+    this.worker.on('error', (error) => this.fail(new InternalError(`shard ${init.shard} failed: ${error.stack ?? error.message}`, { cause: error })));
+    this.worker.on('exit', (code) => {
+      if (!this.closing) this.fail(new InternalError(`shard ${init.shard} exited (code ${code}) before the run ended`));
+    });
+  }
+
+  /** Items posted and not yet done. */
+  get inFlight(): number {
+    return this.pending.size;
+  }
+
+  get failed(): StreamPulseError | null {
+    return this.failure;
+  }
+
+  /** Posts a batch (its buffers move to the shard); resolves when the shard has folded it. */
+  send(item: { type: 'dimension'; table: Extract<ToShard, { type: 'dimension' }>['table']; batch: PackedBatch } | { type: 'events'; partition: string; batch: PackedBatch }): Promise<ItemDone> {
+    if (this.failure !== null) return Promise.reject(this.failure);
+    const id = this.nextId++;
+    const done = new Promise<ItemDone>((resolve, reject) => this.pending.set(id, { resolve, reject }));
+    this.worker.postMessage({ ...item, id } satisfies ToShard, transferables(item.batch));
+    return done;
+  }
+
+  /** Asks for a publish now; resolves with it (it reflects every item posted before). */
+  publish(): Promise<Published> {
+    if (this.failure !== null) return Promise.reject(this.failure);
+    const id = this.nextId++;
+    const published = new Promise<Published>((resolve, reject) => {
+      this.publishWaiters.set(id, resolve);
+      this.pending.set(id, { resolve: () => {}, reject });
+    });
+    this.worker.postMessage({ type: 'publish', id } satisfies ToShard);
+    return published;
+  }
+
+  async close(): Promise<void> {
+    this.closing = true;
+    this.worker.postMessage({ type: 'close' } satisfies ToShard);
+    // a shard that does not end by itself is ended: its results are already published
+    const timer = setTimeout(() => void this.worker.terminate(), 2_000);
+    await new Promise<void>((resolve) => {
+      this.worker.once('exit', () => resolve());
+      if (this.worker.threadId === -1) resolve();
+    });
+    clearTimeout(timer);
+  }
+
+  async terminate(): Promise<void> {
+    this.closing = true;
+    await this.worker.terminate();
+  }
+
+  private receive(message: FromShard): void {
+    switch (message.type) {
+      case 'done': {
+        const waiter = this.pending.get(message.id);
+        this.pending.delete(message.id);
+        waiter?.resolve(message);
+        break;
+      }
+      case 'published': {
+        this.onPublished(message);
+        if (message.request !== undefined) {
+          this.pending.delete(message.request);
+          this.publishWaiters.get(message.request)?.(message);
+          this.publishWaiters.delete(message.request);
+        }
+        break;
+      }
+      case 'failed':
+        this.fail(errorFromData(message.error, `shard ${this.init.shard}: `));
+        break;
+    }
+  }
+
+  private fail(error: StreamPulseError): void {
+    if (this.failure !== null) return;
+    this.failure = error;
+    for (const waiter of this.pending.values()) waiter.reject(error);
+    this.pending.clear();
+    this.publishWaiters.clear();
+    this.onFailure(error);
+  }
+}

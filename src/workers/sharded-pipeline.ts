@@ -1,0 +1,187 @@
+import { AD_REVENUE_SCALE, unitsToNumber } from '../domain/records/fixed-point.ts';
+import type { SourcePosition } from '../domain/records/raw-batch.ts';
+import { combineProgress, type RunProgressView, type Strategy } from '../domain/run-progress.ts';
+import { InternalError, type StreamPulseError } from '../errors.ts';
+import type { LivePipeline } from '../live-pipeline.ts';
+import type { ReportSnapshot } from '../pipeline.ts';
+import type { BatchProgress } from '../../topology/graph.ts';
+import { noMetrics, systemClock, type Clock, type DeadLetterSink, type MetricsSink, type SourceItem } from '../../topology/ports.ts';
+import { packBatch } from './packed-batch.ts';
+import { PublishedReports } from './published-reports.ts';
+import { replayMetrics } from './recording-metrics.ts';
+import { Shard } from './shard.ts';
+import type { ItemDone } from './shard-protocol.ts';
+
+export interface ShardedPipelineOptions {
+  readonly strategies: readonly Strategy[];
+  readonly cacheSize: number;
+  /** Worker threads: each is a shard with its own partition of the state. */
+  readonly workers: number;
+  readonly clock?: Clock;
+  readonly metrics?: MetricsSink;
+  readonly deadLetters?: DeadLetterSink;
+  /** Least time between two publishes of a shard. */
+  readonly publishMs?: number;
+  /** Source-specific position for the progress (a file replay: how far the file is read). */
+  readonly describeSource?: () => unknown;
+}
+
+/** Batches in flight per shard: enough to keep it busy while the main thread reads the next. */
+const MAX_IN_FLIGHT = 2;
+
+/**
+ * The pipeline on worker threads: the main thread reads the source and deals event batches to the
+ * shards (each shard a partition of the state: its own reports, folded from the batches it was
+ * dealt), sends every dimension batch to all of them before any later event batch, and answers
+ * queries from the partials the shards publish, never waiting for a batch. Merging is exact (sums
+ * add, distinct sets unite), so the reports do not depend on which shard folded which batch.
+ */
+export class ShardedPipeline implements LivePipeline {
+  readonly strategies: readonly Strategy[];
+  readonly progress = { view: (): RunProgressView => this.view() };
+  private shards: Shard[] = [];
+  private readonly published: PublishedReports;
+  private readonly clock: Clock;
+  private readonly metrics: MetricsSink;
+  private readonly deadLetters: DeadLetterSink;
+  private readonly startedAt: number;
+  private dimensions: RunProgressView['dimensions'] = { subscriptions: { rows_applied: 0, rejected: 0 }, ad_rates: { rows_applied: 0, rejected: 0 }, payouts: { rows_applied: 0, rejected: 0 } };
+  private position: SourcePosition | null = null;
+  private updatedAt: number | null = null;
+  private done = false;
+  private failure: StreamPulseError | null = null;
+  private eventsRead = 0;
+
+  constructor(private readonly options: ShardedPipelineOptions) {
+    if (options.strategies.length === 0) throw new InternalError('a pipeline needs at least one strategy');
+    if (!Number.isInteger(options.workers) || options.workers < 1) throw new InternalError(`a sharded pipeline needs at least one worker, not ${options.workers}`);
+    this.strategies = options.strategies;
+    this.clock = options.clock ?? systemClock;
+    this.metrics = options.metrics ?? noMetrics;
+    this.deadLetters = options.deadLetters ?? { write: () => {} };
+    this.startedAt = this.clock.now();
+    this.published = new PublishedReports(options.workers, options.strategies);
+  }
+
+  /** The worker threads, started by run() (a pipeline never run holds none). */
+  private startShards(): Shard[] {
+    const publishMs = this.options.publishMs ?? 100;
+    return Array.from(
+      { length: this.options.workers },
+      (_, shard) =>
+        new Shard(
+          { shard, strategies: this.strategies, cacheSize: this.options.cacheSize, publishMs },
+          (p) => this.published.accept(p),
+          (error) => void (this.failure ??= error),
+        ),
+    );
+  }
+
+  get primary(): Strategy {
+    return this.strategies.includes('cached') ? 'cached' : this.strategies[0];
+  }
+
+
+  /**
+   * Deals the source to the shards. A dimension batch goes to every shard and is applied by all
+   * before the next item is read, so an event batch read after it is joined against it whichever
+   * shard folds it, and checks made between items see it applied. Event batches go to the shard
+   * with the fewest in flight; each shard is one partition (its index).
+   */
+  async run(source: AsyncIterable<SourceItem> | Iterable<SourceItem>, onBatch?: (progress: BatchProgress) => void): Promise<void> {
+    const inFlight = new Set<Promise<unknown>>();
+    const track = (p: Promise<unknown>): void => {
+      inFlight.add(p);
+      void p.finally(() => inFlight.delete(p)).catch(() => {});
+    };
+    if (this.shards.length > 0) throw new InternalError('a sharded pipeline runs once');
+    this.shards = this.startShards();
+    let next = 0;
+    try {
+      for await (const item of source) {
+        this.throwIfFailed();
+        if (item.kind === 'dimension') {
+          const dones = await Promise.all(this.shards.map((shard) => shard.send({ type: 'dimension', table: item.table, batch: packBatch(item.batch) })));
+          this.afterDimension(dones, item.batch.position);
+          continue;
+        }
+        while (this.shards.every((s) => s.inFlight >= MAX_IN_FLIGHT)) await Promise.race(inFlight);
+        this.throwIfFailed();
+        // the least busy shard, taking turns among equals
+        let pick = -1;
+        for (let k = 0; k < this.shards.length; k++) {
+          const candidate = (next + k) % this.shards.length;
+          if (pick === -1 || this.shards[candidate].inFlight < this.shards[pick].inFlight) pick = candidate;
+        }
+        next = (pick + 1) % this.shards.length;
+        const position = item.batch.position;
+        track(this.shards[pick].send({ type: 'events', partition: String(pick), batch: packBatch(item.batch) }).then((done) => this.afterEvents(done, position, onBatch)));
+      }
+      await Promise.all(inFlight);
+      // every batch folded: the final publish of each shard is the run's result
+      await Promise.all(this.shards.map((shard) => shard.publish()));
+      this.throwIfFailed();
+      this.done = true;
+      this.updatedAt = this.clock.now();
+    } catch (error) {
+      await Promise.allSettled(inFlight);
+      throw this.failure ?? error;
+    } finally {
+      await Promise.all(this.shards.map((shard) => (this.failure === null ? shard.close() : shard.terminate())));
+    }
+  }
+
+  snapshot(strategy: Strategy = this.primary): ReportSnapshot {
+    this.checkStrategy(strategy);
+    const source = this.options.describeSource?.();
+    const progress = this.view();
+    return { strategy, progress: source === undefined ? progress : { ...progress, source }, reports: this.published.reports(strategy) };
+  }
+
+  planAdRevenue(strategy: Strategy = this.primary): Map<string, number> {
+    this.checkStrategy(strategy);
+    const groups = this.published.reportSet(strategy).aggregate('subscription_analysis').groups(this.published.dicts);
+    return new Map(groups.map((g) => [g.key[0], unitsToNumber(g.values.adUnits, AD_REVENUE_SCALE)]));
+  }
+
+  /** The progress as of the shards' last publishes: it counts exactly the events the reports hold. */
+  private view(): RunProgressView {
+    const partitions = this.published.partitions();
+    // the furthest event batch folded, else the last dimension batch
+    let position: SourcePosition | null = null;
+    for (const p of partitions) if (p.position !== null && (position === null || (p.position.bytes ?? p.position.seq) > (position.bytes ?? position.seq))) position = p.position;
+    position ??= this.position;
+    const view = combineProgress(
+      this.strategies,
+      partitions.map((p) => p.progress),
+      { cost: this.published.cost(), dimensions: this.dimensions, position, startedAt: this.startedAt, updatedAt: this.updatedAt, done: this.done },
+    );
+    return { ...view, shards: partitions.map((p) => ({ partition: p.partition, events_read: p.progress.eventsRead, position: p.position })) };
+  }
+
+  private afterDimension(dones: readonly ItemDone[], position: SourcePosition): void {
+    // every shard applied the same rows: one shard's counters and dead letters stand for all
+    const [first] = dones;
+    this.dimensions = first.dimensions;
+    if (first.deadLetters.length > 0) this.deadLetters.write(first.deadLetters);
+    replayMetrics(first.metrics, this.metrics);
+    this.position = position;
+    this.updatedAt = this.clock.now();
+  }
+
+  private afterEvents(done: ItemDone, position: SourcePosition, onBatch: ((progress: BatchProgress) => void) | undefined): void {
+    if (done.deadLetters.length > 0) this.deadLetters.write(done.deadLetters);
+    replayMetrics(done.metrics, this.metrics);
+    this.eventsRead += done.events + done.deadLetters.length;
+    this.updatedAt = this.clock.now();
+    onBatch?.({ eventsRead: this.eventsRead, batchEvents: done.events, position, results: done.results });
+  }
+
+  private throwIfFailed(): void {
+    if (this.failure !== null) throw this.failure;
+  }
+
+  private checkStrategy(strategy: Strategy): void {
+    if (!this.strategies.includes(strategy)) throw new InternalError(`strategy ${strategy} is not running`);
+  }
+}
