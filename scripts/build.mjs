@@ -67,7 +67,7 @@ export async function build() {
     written++;
   }
   const stale = existsSync(DIST) ? readdirSync(DIST).map((name) => join(DIST, name)).filter((path) => path !== MANIFEST && !produced.has(path)) : [];
-  for (const path of stale) rmSync(path, { force: true });
+  for (const path of stale) rmSync(path, { recursive: true, force: true });
   const inputs = [...Object.keys(result.metafile.inputs).filter((input) => !input.startsWith('node_modules/')), ...ASSETS].sort();
   writeAtomic(MANIFEST, JSON.stringify({ builtAt: startedAt, inputs }, null, 2) + '\n');
   const bytes = [...produced.values()].reduce((sum, contents) => sum + contents.length, 0);
