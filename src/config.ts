@@ -1,11 +1,11 @@
 import { join } from 'node:path';
 import { availableParallelism } from 'node:os';
 import { UsageError } from './errors.ts';
-import { LOG_LEVELS, type LogLevel } from './log/logger.ts';
+import { LOG_LEVELS, type LogLevel } from './log/log-levels.ts';
 import { DEFAULT_MAX_RECORD_BYTES } from './sources/record-limit.ts';
 import type { Strategy } from './domain/run-progress.ts';
-import { defaultTopics, type TopicConfig } from './kafka/topics.ts';
-import { INPUT_FORMATS, type InputFormat } from './sources/input-dir.ts';
+import { defaultTopics, type TopicConfig } from './kafka/topic-names.ts';
+import { INPUT_FORMATS, type InputFormat } from './sources/input-formats.ts';
 import { codecAvailable, PRODUCE_CODECS } from './kafka/wire/compression.ts';
 import { normalizeHostName } from './http/host-allow-list.ts';
 import { buildKafkaSecurity, type KafkaSecurity, type SecurityFlags } from './kafka/security.ts';

@@ -1,14 +1,14 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { buildProduceConfig, buildRunConfig, DEFAULTS, LIMITS, parseInteger, PRODUCE_ONLY_CHOICES, STRATEGY_CHOICES, type ProduceFlags, type RunFlags } from '../config.ts';
 import { exitCodeFor, InternalError, StreamPulseError } from '../errors.ts';
-import { generateDataset } from '../generator/index.ts';
-import { LOG_LEVELS } from '../log/logger.ts';
-import { INPUT_FORMATS } from '../sources/input-dir.ts';
+import { LOG_LEVELS } from '../log/log-levels.ts';
+import { INPUT_FORMATS } from '../sources/input-formats.ts';
 import { PRODUCE_CODECS } from '../kafka/wire/compression.ts';
 import { SASL_MECHANISMS } from '../kafka/security.ts';
-import { Progress } from './progress.ts';
-import { produceCommand } from './produce-command.ts';
-import { runCommand } from './run-command.ts';
+
+// Parsing flags loads only commander and the configuration; each command's modules (rxjs, pino,
+// kafkajs, prom-client, hyparquet...) are imported when it runs, so `--help` and a bad flag answer
+// without loading them (the compiled bundle keeps each of these imports a chunk of its own).
 
 function integer(what: string, min: number, max?: number): (text: string) => number {
   return (text) => {
@@ -64,6 +64,7 @@ function buildProgram(): Command {
     .option('--no-progress', 'no progress output')
     .exitOverride()
     .action(async (o: { out: string; events: number; users: number; artists: number; seed: number; progress: boolean }) => {
+      const [{ generateDataset }, { Progress }] = await Promise.all([import('../generator/index.ts'), import('./progress.ts')]);
       const progress = new Progress(o.progress);
       progress.start('generating events', o.events, 'events');
       const started = performance.now();
@@ -110,7 +111,9 @@ function buildProgram(): Command {
     .option('--discard-checkpoint', 'ignore the partition states saved in the state topic (even invalid ones) and start every partition from offset 0')
     .exitOverride()
     .action(async (o: RunFlags) => {
-      await runCommand(buildRunConfig(o, process.env));
+      const config = buildRunConfig(o, process.env);
+      const { runCommand } = await import('./run-command.ts');
+      await runCommand(config);
     });
 
   program
@@ -138,7 +141,9 @@ function buildProgram(): Command {
     .option('--no-progress', 'no progress output')
     .exitOverride()
     .action(async (o: ProduceFlags) => {
-      await produceCommand(buildProduceConfig(o, process.env));
+      const config = buildProduceConfig(o, process.env);
+      const { produceCommand } = await import('./produce-command.ts');
+      await produceCommand(config);
     });
 
   for (const command of program.commands.filter((c) => c.name() === 'run' || c.name() === 'produce')) {

@@ -5,9 +5,10 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { dirname, join, resolve } from 'node:path';
 import { stripVTControlCharacters } from 'node:util';
 import { IoError } from '../errors.ts';
+import { PACKAGE_ROOT } from '../package-root.ts';
 
 export const KAFKA_VERSION = '3.9.1';
-const KAFKA_DIR = resolve(import.meta.dirname, '../../kafka');
+const KAFKA_DIR = join(PACKAGE_ROOT, 'kafka');
 
 /**
  * The folder holding Apache Kafka's broker jars, resolved from Maven Central with Maven on first

@@ -3,14 +3,15 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import kafkajs from 'kafkajs';
 import { IoError } from '../errors.ts';
+import { PACKAGE_ROOT } from '../package-root.ts';
 import { freePort } from './free-port.ts';
 import { createBrokerTls, type BrokerTlsFiles } from './local-broker-tls.ts';
 import { resolveKafkaJars } from './kafka-jars.ts';
 
-const KAFKA_DIR = resolve(import.meta.dirname, '../../kafka');
+const KAFKA_DIR = join(PACKAGE_ROOT, 'kafka');
 
 export interface LocalBrokerOptions {
   /** Where the Kafka jars are cached (default .streampulse). */

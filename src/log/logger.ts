@@ -1,11 +1,12 @@
 import type { Writable } from 'node:stream';
 import pino, { type Logger } from 'pino';
+import type { LogLevel } from './log-levels.ts';
 import { prettyStream } from './pretty-stream.ts';
 
 export type { Logger } from 'pino';
 
-export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
-export type LogLevel = (typeof LOG_LEVELS)[number];
+// the levels are their own module so parsing flags does not load pino
+export { LOG_LEVELS, type LogLevel } from './log-levels.ts';
 
 /** Context fields of a line; `level` (info when absent) marks what an operator must see. */
 export interface LogContext {

@@ -7,10 +7,11 @@ import type { RawBatch } from '../domain/records/raw-batch.ts';
 import type { SourceItem } from '../../topology/ports.ts';
 import { readCsvRecords } from './csv-reader.ts';
 import { readNdjsonRecords } from './ndjson-reader.ts';
+import type { InputFormat } from './input-formats.ts';
 import { readParquetRecords } from './parquet-reader.ts';
 
-export type InputFormat = 'ndjson' | 'csv' | 'parquet';
-export const INPUT_FORMATS: readonly (InputFormat | 'auto')[] = ['auto', 'ndjson', 'csv', 'parquet'];
+// the formats are their own module so parsing flags does not load the readers (hyparquet)
+export { INPUT_FORMATS, type InputFormat } from './input-formats.ts';
 
 export interface TableInput {
   readonly table: TableName;

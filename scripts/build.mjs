@@ -1,0 +1,92 @@
+#!/usr/bin/env node
+// Compiles the CLI (and the worker it starts) into dist/: one ESM bundle for Node 20 with every
+// package in node_modules left external (native and optional packages resolve as before), and
+// lazily imported modules split into chunks of their own so `--help` loads only the flag parser.
+// Writes dist/build.json last: the inputs and the build's start time, which bin/streampulse.js
+// compares against the sources' modification times to tell a stale bundle from a current one.
+import { Buffer } from 'node:buffer';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+
+const ROOT = resolve(import.meta.dirname, '..');
+export const DIST = join(ROOT, 'dist');
+export const MANIFEST = join(DIST, 'build.json');
+
+/** The bundles' entry points: each comes out as dist/<name>.js. A missing file is not built yet. */
+const ENTRY_POINTS = [
+  { in: 'src/cli/main.ts', out: 'main' },
+  { in: 'src/workers/shard-worker.ts', out: 'shard-worker' },
+];
+
+/** Files read at run time next to the module that reads them, copied flat into dist/. */
+const ASSETS = ['src/http/live-page.html', 'src/http/live-page.css', 'src/http/live-page.js'];
+
+/** Replaces a file in one rename, so a process starting while the build runs never reads half of it. */
+function writeAtomic(path, contents) {
+  mkdirSync(dirname(path), { recursive: true });
+  const temporary = `${path}.${process.pid}.tmp`;
+  writeFileSync(temporary, contents);
+  renameSync(temporary, path);
+}
+
+function sameContents(path, contents) {
+  return existsSync(path) && Buffer.compare(readFileSync(path), contents) === 0;
+}
+
+/**
+ * Builds dist/ and returns what it did. Only files whose contents changed are rewritten and files
+ * no longer produced are removed, so a rebuild of unchanged sources leaves running processes alone.
+ */
+export async function build() {
+  const startedAt = Date.now();
+  const { build: esbuild } = await import('esbuild');
+  const entryPoints = ENTRY_POINTS.filter((entry) => existsSync(join(ROOT, entry.in)));
+  const result = await esbuild({
+    absWorkingDir: ROOT,
+    entryPoints,
+    outdir: DIST,
+    bundle: true,
+    splitting: true,
+    format: 'esm',
+    platform: 'node',
+    target: 'node20',
+    packages: 'external',
+    sourcemap: true,
+    metafile: true,
+    write: false,
+    logLevel: 'silent',
+    chunkNames: '[name]-[hash]',
+  });
+  const produced = new Map(result.outputFiles.map((file) => [file.path, Buffer.from(file.contents)]));
+  for (const asset of ASSETS) produced.set(join(DIST, asset.split('/').at(-1)), readFileSync(join(ROOT, asset)));
+  let written = 0;
+  for (const [path, contents] of produced) {
+    if (sameContents(path, contents)) continue;
+    writeAtomic(path, contents);
+    written++;
+  }
+  const stale = existsSync(DIST) ? readdirSync(DIST).map((name) => join(DIST, name)).filter((path) => path !== MANIFEST && !produced.has(path)) : [];
+  for (const path of stale) rmSync(path, { recursive: true, force: true });
+  const inputs = [...Object.keys(result.metafile.inputs).filter((input) => !input.startsWith('node_modules/')), ...ASSETS].sort();
+  writeAtomic(MANIFEST, JSON.stringify({ builtAt: startedAt, inputs }, null, 2) + '\n');
+  const bytes = [...produced.values()].reduce((sum, contents) => sum + contents.length, 0);
+  return { entries: entryPoints.map((entry) => `${entry.out}.js`), files: produced.size, written, removed: stale.length, inputs: inputs.length, bytes, ms: Date.now() - startedAt };
+}
+
+/** esbuild's messages, one per line, as `file:line:column: text`. */
+function describe(error) {
+  if (!Array.isArray(error?.errors)) return String(error?.stack ?? error);
+  return error.errors.map((m) => (m.location ? `${m.location.file}:${m.location.line}:${m.location.column}: ${m.text}` : m.text)).join('\n');
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  try {
+    const r = await build();
+    const dist = relative(process.cwd(), DIST) || '.';
+    console.log(`build: ${r.entries.join(', ')} in ${dist}/ (${r.files} files, ${(r.bytes / 1e6).toFixed(1)} MB, ${r.written} rewritten, ${r.removed} removed) from ${r.inputs} sources in ${r.ms} ms`);
+  } catch (error) {
+    process.stderr.write(`build failed:\n${describe(error)}\n`);
+    process.exit(1);
+  }
+}
