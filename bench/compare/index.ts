@@ -64,7 +64,7 @@ async function streampulse(dir: string, work: string, strategy: string): Promise
 
 async function duckdb(dir: string, work: string): Promise<{ m: Measured; reports: Reports }> {
   const out = join(work, 'duckdb.json');
-  const m = await measure(process.execPath, ['--import', 'tsx', join(ROOT, 'bench/compare/duckdb-engine.ts'), dir, out]);
+  const m = await measure(process.execPath, ['--import', 'tsx', join(ROOT, 'bench/compare/duckdb-engine.ts'), dir, 'ndjson', out]);
   check(m, 'DuckDB');
   return { m, reports: reportsOf(out) };
 }
