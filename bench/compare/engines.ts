@@ -20,9 +20,16 @@ export interface EngineRun {
   readonly replayEventsPerSecond?: number;
 }
 
-/** Throws naming the engine with the tail of its stderr when it did not exit 0. */
-function check(m: Measured, engine: string): void {
+/** Measures one engine's process; throws naming the engine (with the tail of its stderr) unless it exits 0. */
+async function run(engine: string, command: string, args: readonly string[], options?: MeasureOptions): Promise<Measured> {
+  let m: Measured;
+  try {
+    m = await measure(command, args, options);
+  } catch (error) {
+    throw new Error(`${engine} did not start: ${command} (${(error as Error).message})`, { cause: error });
+  }
   if (m.status !== 0) throw new Error(`${engine} failed (exit ${m.status}); its stderr ends:\n${m.stderr.slice(-2000)}`);
+  return m;
 }
 
 function reportsOf(path: string, engine: string): Reports {
@@ -56,23 +63,20 @@ export async function streampulse(dir: string, o: StreamPulseOptions): Promise<E
   const workers = o.workers === null ? [] : ['--workers', String(o.workers)];
   const strategy = o.strategy === undefined ? [] : ['--strategy', o.strategy];
   const args = [BIN, 'run', '--input', dir, '--format', 'ndjson', '--once', '--port', '0', '--no-progress', '--no-dead-letters', '--print-rows', '1', '--report-json', o.out, ...strategy, ...workers];
-  const m = await measure(process.execPath, args, o.measure);
-  check(m, o.engine);
+  const m = await run(o.engine, process.execPath, args, o.measure);
   return { m, reports: reportsOf(o.out, o.engine), replayEventsPerSecond: replayRateOf(m.stdout)?.eventsPerSecond };
 }
 
 export async function duckdbPython(dir: string, source: SqlSource, out: string): Promise<EngineRun | string> {
   const engine = `DuckDB Python ${source}`;
   if (!hasPythonDuckDB()) return `${engine} skipped: no duckdb in bench/spark/.venv (run \`npm run bench:setup -- --duckdb-only\`)`;
-  const m = await measure(PYTHON, [join(ROOT, 'bench/compare/duckdb_reports.py'), SIX_REPORTS_SQL, dir, source, '2', out]);
-  check(m, engine);
+  const m = await run(engine, PYTHON, [join(ROOT, 'bench/compare/duckdb_reports.py'), SIX_REPORTS_SQL, dir, source, '2', out]);
   return { m, reports: reportsOf(out, engine) };
 }
 
 export async function duckdbNode(dir: string, source: SqlSource, out: string): Promise<EngineRun> {
   const engine = `DuckDB Node ${source}`;
-  const m = await measure(process.execPath, ['--import', 'tsx', join(ROOT, 'bench/compare/duckdb-engine.ts'), dir, source, out]);
-  check(m, engine);
+  const m = await run(engine, process.execPath, ['--import', 'tsx', join(ROOT, 'bench/compare/duckdb-engine.ts'), dir, source, out]);
   return { m, reports: reportsOf(out, engine) };
 }
 
@@ -85,10 +89,8 @@ export async function kafka(dir: string, out: string): Promise<EngineRun | strin
   }
   try {
     const prefix = ['--brokers', broker.brokers, '--topic-prefix', 'compare.'];
-    const produced = await measure(process.execPath, [BIN, 'produce', '--input', dir, '--format', 'ndjson', '--no-progress', ...prefix]);
-    check(produced, 'StreamPulse produce (Kafka row)');
-    const consumed = await measure(process.execPath, [BIN, 'run', '--source', 'kafka', ...prefix, '--once', '--port', '0', '--no-progress', '--no-dead-letters', '--print-rows', '1', '--report-json', out]);
-    check(consumed, 'StreamPulse run --source kafka');
+    const produced = await run('StreamPulse produce (Kafka row)', process.execPath, [BIN, 'produce', '--input', dir, '--format', 'ndjson', '--no-progress', ...prefix]);
+    const consumed = await run('StreamPulse run --source kafka', process.execPath, [BIN, 'run', '--source', 'kafka', ...prefix, '--once', '--port', '0', '--no-progress', '--no-dead-letters', '--print-rows', '1', '--report-json', out]);
     const m: Measured = {
       ...consumed,
       seconds: produced.seconds + consumed.seconds,
@@ -105,7 +107,6 @@ export async function spark(revenueData: string, out: string, mode: 'baseline' |
   const engine = `Spark ${mode}`;
   if (!existsSync(PYTHON) || spawnSync(PYTHON, ['-c', 'import pyspark'], { stdio: 'ignore' }).status !== 0) return `${engine} skipped: no PySpark in bench/spark/.venv (run \`npm run bench:setup\`)`;
   if (mode === 'baseline') log('the Spark baseline takes minutes…');
-  const m = await measure(PYTHON, [join(ROOT, 'bench/spark/notebook_pipeline.py'), '--input', revenueData, '--mode', mode, '--out', out], { echo: true });
-  check(m, engine);
+  const m = await run(engine, PYTHON, [join(ROOT, 'bench/spark/notebook_pipeline.py'), '--input', revenueData, '--mode', mode, '--out', out], { echo: true });
   return { m, reports: reportsOf(out, engine) };
 }
