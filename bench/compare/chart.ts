@@ -16,7 +16,7 @@ const fmt = (n: number): string => Math.round(n).toLocaleString('en-US');
 function bars(data: readonly EngineBar[], events: number, x0: number, y0: number, width: number, height: number): string {
   const max = Math.max(...data.map((d) => d.eventsPerSecond), 1);
   const rowHeight = height / Math.max(data.length, 1);
-  const label = 170;
+  const label = 220;
   const out = [`<text x="${x0}" y="${y0 - 12}" class="title">Events per second, whole process (${fmt(events)} events, higher is better)</text>`];
   data.forEach((d, i) => {
     const y = y0 + i * rowHeight;

@@ -1,31 +1,37 @@
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { ensureDataset } from '../../src/cli/ensure-dataset.ts';
 import { DEFAULTS } from '../../src/config.ts';
 import type { Reports } from '../../src/domain/reports/report-rows.ts';
-import { LocalBroker } from '../../src/kafka/local-broker.ts';
 import { disagreements } from './agreement.ts';
-import { renderChart, type ScalingSeries } from './chart.ts';
-import { measure, type Measured } from './process-tree.ts';
+import { renderChart } from './chart.ts';
+import { BIN, duckdbNode, duckdbPython, hasWorkersFlag, kafka, log, ROOT, spark, streampulse, type EngineRun } from './engines.ts';
+import { latencyRun } from './latency-run.ts';
+import { scalingTable } from './scaling.ts';
+import { median } from './stats.ts';
+import { judgeTargets } from './targets.ts';
 
-const ROOT = resolve(import.meta.dirname, '../..');
-const BIN = join(ROOT, 'bin/streampulse.js');
-const SPARK_PYTHON = join(ROOT, 'bench/spark/.venv/bin/python');
-const log = (line: string): void => void process.stderr.write(line + '\n');
 const fmt = (n: number): string => Math.round(n).toLocaleString('en-US');
+const CLIENTS = 4;
 
-interface EngineResult {
+export type Kind = 'duckdb-ndjson' | 'duckdb' | 'streampulse-1' | 'streampulse-n' | 'other';
+
+export interface EngineResult {
   readonly engine: string;
+  readonly kind: Kind;
   readonly seconds: number;
+  readonly cpuSeconds: number;
   readonly peakRssMb: number;
   readonly eventsPerSecond: number;
+  readonly replayEventsPerSecond?: number;
   readonly agrees: boolean;
   readonly problems: readonly string[];
 }
 
-/** The notebook's layout (one folder per table, DATE event_date, money as DOUBLE) for Spark. */
+/** The notebook's layout (one folder per table, DATE event_date, money as DOUBLE) for Spark and DuckDB. */
 async function ensureParquet(dir: string): Promise<string> {
   const out = join(dir, 'parquet');
   if (existsSync(join(out, '.complete'))) return out;
@@ -47,81 +53,58 @@ async function ensureParquet(dir: string): Promise<string> {
   return out;
 }
 
-function check(m: Measured, what: string): void {
-  if (m.status !== 0) throw new Error(`${what} failed (exit ${m.status}):\n${m.stderr.slice(-2000)}`);
-}
-
-function reportsOf(path: string): Reports {
-  return (JSON.parse(readFileSync(path, 'utf8')) as { reports: Reports }).reports;
-}
-
-async function streampulse(dir: string, work: string, strategy: string): Promise<{ m: Measured; reports: Reports }> {
-  const out = join(work, `${strategy}.json`);
-  const m = await measure(process.execPath, [BIN, 'run', '--input', dir, '--format', 'ndjson', '--strategy', strategy, '--once', '--port', '0', '--no-progress', '--no-dead-letters', '--print-rows', '1', '--report-json', out]);
-  check(m, `StreamPulse ${strategy}`);
-  return { m, reports: reportsOf(out) };
-}
-
-async function duckdb(dir: string, work: string): Promise<{ m: Measured; reports: Reports }> {
-  const out = join(work, 'duckdb.json');
-  const m = await measure(process.execPath, ['--import', 'tsx', join(ROOT, 'bench/compare/duckdb-engine.ts'), dir, out]);
-  check(m, 'DuckDB');
-  return { m, reports: reportsOf(out) };
-}
-
-async function kafka(dir: string, work: string): Promise<{ m: Measured; reports: Reports } | string> {
-  let broker: LocalBroker;
-  try {
-    broker = await LocalBroker.start({ log });
-  } catch (error) {
-    return `Kafka skipped: the local broker did not start (${(error as Error).message.split('\n')[0]})`;
+/** Median whole-process milliseconds of `streampulse --help` over 10 runs. */
+function helpMilliseconds(): number {
+  const times: number[] = [];
+  for (let i = 0; i < 10; i++) {
+    const started = performance.now();
+    const help = spawnSync(process.execPath, [BIN, '--help'], { stdio: 'ignore' });
+    times.push(performance.now() - started);
+    if (help.status !== 0) throw new Error(`streampulse --help exited ${help.status}`);
   }
-  try {
-    const prefix = ['--brokers', broker.brokers, '--topic-prefix', 'compare.'];
-    const produced = await measure(process.execPath, [BIN, 'produce', '--input', dir, '--format', 'ndjson', '--no-progress', ...prefix]);
-    check(produced, 'produce');
-    const out = join(work, 'kafka.json');
-    const consumed = await measure(process.execPath, [BIN, 'run', '--source', 'kafka', ...prefix, '--once', '--port', '0', '--no-progress', '--no-dead-letters', '--print-rows', '1', '--report-json', out]);
-    check(consumed, 'run --source kafka');
-    const m: Measured = { ...consumed, seconds: produced.seconds + consumed.seconds, peakRssMb: Math.max(produced.peakRssMb, consumed.peakRssMb) };
-    return { m, reports: reportsOf(out) };
-  } finally {
-    await broker.stop();
-  }
-}
-
-async function spark(revenueData: string, work: string, mode: 'baseline' | 'optimized'): Promise<{ m: Measured; reports: Reports } | string> {
-  if (!existsSync(SPARK_PYTHON)) return `Spark ${mode} skipped: no PySpark environment (run \`npm run bench:setup\`)`;
-  const out = join(work, `spark-${mode}.json`);
-  if (mode === 'baseline') log('the Spark baseline takes minutes…');
-  const m = await measure(SPARK_PYTHON, [join(ROOT, 'bench/spark/notebook_pipeline.py'), '--input', revenueData, '--mode', mode, '--out', out], { echo: true });
-  check(m, `Spark ${mode}`);
-  return { m, reports: reportsOf(out) };
+  return median(times);
 }
 
 export async function runCompare(quick: boolean): Promise<number> {
   const events = quick ? 60_000 : DEFAULTS.events;
   const dir = await ensureDataset(DEFAULTS.dataDir, { seed: DEFAULTS.seed, events, users: DEFAULTS.users, artists: DEFAULTS.artists }, true);
   const work = mkdtempSync(join(tmpdir(), 'streampulse-compare-'));
-  const machine = `${cpus().length} cores (${cpus()[0]?.model ?? '?'}), ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
+  const cores = cpus().length;
+  const machine = `${cores} cores (${cpus()[0]?.model ?? '?'}), ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
+  const workersFlag = hasWorkersFlag();
+  const many = workersFlag ? cores : null;
+  const manyLabel = workersFlag ? `--workers ${cores}` : 'without --workers (this build has no such flag)';
   log(`comparing engines on ${fmt(events)} events (seed ${DEFAULTS.seed}) — ${machine}`);
   try {
     const revenueData = await ensureParquet(dir);
+    log('timing `streampulse --help` (median of 10)…');
+    const helpMs = helpMilliseconds();
+    const out = (name: string): string => join(work, `${name.replace(/\W+/g, '-')}.json`);
     const skipped: string[] = [];
-    const runs: { engine: string; run: () => Promise<{ m: Measured; reports: Reports } | string>; tolerance: number }[] = [
-      { engine: 'StreamPulse cached', run: () => streampulse(dir, work, 'cached'), tolerance: 0 },
-      { engine: 'StreamPulse naive', run: () => streampulse(dir, work, 'naive'), tolerance: 0 },
-      { engine: 'StreamPulse via Kafka', run: () => kafka(dir, work), tolerance: 0 },
-      { engine: 'DuckDB SQL', run: () => duckdb(dir, work), tolerance: 0 },
-    ];
-    if (quick) skipped.push('Spark skipped in --quick mode');
-    else {
-      runs.push({ engine: 'Spark baseline', run: () => spark(revenueData, work, 'baseline'), tolerance: 1e-6 });
-      runs.push({ engine: 'Spark optimized', run: () => spark(revenueData, work, 'optimized'), tolerance: 1e-6 });
+    const runs: { engine: string; kind: Kind; run: () => Promise<EngineRun | string>; tolerance: number }[] = [];
+    const add = (engine: string, kind: Kind, run: (o: string) => Promise<EngineRun | string>, tolerance = 0): void =>
+      void runs.push({ engine, kind, run: () => run(out(engine)), tolerance });
+    if (workersFlag) {
+      add('StreamPulse --workers 1', 'streampulse-1', (o) => streampulse(dir, { engine: 'StreamPulse --workers 1', out: o, workers: 1 }));
+      add(`StreamPulse --workers ${cores}`, 'streampulse-n', (o) => streampulse(dir, { engine: `StreamPulse --workers ${cores}`, out: o, workers: cores }));
+    } else {
+      add('StreamPulse (no --workers yet)', 'streampulse-n', (o) => streampulse(dir, { engine: 'StreamPulse', out: o, workers: null }));
     }
+    add('DuckDB Python ndjson', 'duckdb-ndjson', (o) => duckdbPython(dir, 'ndjson', o));
+    add('DuckDB Node ndjson', 'duckdb-ndjson', (o) => duckdbNode(dir, 'ndjson', o));
+    add('DuckDB Python parquet', 'duckdb', (o) => duckdbPython(dir, 'parquet', o));
+    add('DuckDB Node parquet', 'duckdb', (o) => duckdbNode(dir, 'parquet', o));
+    add('StreamPulse via Kafka', 'other', (o) => kafka(dir, o));
+    if (quick) skipped.push('StreamPulse naive and Spark skipped in --quick mode');
+    else {
+      add('StreamPulse naive', 'other', (o) => streampulse(dir, { engine: 'StreamPulse naive', out: o, workers: null, strategy: 'naive' }));
+      add('Spark baseline', 'other', (o) => spark(revenueData, o, 'baseline'), 1e-6);
+      add('Spark optimized', 'other', (o) => spark(revenueData, o, 'optimized'), 1e-6);
+    }
+
     const results: EngineResult[] = [];
     let reference: Reports | null = null;
-    for (const { engine, run, tolerance } of runs) {
+    for (const { engine, kind, run, tolerance } of runs) {
       log(`running ${engine}…`);
       const outcome = await run();
       if (typeof outcome === 'string') {
@@ -129,57 +112,83 @@ export async function runCompare(quick: boolean): Promise<number> {
         log(outcome);
         continue;
       }
+      log(`  ${engine}: ${outcome.m.seconds.toFixed(2)} s`);
       reference ??= outcome.reports;
       const problems = disagreements(reference, outcome.reports, tolerance);
-      results.push({ engine, seconds: outcome.m.seconds, peakRssMb: outcome.m.peakRssMb, eventsPerSecond: events / outcome.m.seconds, agrees: problems.length === 0, problems });
+      const { seconds, cpuSeconds, peakRssMb } = outcome.m;
+      results.push({ engine, kind, seconds, cpuSeconds, peakRssMb, eventsPerSecond: events / seconds, replayEventsPerSecond: outcome.replayEventsPerSecond, agrees: problems.length === 0, problems });
     }
-    const cachedSeconds = results[0].seconds;
+    const duckdbNdjson = results.filter((r) => r.kind === 'duckdb-ndjson');
+    const fastestDuckDB = duckdbNdjson.length === 0 ? null : Math.min(...duckdbNdjson.map((r) => r.seconds));
     console.table(
       results.map((r) => ({
         engine: r.engine,
         'wall s': r.seconds.toFixed(2),
-        'events/s': fmt(r.eventsPerSecond),
+        'CPU s': r.cpuSeconds.toFixed(2),
         'peak RSS MB': r.peakRssMb.toFixed(0),
-        'time vs cached': `${(r.seconds / cachedSeconds).toFixed(2)}×`,
+        'events/s': fmt(r.eventsPerSecond),
+        'vs DuckDB ndjson': fastestDuckDB === null ? '-' : `${(r.seconds / fastestDuckDB).toFixed(2)}×`,
         agrees: r.agrees ? 'yes' : `NO (${r.problems.length})`,
       })),
     );
     for (const line of skipped) console.log(line);
 
-    const sizes = quick ? [20_000, 60_000, 300_000] : [100_000, 600_000, 3_000_000];
-    const scaling: ScalingSeries[] = [
-      { engine: 'StreamPulse cached', points: [] },
-      { engine: 'DuckDB SQL', points: [] },
-    ];
-    const scalingRows: Record<string, unknown>[] = [];
-    for (const size of sizes) {
-      const users = size >= 3_000_000 ? 500_000 : DEFAULTS.users;
-      log(`scaling: ${fmt(size)} events, ${fmt(users)} users…`);
-      const sized = await ensureDataset(DEFAULTS.dataDir, { seed: DEFAULTS.seed, events: size, users, artists: DEFAULTS.artists }, true);
-      const cached = await streampulse(sized, work, 'cached');
-      const sql = await duckdb(sized, work);
-      const problems = disagreements(cached.reports, sql.reports, 0);
-      (scaling[0].points as { events: number; seconds: number }[]).push({ events: size, seconds: cached.m.seconds });
-      (scaling[1].points as { events: number; seconds: number }[]).push({ events: size, seconds: sql.m.seconds });
-      scalingRows.push({
-        events: fmt(size),
-        users: fmt(users),
-        'cached s': cached.m.seconds.toFixed(2),
-        'cached MB': cached.m.peakRssMb.toFixed(0),
-        'DuckDB s': sql.m.seconds.toFixed(2),
-        'DuckDB MB': sql.m.peakRssMb.toFixed(0),
-        agree: problems.length === 0 ? 'yes' : 'NO',
-      });
-      if (problems.length > 0) results.push({ engine: `DuckDB at ${size}`, seconds: sql.m.seconds, peakRssMb: sql.m.peakRssMb, eventsPerSecond: size / sql.m.seconds, agrees: false, problems });
+    const manyRow = results.find((r) => r.kind === 'streampulse-n') as EngineResult;
+    const oneRow = results.find((r) => r.kind === 'streampulse-1');
+    log(`query latency: ${manyLabel} with ${CLIENTS} /reports clients…`);
+    const latency = await latencyRun(dir, out('latency'), many, CLIENTS);
+    const latencyProblems = disagreements(reference as Reports, latency.reports, 0);
+    const withoutRate = manyRow.replayEventsPerSecond ?? manyRow.eventsPerSecond;
+    const withRate = latency.run.replayEventsPerSecond ?? events / latency.run.m.seconds;
+    const slowdown = (withoutRate - withRate) / withoutRate;
+    const latencyRow = {
+      run: `StreamPulse ${manyLabel}, ${fmt(events)} events`,
+      clients: CLIENTS,
+      answers: latency.outcome.latenciesMs.length,
+      'p50 ms': latency.p50Ms.toFixed(2),
+      'p99 ms': latency.p99Ms.toFixed(2),
+      'max ms': latency.maxMs.toFixed(2),
+      'ingest events/s without': fmt(withoutRate),
+      'ingest events/s with': fmt(withRate),
+      slowdown: `${(slowdown * 100).toFixed(1)}%`,
+      'non-200 / cut at close': `${latency.outcome.otherStatuses} / ${latency.outcome.failures}`,
+      agrees: latencyProblems.length === 0 ? 'yes' : 'NO',
+    };
+    console.table([latencyRow]);
+    if (latencyProblems.length > 0) {
+      const { seconds, cpuSeconds, peakRssMb } = latency.run.m;
+      results.push({ engine: 'StreamPulse with /reports clients', kind: 'other', seconds, cpuSeconds, peakRssMb, eventsPerSecond: withRate, agrees: false, problems: latencyProblems });
     }
-    console.table(scalingRows);
+    console.log(`--help: ${helpMs.toFixed(0)} ms whole process (median of 10)`);
+
+    const scaling = await scalingTable(quick, work, many, manyLabel);
+    results.push(...scaling.failures);
+
+    const targets = judgeTargets({
+      events,
+      streampulseSeconds: manyRow.seconds,
+      duckdbSeconds: fastestDuckDB,
+      p99Ms: latency.p99Ms,
+      answers: latency.outcome.latenciesMs.length,
+      clients: CLIENTS,
+      slowdown,
+      helpMs,
+      peakRssMb: Math.max(manyRow.peakRssMb, latency.run.m.peakRssMb),
+      // the reference is the 1-worker run when there is one
+      workersIdentical: oneRow === undefined ? null : manyRow.agrees && latencyProblems.length === 0,
+      equalsDuckDB: results.some((r) => r.kind.startsWith('duckdb')) ? results.filter((r) => r.kind.startsWith('duckdb')).every((r) => r.agrees) : null,
+      workersLabel: manyLabel,
+    });
+    console.log('');
+    for (const t of targets) console.log(t.line);
 
     const date = new Date().toISOString().slice(0, 10);
     const resultsDir = join(ROOT, 'bench/results');
     mkdirSync(resultsDir, { recursive: true });
     const name = `${date}${quick ? '-quick' : ''}`;
-    writeFileSync(join(resultsDir, `${name}.json`), JSON.stringify({ date, machine, events, engines: results, skipped, scaling: scalingRows }, null, 2) + '\n');
-    const svg = renderChart(results.map((r) => ({ engine: r.engine, eventsPerSecond: r.eventsPerSecond })), events, scaling, `${fmt(events)} events, seed ${DEFAULTS.seed}; ${machine}; ${date}`);
+    const record = { date, machine, events, workers: manyLabel, engines: results, skipped, latency: latencyRow, helpMs, scaling: scaling.rows, targets: targets.map((t) => t.line) };
+    writeFileSync(join(resultsDir, `${name}.json`), JSON.stringify(record, null, 2) + '\n');
+    const svg = renderChart(results.map((r) => ({ engine: r.engine, eventsPerSecond: r.eventsPerSecond })), events, scaling.series, `${fmt(events)} events, seed ${DEFAULTS.seed}; ${machine}; ${date}`);
     writeFileSync(join(resultsDir, `${name}.svg`), svg);
     console.log(`\nwrote bench/results/${name}.json and bench/results/${name}.svg`);
     const failed = results.filter((r) => !r.agrees);

@@ -4,17 +4,35 @@ import { readdirSync, readFileSync } from 'node:fs';
 export interface Measured {
   readonly status: number | null;
   readonly seconds: number;
+  /** user + sys CPU seconds of the process and all its descendants. */
+  readonly cpuSeconds: number;
   /** Peak of the summed RSS of the process and all its descendants (a JVM under Python counts). */
   readonly peakRssMb: number;
   readonly stdout: string;
   readonly stderr: string;
 }
 
-function parentOf(pid: number): number | null {
+/** Linux's USER_HZ, the unit of /proc/<pid>/stat times, is 100 on every architecture Node runs on. */
+const TICKS_PER_SECOND = 100;
+
+export interface StatFields {
+  readonly parent: number;
+  /** utime + stime of the process itself. */
+  readonly ownTicks: number;
+  /** cutime + cstime: its children that it waited for, with their own waited-for descendants. */
+  readonly childTicks: number;
+}
+
+/** The fields of a /proc/<pid>/stat line: the command name may hold spaces and parentheses, so fields start after the last ')'. */
+export function parseStat(stat: string): StatFields {
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  // fields[0] is field 3 (state) of proc(5): ppid is 4, utime 14, stime 15, cutime 16, cstime 17
+  return { parent: Number(fields[1]), ownTicks: Number(fields[11]) + Number(fields[12]), childTicks: Number(fields[13]) + Number(fields[14]) };
+}
+
+function statOf(pid: number | 'self'): StatFields | null {
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // the command name may hold spaces and parentheses: fields start after the last ')'
-    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+    return parseStat(readFileSync(`/proc/${pid}/stat`, 'utf8'));
   } catch {
     return null;
   }
@@ -29,47 +47,79 @@ function rssKb(pid: number): number {
   }
 }
 
-function treeRssKb(root: number): number {
+/** RSS and CPU ticks summed over `root` and its live descendants. */
+function sampleTree(root: number): { rssKb: number; ticks: number } {
   const children = new Map<number, number[]>();
+  const stats = new Map<number, StatFields>();
   for (const name of readdirSync('/proc')) {
     const pid = Number(name);
     if (!Number.isInteger(pid)) continue;
-    const parent = parentOf(pid);
-    if (parent !== null) children.set(parent, [...(children.get(parent) ?? []), pid]);
+    const stat = statOf(pid);
+    if (stat === null) continue;
+    stats.set(pid, stat);
+    children.set(stat.parent, [...(children.get(stat.parent) ?? []), pid]);
   }
-  let total = 0;
+  let rss = 0;
+  let ticks = 0;
   const stack = [root];
   while (stack.length > 0) {
     const pid = stack.pop() as number;
-    total += rssKb(pid);
+    const stat = stats.get(pid);
+    rss += rssKb(pid);
+    ticks += stat === undefined ? 0 : stat.ownTicks + stat.childTicks;
     stack.push(...(children.get(pid) ?? []));
   }
-  return total;
+  return { rssKb: rss, ticks };
+}
+
+export interface MeasureOptions {
+  readonly env?: NodeJS.ProcessEnv;
+  /** Copy the child's stderr to ours as it comes. */
+  readonly echo?: boolean;
+  /** Called with each chunk of the child's stderr as it comes. */
+  readonly onStderr?: (chunk: string) => void;
 }
 
 /**
- * Runs a command to completion, timing it from spawn to exit and sampling the RSS of its whole
- * process tree every 100 ms (/proc; Linux only).
+ * Runs a command to completion, timing it from spawn to exit and sampling the RSS and CPU of its
+ * whole process tree every 100 ms (/proc; Linux only). CPU is the larger of what the kernel adds
+ * to our own cutime/cstime when the child is reaped (exact for everything waited for) and the
+ * last sample of the tree (which also sees descendants nobody waits for, such as a JVM).
  */
-export function measure(command: string, args: readonly string[], options: { env?: NodeJS.ProcessEnv; echo?: boolean } = {}): Promise<Measured> {
+export function measure(command: string, args: readonly string[], options: MeasureOptions = {}): Promise<Measured> {
+  const childTicksBefore = statOf('self')?.childTicks ?? 0;
   const started = performance.now();
   const child = spawn(command, args, { env: options.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   let peak = 0;
+  let sampledTicks = 0;
   child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
   child.stderr.on('data', (chunk: Buffer) => {
-    stderr += chunk.toString();
+    const text = chunk.toString();
+    stderr += text;
     if (options.echo) process.stderr.write(chunk);
+    options.onStderr?.(text);
   });
   const sampler = setInterval(() => {
-    if (child.pid !== undefined) peak = Math.max(peak, treeRssKb(child.pid));
+    if (child.pid === undefined) return;
+    const sample = sampleTree(child.pid);
+    peak = Math.max(peak, sample.rssKb);
+    sampledTicks = Math.max(sampledTicks, sample.ticks);
   }, 100);
   return new Promise((resolve, reject) => {
-    child.once('error', reject);
-    child.once('exit', (status) => {
+    child.once('error', (error) => {
       clearInterval(sampler);
-      resolve({ status, seconds: (performance.now() - started) / 1000, peakRssMb: Math.round(peak / 102.4) / 10, stdout, stderr });
+      reject(error);
+    });
+    // timed at exit; resolved once its pipes are drained, so stdout and stderr are whole
+    let exitedAt = 0;
+    child.once('exit', () => (exitedAt = performance.now()));
+    child.once('close', (status) => {
+      clearInterval(sampler);
+      const reapedTicks = (statOf('self')?.childTicks ?? 0) - childTicksBefore;
+      const cpuSeconds = Math.max(reapedTicks, sampledTicks) / TICKS_PER_SECOND;
+      resolve({ status, seconds: ((exitedAt || performance.now()) - started) / 1000, cpuSeconds, peakRssMb: Math.round(peak / 102.4) / 10, stdout, stderr });
     });
   });
 }
