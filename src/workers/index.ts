@@ -1,3 +1,4 @@
 export { ShardedPipeline, type ShardedPipelineOptions } from './sharded-pipeline.ts';
 export { packBatch, unpackBatch, type PackedBatch } from './packed-batch.ts';
+export { BufferPool } from './buffer-pool.ts';
 export { PublishedReports } from './published-reports.ts';

@@ -1,77 +1,76 @@
 import type { RawBatch, SourcePosition, SourceReject } from '../domain/records/raw-batch.ts';
+import type { BufferPool } from './buffer-pool.ts';
 
 /**
- * A RawBatch in one contiguous buffer, so it moves to a worker thread by transfer, not by copy.
- * Records that share a source buffer (a file chunk, a fetch) are contiguous in it, so packing
- * copies a few runs of bytes per batch, never one record at a time.
+ * A RawBatch in one ArrayBuffer (per-record seqs, starts and ends, then the record bytes), so it
+ * moves to a worker thread by transfer, not by copy, and comes back to be filled again. Records
+ * that share a source buffer (a file chunk, a fetch) are contiguous in it, so packing copies a few
+ * runs of bytes per batch, never one record at a time.
  */
 export interface PackedBatch {
   readonly count: number;
-  readonly bytes: Uint8Array;
-  readonly starts: Int32Array;
-  readonly ends: Int32Array;
-  readonly seqs: Float64Array;
+  readonly buffer: ArrayBuffer;
+  /** Bytes of records in `buffer`, after the three per-record arrays. */
+  readonly byteLength: number;
   readonly origin: string;
   readonly position: SourcePosition;
   readonly rejects?: readonly SourceReject[];
 }
 
-/** Copies the batch's records into one buffer; the result owns every array it holds. */
-export function packBatch(batch: RawBatch): PackedBatch {
+/** Where the record bytes start: after seqs (8 bytes a record), starts and ends (4 each). */
+const headerBytes = (count: number): number => count * 16;
+
+/** The runs of records sharing a source buffer, in order: [first, last] index pairs. */
+function runsOf(batch: RawBatch): number[] {
   const { count, buffers, starts, ends } = batch;
-  // runs of records from the same source buffer: each run is one copy
-  let total = 0;
+  const runs: number[] = [];
   for (let i = 0; i < count; ) {
-    const buffer = buffers[i];
     let j = i;
-    while (j + 1 < count && buffers[j + 1] === buffer && starts[j + 1] >= ends[j]) j++;
-    total += ends[j] - starts[i];
+    while (j + 1 < count && buffers[j + 1] === buffers[i] && starts[j + 1] >= ends[j]) j++;
+    runs.push(i, j);
     i = j + 1;
   }
-  const bytes = new Uint8Array(total);
-  const packedStarts = new Int32Array(count);
-  const packedEnds = new Int32Array(count);
+  return runs;
+}
+
+/** Copies the batch into one buffer, from `pool` when given (the buffer goes back to it once the batch is done). */
+export function packBatch(batch: RawBatch, pool?: BufferPool): PackedBatch {
+  const { count, buffers, starts, ends } = batch;
+  const runs = runsOf(batch);
+  let total = 0;
+  for (let r = 0; r < runs.length; r += 2) total += ends[runs[r + 1]] - starts[runs[r]];
+  const header = headerBytes(count);
+  const buffer = pool === undefined ? new ArrayBuffer(header + total) : pool.take(header + total);
+  new Float64Array(buffer, 0, count).set(batch.seqs);
+  const packedStarts = new Int32Array(buffer, count * 8, count);
+  const packedEnds = new Int32Array(buffer, count * 12, count);
+  const bytes = new Uint8Array(buffer, header, total);
   let at = 0;
-  for (let i = 0; i < count; ) {
-    const buffer = buffers[i];
-    let j = i;
-    while (j + 1 < count && buffers[j + 1] === buffer && starts[j + 1] >= ends[j]) j++;
+  for (let r = 0; r < runs.length; r += 2) {
+    const i = runs[r];
+    const j = runs[r + 1];
     const from = starts[i];
-    bytes.set(buffer.subarray(from, ends[j]), at);
+    bytes.set(buffers[i].subarray(from, ends[j]), at);
     const shift = at - from;
     for (let k = i; k <= j; k++) {
       packedStarts[k] = starts[k] + shift;
       packedEnds[k] = ends[k] + shift;
     }
     at += ends[j] - from;
-    i = j + 1;
   }
-  return {
-    count,
-    bytes,
-    starts: packedStarts,
-    ends: packedEnds,
-    seqs: Float64Array.from(batch.seqs),
-    origin: batch.origin,
-    position: batch.position,
-    ...(batch.rejects === undefined ? {} : { rejects: batch.rejects }),
-  };
-}
-
-/** The buffers a packed batch gives up when posted. */
-export function transferables(packed: PackedBatch): ArrayBuffer[] {
-  return [packed.bytes.buffer as ArrayBuffer, packed.starts.buffer as ArrayBuffer, packed.ends.buffer as ArrayBuffer, packed.seqs.buffer as ArrayBuffer];
+  return { count, buffer, byteLength: total, origin: batch.origin, position: batch.position, ...(batch.rejects === undefined ? {} : { rejects: batch.rejects }) };
 }
 
 /** The packed batch as a RawBatch again (on the worker): every record a view of the one buffer. */
 export function unpackBatch(packed: PackedBatch): RawBatch {
-  const buffers = new Array<Uint8Array>(packed.count).fill(packed.bytes);
+  const { count, buffer } = packed;
+  const bytes = new Uint8Array(buffer, headerBytes(count), packed.byteLength);
   return {
-    count: packed.count,
-    buffers,
-    starts: packed.starts,
-    ends: packed.ends,
-    seqs: packed.seqs,
+    count,
+    buffers: new Array<Uint8Array>(count).fill(bytes),
+    starts: new Int32Array(buffer, count * 8, count),
+    ends: new Int32Array(buffer, count * 12, count),
+    seqs: new Float64Array(buffer, 0, count),
     origin: packed.origin,
     position: packed.position,
     ...(packed.rejects === undefined ? {} : { rejects: packed.rejects }),

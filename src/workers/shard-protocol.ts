@@ -61,6 +61,8 @@ export interface ItemDone {
   readonly deadLetters: readonly DeadLetter[];
   readonly metrics: readonly RecordedMetric[];
   readonly dimensions: RunProgressView['dimensions'];
+  /** An event batch's buffer, given back to carry another batch. */
+  readonly buffer?: ArrayBuffer;
 }
 
 export type FromShard = ItemDone | Published | { readonly type: 'failed'; readonly error: ErrorData };

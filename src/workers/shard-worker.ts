@@ -102,11 +102,12 @@ function publishSoon(): void {
   else timer ??= setTimeout(() => dirty && publish(), wait);
 }
 
-function done(id: number, events: number): void {
+function done(id: number, events: number, buffer?: ArrayBuffer): void {
   const letters = deadLetters;
   deadLetters = [];
   const view = pipeline.progress.view();
-  post({ type: 'done', id, events, results: last?.results ?? [], deadLetters: letters, metrics: metrics.take(), dimensions: view.dimensions });
+  const message: FromShard = { type: 'done', id, events, results: last?.results ?? [], deadLetters: letters, metrics: metrics.take(), dimensions: view.dimensions, ...(buffer === undefined ? {} : { buffer }) };
+  post(message, buffer === undefined ? [] : [buffer]);
 }
 
 port.on('message', (message: ToShard) => {
@@ -124,7 +125,9 @@ port.on('message', (message: ToShard) => {
         items.next({ kind: 'events', batch });
         if (failed) break;
         positions.set(partition, batch.position);
-        done(message.id, last === null ? 0 : (last as BatchProgress).batchEvents);
+        // nothing holds a view of an event batch once it is folded (dead letters are copies): its
+        // buffer goes back. A dimension batch's stays: the subscription store may keep its bytes.
+        done(message.id, last === null ? 0 : (last as BatchProgress).batchEvents, message.batch.buffer);
         publishSoon();
         break;
       }

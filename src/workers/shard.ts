@@ -1,6 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import { errorFromData, InternalError, type StreamPulseError } from '../errors.ts';
-import { transferables, type PackedBatch } from './packed-batch.ts';
+import type { PackedBatch } from './packed-batch.ts';
 import type { FromShard, ItemDone, Published, ShardInit, ToShard } from './shard-protocol.ts';
 
 /** The shard's code: compiled beside this module in the build, a tsx shim when run from source. */
@@ -47,7 +47,7 @@ export class Shard {
     if (this.failure !== null) return Promise.reject(this.failure);
     const id = this.nextId++;
     const done = new Promise<ItemDone>((resolve, reject) => this.pending.set(id, { resolve, reject }));
-    this.worker.postMessage({ ...item, id } satisfies ToShard, transferables(item.batch));
+    this.worker.postMessage({ ...item, id } satisfies ToShard, [item.batch.buffer]);
     return done;
   }
 

@@ -9,6 +9,7 @@ import { noMetrics, systemClock, type Clock, type DeadLetterSink, type MetricsSi
 import { packBatch } from './packed-batch.ts';
 import { PublishedReports } from './published-reports.ts';
 import { replayMetrics } from './recording-metrics.ts';
+import { BufferPool } from './buffer-pool.ts';
 import { Shard } from './shard.ts';
 import type { ItemDone } from './shard-protocol.ts';
 
@@ -51,6 +52,7 @@ export class ShardedPipeline implements LivePipeline {
   private done = false;
   private failure: StreamPulseError | null = null;
   private eventsRead = 0;
+  private readonly pool = new BufferPool(MAX_IN_FLIGHT * 16);
 
   constructor(private readonly options: ShardedPipelineOptions) {
     if (options.strategies.length === 0) throw new InternalError('a pipeline needs at least one strategy');
@@ -115,7 +117,7 @@ export class ShardedPipeline implements LivePipeline {
         }
         next = (pick + 1) % this.shards.length;
         const position = item.batch.position;
-        track(this.shards[pick].send({ type: 'events', partition: String(pick), batch: packBatch(item.batch) }).then((done) => this.afterEvents(done, position, onBatch)));
+        track(this.shards[pick].send({ type: 'events', partition: String(pick), batch: packBatch(item.batch, this.pool) }).then((done) => this.afterEvents(done, position, onBatch)));
       }
       await Promise.all(inFlight);
       // every batch folded: the final publish of each shard is the run's result
@@ -170,6 +172,7 @@ export class ShardedPipeline implements LivePipeline {
   }
 
   private afterEvents(done: ItemDone, position: SourcePosition, onBatch: ((progress: BatchProgress) => void) | undefined): void {
+    if (done.buffer !== undefined) this.pool.give(done.buffer);
     if (done.deadLetters.length > 0) this.deadLetters.write(done.deadLetters);
     replayMetrics(done.metrics, this.metrics);
     this.eventsRead += done.events + done.deadLetters.length;
