@@ -90,7 +90,7 @@ export class SubscriptionStore {
   /** Stores a validated row's bytes under its user's id; a replaced row is dropped from the cache so later events see it. */
   put(user: number, bytes: Uint8Array, start: number, end: number): void {
     const length = end - start;
-    this.reserve(user, length);
+    if (user >= this.rowLength.length || this.arenaLength + length > this.arena.length) this.reserve(user, length);
     const old = this.rowLength[user];
     if (old === 0) this.rows++;
     else {

@@ -89,6 +89,8 @@ export class FieldScanner<const Specs extends readonly FieldSpec[]> {
   private readonly first: Int8Array;
   private readonly next: Int8Array;
   private readonly maxKeyLength: number;
+  /** Per field, the bytes before its value in the common spelling: `{"name":` first, `,"name":` after. */
+  private readonly prefixes: readonly Uint8Array[];
 
   constructor(readonly specs: Specs) {
     const count = specs.length;
@@ -100,6 +102,7 @@ export class FieldScanner<const Specs extends readonly FieldSpec[]> {
     this.kinds = Uint8Array.from(specs, (f: FieldSpec) => (f.type === 'string' ? KIND_STRING : f.type === 'decimal' && f.scale <= MAX_UNIT_DIGITS ? KIND_DECIMAL : KIND_UNSCANNED));
     this.scales = Uint8Array.from(specs, (f: FieldSpec) => (f.type === 'decimal' ? Math.min(f.scale, MAX_UNIT_DIGITS) : 0));
     this.allFields = 2 ** count - 1;
+    this.prefixes = specs.map((f, field) => enc.encode(`${field === 0 ? '{' : ','}${JSON.stringify(f.name)}:`));
     this.maxKeyLength = Math.max(0, ...this.keys.map((k) => k.length));
     this.first = new Int8Array((this.maxKeyLength + 1) << 7).fill(-1);
     this.next = new Int8Array(count).fill(-1);
@@ -116,7 +119,45 @@ export class FieldScanner<const Specs extends readonly FieldSpec[]> {
 
   /** Reads row bytes [start, end) into starts/ends/units; false when the reference decoder must judge the row. */
   scan(b: Uint8Array, start: number, end: number): boolean {
+    return this.scanDeclared(b, start, end) || this.scanAny(b, start, end);
+  }
+
+  /**
+   * The common spelling only: every declared field once, in declaration order, no spaces, no
+   * extra fields. It skips the key lookup and whitespace of scanAny; any other spelling answers
+   * false and scanAny reads the row.
+   */
+  private scanDeclared(b: Uint8Array, start: number, end: number): boolean {
     const kinds = this.kinds;
+    const prefixes = this.prefixes;
+    let p = start;
+    for (let field = 0; field < prefixes.length; field++) {
+      const prefix = prefixes[field];
+      const length = prefix.length;
+      if (p + length > end) return false;
+      for (let i = 0; i < length; i++) if (b[p + i] !== prefix[i]) return false;
+      p += length;
+      const kind = kinds[field];
+      if (kind === KIND_STRING) {
+        if (p >= end || b[p] !== QUOTE) return false;
+        const valueStart = ++p;
+        p = plainStringEnd(b, p, end);
+        if (p <= valueStart) return false;
+        this.starts[field] = valueStart;
+        this.ends[field] = p;
+        p++;
+      } else if (kind === KIND_DECIMAL) {
+        p = this.decimalEnd(field, b, p, end);
+        if (p < 0) return false;
+      } else return false;
+    }
+    return p + 1 === end && b[p] === CLOSE;
+  }
+
+  private scanAny(b: Uint8Array, start: number, end: number): boolean {
+    const kinds = this.kinds;
+    const starts = this.starts;
+    const ends = this.ends;
     let p = start;
     while (p < end && isSpace(b[p])) p++;
     if (p >= end || b[p] !== OPEN) return false;
@@ -147,8 +188,8 @@ export class FieldScanner<const Specs extends readonly FieldSpec[]> {
           const valueStart = ++p;
           p = plainStringEnd(b, p, end);
           if (p <= valueStart) return false;
-          this.starts[field] = valueStart;
-          this.ends[field] = p;
+          starts[field] = valueStart;
+          ends[field] = p;
           p++;
         } else if (kind === KIND_DECIMAL) {
           p = this.decimalEnd(field, b, p, end);
