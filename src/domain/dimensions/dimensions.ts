@@ -43,19 +43,17 @@ export function applyDimensionBatch(dims: Dimensions, table: DimensionName, batc
   const rejected: DeadLetter[] = [];
   let applied = 0;
   for (let i = 0; i < batch.count; i++) {
-    const bytes = batch.buffers[i];
-    const start = batch.starts[i];
-    const end = batch.ends[i];
     if (applyScanned(dims, table, batch, i)) {
       applied++;
       continue;
     }
     const raw = recordText(batch, i);
-    const problem = applyDecoded(dims, table, raw, bytes, start, end);
+    const problem = applyDecoded(dims, table, raw, batch, i);
     if (problem === undefined) {
       applied++;
     } else {
-      rejected.push({ table, origin: batch.origin, seq: batch.seqs[i], raw, reason: problem.reason, detail: problem.detail, bytes: bytes.subarray(start, end) });
+      const bytes = batch.buffers[i].subarray(batch.starts[i], batch.ends[i]);
+      rejected.push({ table, origin: batch.origin, seq: batch.seqs[i], raw, reason: problem.reason, detail: problem.detail, bytes });
     }
   }
   for (const r of batch.rejects ?? []) rejected.push({ table, origin: batch.origin, seq: r.seq, raw: r.raw, reason: r.reason, detail: r.detail });
@@ -81,12 +79,14 @@ function applyScanned(dims: Dimensions, table: DimensionName, batch: RawBatch, i
   }
 }
 
-function applyDecoded(dims: Dimensions, table: DimensionName, raw: string, bytes: Uint8Array, start: number, end: number): Rejection | undefined {
+/** The reference path for the row `raw` (record i of the batch): the Rejection when it is invalid. */
+function applyDecoded(dims: Dimensions, table: DimensionName, raw: string, batch: RawBatch, i: number): Rejection | undefined {
   switch (table) {
     case 'subscriptions': {
       const record = decodeSubscription(raw);
       if (record instanceof Rejection) return record;
-      dims.subscriptions.put(dims.dicts.user.intern(record.user_id), bytes, start, end);
+      // stored as it arrived, like every other row: a miss decodes these bytes again
+      dims.subscriptions.put(dims.dicts.user.intern(record.user_id), batch.buffers[i], batch.starts[i], batch.ends[i]);
       return undefined;
     }
     case 'ad_rates': {
