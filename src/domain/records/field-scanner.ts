@@ -94,7 +94,7 @@ export class FieldScanner<const Specs extends readonly FieldSpec[]> {
 
   constructor(readonly specs: Specs) {
     const count = specs.length;
-    if (count > 31) throw new InternalError('the field scanner tracks at most 31 fields');
+    if (count === 0 || count > 31) throw new InternalError('the field scanner reads 1 to 31 declared fields');
     this.starts = new Int32Array(count);
     this.ends = new Int32Array(count);
     this.units = new Float64Array(count);
