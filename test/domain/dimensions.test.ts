@@ -1,7 +1,7 @@
 /** The three dimension tables: broadcast arrays, the LRU-cached subscription store, upserts. */
 import { describe, expect, it } from 'vitest';
 import { AdRateTable, applyDimensionBatch, createDimensions, PayoutTable, SubscriptionStore } from '../../src/domain/dimensions/index.ts';
-import { createDictionaries } from '../../src/domain/dictionary.ts';
+import { createDictionaries, type Dictionaries } from '../../src/domain/dictionary.ts';
 import { decodeAdRate, decodePayout, decodeSubscription, type AdRateRecord, type PayoutRecord, type SubscriptionRecord } from '../../src/domain/records/dimension-records.ts';
 import { rawBatchFromLines } from '../../src/domain/records/raw-batch.ts';
 import { Rejection } from '../../src/domain/records/rejection.ts';
@@ -11,16 +11,18 @@ function decoded<T>(value: T | Rejection): T {
   return value;
 }
 
-function sub(user_id: string, plan: string, country = 'US', monthly_price = 9.99): [SubscriptionRecord, string] {
-  const raw = JSON.stringify({ user_id, plan, monthly_price, country });
-  return [decoded(decodeSubscription(raw)), raw];
+/** Stores a subscription row as applyDimensionBatch does for a row the reference decoder accepted. */
+function putSub(store: SubscriptionStore, dicts: Dictionaries, user_id: string, plan: string, country = 'US', monthly_price = 9.99): void {
+  const bytes = new TextEncoder().encode(JSON.stringify({ user_id, plan, monthly_price, country }));
+  const record: SubscriptionRecord = decoded(decodeSubscription(new TextDecoder().decode(bytes)));
+  store.put(dicts.user.intern(record.user_id), bytes, 0, bytes.length);
 }
 
 describe('SubscriptionStore', () => {
   it('respects the LRU bound and counts hits, misses and evictions', () => {
     const dicts = createDictionaries();
     const store = new SubscriptionStore(dicts, { cacheSize: 2 });
-    for (const u of ['U1', 'U2', 'U3']) store.put(...sub(u, 'free'));
+    for (const u of ['U1', 'U2', 'U3']) putSub(store, dicts, u, 'free');
     const [u1, u2, u3] = ['U1', 'U2', 'U3'].map((u) => dicts.user.idOf(u));
     expect(store.size).toBe(3);
     const planOf = (user: number): string | undefined => {
@@ -56,12 +58,12 @@ describe('SubscriptionStore', () => {
       const row = store.get(user);
       return row === undefined ? undefined : [dicts.plan.value(row.plan), dicts.country.value(row.country)];
     };
-    store.put(...sub('U1', 'free', 'US'));
+    putSub(store, dicts, 'U1', 'free', 'US');
     const u1 = dicts.user.idOf('U1');
     expect(names(u1)).toEqual(['free', 'US']);
     expect(names(u1)).toEqual(['free', 'US']); // now from the cache
     expect(store.counters).toMatchObject({ hits: 1, misses: 1 });
-    store.put(...sub('U1', 'family', 'DE', 14.99));
+    putSub(store, dicts, 'U1', 'family', 'DE', 14.99);
     expect(store.size).toBe(1);
     expect(names(u1)).toEqual(['family', 'DE']);
     expect(store.lookupUncached('U1')).toEqual({ user_id: 'U1', plan: 'family', monthlyPriceUnits: 149900, country: 'DE' });

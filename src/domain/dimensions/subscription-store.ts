@@ -1,7 +1,10 @@
 import { LRUCache } from 'lru-cache';
 import type { Dictionaries } from '../dictionary.ts';
-import { decodeSubscription, type SubscriptionRecord } from '../records/dimension-records.ts';
+import { decodeSubscription, subscriptionOf, type SubscriptionRecord } from '../records/dimension-records.ts';
+import { FieldScanner } from '../records/field-scanner.ts';
 import { Rejection } from '../records/rejection.ts';
+import { SUBSCRIPTION_FIELDS } from '../records/schema.ts';
+import { ByteInterner } from './byte-interner.ts';
 
 /** A subscription decoded down to what the reports use: dictionary ids. */
 export interface CachedSubscription {
@@ -20,15 +23,33 @@ export interface CacheCounters {
   evictions: number;
 }
 
+// the same decoding as recordText, so a stored row reads back exactly as it arrived
+const decoder = new TextDecoder('utf-8', { fatal: false, ignoreBOM: true });
+/** Rows up to this long are copied byte by byte: cheaper than a subarray view per row. */
+const SHORT_ROW = 256;
+
 /**
  * Subscriptions keyed by user_id, stored serialized as they arrived (like a changelog-backed state
- * store), read through an LRU cache of decoded rows. Every access goes through the key, so the
- * store can later be split by `partitionOf(user_id)` (key-partition.ts, Kafka's own partitioner)
- * without changing its callers.
+ * store), read through an LRU cache of decoded rows. Each row's bytes are copied into one growing
+ * arena, so loading decodes no text; a cache miss decodes the row from its bytes. Every access goes
+ * through the key, so the store can later be split by `partitionOf(user_id)` (key-partition.ts,
+ * Kafka's own partitioner) without changing its callers.
  */
 export class SubscriptionStore {
-  private readonly rawByUser: (string | undefined)[] = [];
+  private arena = new Uint8Array(1 << 16);
+  private arenaLength = 0;
+  /** Bytes of the rows currently stored; the rest of the arena holds replaced rows until a compaction. */
+  private liveBytes = 0;
+  /** Per user dictionary id: where its row starts in the arena, and its length (0: no row). */
+  private rowStart = new Float64Array(1 << 10);
+  private rowLength = new Int32Array(1 << 10);
   private readonly cache: LRUCache<number, CachedSubscription>;
+  private readonly scanner = new FieldScanner(SUBSCRIPTION_FIELDS);
+  private readonly userField = this.scanner.fieldIndex('user_id');
+  private readonly planField = this.scanner.fieldIndex('plan');
+  private readonly countryField = this.scanner.fieldIndex('country');
+  private readonly plans: ByteInterner;
+  private readonly countries: ByteInterner;
   private rows = 0;
   readonly counters: CacheCounters = { hits: 0, misses: 0, evictions: 0 };
 
@@ -42,6 +63,8 @@ export class SubscriptionStore {
         if (reason === 'evict') this.counters.evictions++;
       },
     });
+    this.plans = new ByteInterner(dicts.plan);
+    this.countries = new ByteInterner(dicts.country);
   }
 
   get size(): number {
@@ -52,13 +75,36 @@ export class SubscriptionStore {
     return this.cache.size;
   }
 
-  /** Stores a validated row; a replaced row is dropped from the cache so later events see it. */
-  put(record: SubscriptionRecord, raw: string): void {
-    const user = this.dicts.user.intern(record.user_id);
-    while (this.rawByUser.length <= user) this.rawByUser.push(undefined);
-    if (this.rawByUser[user] === undefined) this.rows++;
-    this.rawByUser[user] = raw;
-    this.cache.delete(user);
+  /**
+   * Validates and stores the row bytes [start, end) when the field scanner settles them; false
+   * (nothing stored) when the reference decoder must judge the row.
+   */
+  putScanned(bytes: Uint8Array, start: number, end: number): boolean {
+    const scanner = this.scanner;
+    if (!scanner.scan(bytes, start, end)) return false;
+    // every user_id is new in a subscription file: a byte index would cost more than the string it saves
+    this.put(this.dicts.user.intern(scanner.text(bytes, this.userField)), bytes, start, end);
+    return true;
+  }
+
+  /** Stores a validated row's bytes under its user's id; a replaced row is dropped from the cache so later events see it. */
+  put(user: number, bytes: Uint8Array, start: number, end: number): void {
+    const length = end - start;
+    if (user >= this.rowLength.length || this.arenaLength + length > this.arena.length) this.reserve(user, length);
+    const old = this.rowLength[user];
+    if (old === 0) this.rows++;
+    else {
+      this.liveBytes -= old;
+      this.cache.delete(user);
+    }
+    const at = this.arenaLength;
+    const arena = this.arena;
+    if (length <= SHORT_ROW) for (let i = 0; i < length; i++) arena[at + i] = bytes[start + i];
+    else arena.set(bytes.subarray(start, end), at);
+    this.rowStart[user] = at;
+    this.rowLength[user] = length;
+    this.arenaLength += length;
+    this.liveBytes += length;
   }
 
   /** The cached path: decoded row by user dictionary id, or undefined when the user has no row. */
@@ -70,13 +116,21 @@ export class SubscriptionStore {
       return hit;
     }
     this.counters.misses++;
-    const raw = this.rawByUser[user];
-    if (raw === undefined) return undefined;
-    const record = decodeSubscription(raw) as SubscriptionRecord;
-    const row: CachedSubscription = {
-      plan: this.dicts.plan.intern(record.plan),
-      country: this.dicts.country.intern(record.country),
-    };
+    if (user >= this.rowLength.length || this.rowLength[user] === 0) return undefined;
+    const start = this.rowStart[user];
+    const end = start + this.rowLength[user];
+    const arena = this.arena;
+    const scanner = this.scanner;
+    let row: CachedSubscription;
+    if (scanner.scan(arena, start, end)) {
+      row = {
+        plan: this.plans.id(arena, scanner.starts[this.planField], scanner.ends[this.planField]),
+        country: this.countries.id(arena, scanner.starts[this.countryField], scanner.ends[this.countryField]),
+      };
+    } else {
+      const record = decodeSubscription(decoder.decode(arena.subarray(start, end))) as SubscriptionRecord;
+      row = { plan: this.dicts.plan.intern(record.plan), country: this.dicts.country.intern(record.country) };
+    }
     this.cache.set(user, row);
     return row;
   }
@@ -84,9 +138,41 @@ export class SubscriptionStore {
   /** The naive path: the serialized row by user_id, decoded in full on every call, no cache. */
   lookupUncached(userId: string): SubscriptionRecord | undefined {
     const user = this.dicts.user.idOf(userId);
-    const raw = user >= 0 ? this.rawByUser[user] : undefined;
-    if (raw === undefined) return undefined;
-    const record = decodeSubscription(raw);
+    if (user < 0 || user >= this.rowLength.length || this.rowLength[user] === 0) return undefined;
+    const start = this.rowStart[user];
+    const end = start + this.rowLength[user];
+    if (this.scanner.scan(this.arena, start, end)) return subscriptionOf(this.scanner.record(this.arena));
+    const record = decodeSubscription(decoder.decode(this.arena.subarray(start, end)));
     return record instanceof Rejection ? undefined : record;
+  }
+
+  /** Room for user's slot and `length` more arena bytes: grows, or compacts once replaced rows are half the arena. */
+  private reserve(user: number, length: number): void {
+    if (user >= this.rowLength.length) {
+      const size = Math.max(this.rowLength.length * 2, user + 1);
+      const starts = new Float64Array(size);
+      const lengths = new Int32Array(size);
+      starts.set(this.rowStart);
+      lengths.set(this.rowLength);
+      this.rowStart = starts;
+      this.rowLength = lengths;
+    }
+    if (this.arenaLength + length <= this.arena.length) return;
+    const size = Math.max(this.arena.length, 2 * (this.liveBytes + length));
+    const arena = new Uint8Array(size);
+    if ((this.arenaLength - this.liveBytes) * 2 <= this.arenaLength) {
+      arena.set(this.arena.subarray(0, this.arenaLength));
+    } else {
+      let at = 0;
+      for (let u = 0; u < this.rowLength.length; u++) {
+        const rowLength = this.rowLength[u];
+        if (rowLength === 0) continue;
+        arena.set(this.arena.subarray(this.rowStart[u], this.rowStart[u] + rowLength), at);
+        this.rowStart[u] = at;
+        at += rowLength;
+      }
+      this.arenaLength = at;
+    }
+    this.arena = arena;
   }
 }
