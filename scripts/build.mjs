@@ -19,6 +19,20 @@ const ENTRY_POINTS = [
   { in: 'src/workers/shard-worker.ts', out: 'shard-worker' },
 ];
 
+/**
+ * Pure-JavaScript packages on the per-event path and at every start, compiled into the bundle:
+ * rxjs's ESM build shakes down to the operators used, instead of Node loading its CommonJS build
+ * (hundreds of files) in the main thread and again in every worker. Every other package stays
+ * external, so native, optional and worker-spawning packages (pino's transports) resolve as before.
+ */
+const BUNDLED = new Set(['rxjs', '@js-joda/core', 'lru-cache']);
+
+function externalPackages() {
+  const manifest = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
+  const names = Object.keys({ ...manifest.dependencies, ...manifest.devDependencies, ...manifest.optionalDependencies });
+  return names.filter((name) => !BUNDLED.has(name)).flatMap((name) => [name, `${name}/*`]);
+}
+
 /** Files read at run time next to the module that reads them, copied flat into dist/. */
 const ASSETS = ['src/http/live-page.html', 'src/http/live-page.css', 'src/http/live-page.js'];
 
@@ -51,7 +65,7 @@ export async function build() {
     format: 'esm',
     platform: 'node',
     target: 'node20',
-    packages: 'external',
+    external: externalPackages(),
     sourcemap: true,
     metafile: true,
     write: false,

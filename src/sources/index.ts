@@ -1,10 +1,8 @@
 import type { RunConfig } from '../config.ts';
-import { checkCredentials } from '../kafka/credentials-check.ts';
 import type { LogFn } from '../log/logger.ts';
 import type { PrometheusMetrics } from '../metrics/prometheus-metrics.ts';
 import { DeadLetterLog } from './dead-letter-log.ts';
 import { FileSource } from './file-source.ts';
-import { KafkaRunSource } from './kafka-run-source.ts';
 import type { Source } from './source.ts';
 
 export type { ProgressScale, Source, SourceOutcome } from './source.ts';
@@ -33,6 +31,8 @@ export function sourceLogContext(config: RunConfig): Record<string, string> {
  */
 export async function openSource(config: RunConfig, deps: SourceDeps): Promise<Source> {
   if (config.kafka !== null) {
+    // loaded only for a Kafka run: a file replay starts without kafkajs and the wire client
+    const [{ KafkaRunSource }, { checkCredentials }] = await Promise.all([import('./kafka-run-source.ts'), import('../kafka/credentials-check.ts')]);
     const source = new KafkaRunSource(config.kafka, { ...deps, once: config.once, batchSize: config.batchSize, strategies: config.strategies, discardCheckpoint: config.discardCheckpoint });
     await checkCredentials(config.kafka.brokers, config.kafka.security);
     return source;
