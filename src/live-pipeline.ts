@@ -15,6 +15,13 @@ export interface LivePipeline {
   /** Feeds the source through the topology; resolves once every item is folded. */
   run(source: AsyncIterable<SourceItem> | Iterable<SourceItem>, onBatch?: (progress: BatchProgress) => void): Promise<void>;
   snapshot(strategy?: Strategy): ReportSnapshot;
+  /**
+   * Resolves once every item handed over so far is applied (absent: each is applied before run()
+   * takes the next): where a check between items needs to see them, as the empty-table check does.
+   */
+  settle?(): Promise<void>;
+  /** Stops what the pipeline started ahead of run(), when run() will not be called. */
+  dispose?(): Promise<void>;
   /** Ad revenue per plan (not a report column), for the per-plan revenue gauge. */
   planAdRevenue(strategy?: Strategy): Map<string, number>;
 }

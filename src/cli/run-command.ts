@@ -73,7 +73,11 @@ export async function runCommand(config: RunConfig, out: NodeJS.WritableStream =
     config.source === 'file' && config.workers > 0 ? new ShardedPipeline({ ...common, workers: config.workers }) : new Pipeline({ ...common, partitionOf: source.partitionOf });
   source.attach(pipeline);
   registerReportGauges(metrics.registry, pipeline);
-  const server = await startReportServer({ host: config.host, port: config.port, allowHosts: config.allowHosts, pipeline, metrics, deadLetters: fileDeadLetters, health: () => source.health(), group: source.group, log: logFn(logger.child({ component: 'http' })) });
+  const server = await startReportServer({ host: config.host, port: config.port, allowHosts: config.allowHosts, pipeline, metrics, deadLetters: fileDeadLetters, health: () => source.health(), group: source.group, log: logFn(logger.child({ component: 'http' })) }).catch(async (error: unknown) => {
+    // the shards were started ahead of the run that now never comes
+    await pipeline.dispose?.();
+    throw error;
+  });
   source.advertise?.(config.advertise ?? server.url);
   log(`serving live reports on ${server.url}/reports (strategy ${config.strategies.join(' + ')})`);
 

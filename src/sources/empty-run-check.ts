@@ -21,6 +21,7 @@ export class EmptyRunCheck {
     for await (const item of items) {
       if (!checked && item.kind === 'events') {
         checked = true;
+        await this.pipeline.settle?.();
         this.checkDimensions();
       }
       yield item;

@@ -26,11 +26,18 @@ export class Shard {
     private readonly onFailure: (error: StreamPulseError) => void,
   ) {
     this.worker = new Worker(shardUrl(), { workerData: init, stdout: false, stderr: false });
+    // a shard started ahead of its run must not keep the process alive if the run never comes
+    this.worker.unref();
     this.worker.on('message', (message: FromShard) => this.receive(message));
     this.worker.on('error', (error) => this.fail(new InternalError(`shard ${init.shard} failed: ${error.stack ?? error.message}`, { cause: error })));
     this.worker.on('exit', (code) => {
       if (!this.closing) this.fail(new InternalError(`shard ${init.shard} exited (code ${code}) before the run ended`));
     });
+  }
+
+  /** The run has begun: the shard keeps the process alive until it is closed. */
+  ref(): void {
+    this.worker.ref();
   }
 
   /** Items posted and not yet done. */

@@ -27,8 +27,10 @@ export interface ShardedPipelineOptions {
   readonly describeSource?: () => unknown;
 }
 
-/** Batches in flight per shard: enough to keep it busy while the main thread reads the next. */
+/** Event batches in flight per shard: enough to keep it busy while the main thread reads the next. */
 const MAX_IN_FLIGHT = 2;
+/** Dimension batches handed out and not yet applied by every shard. */
+const MAX_DIMENSIONS_IN_FLIGHT = 4;
 
 /**
  * The pipeline on worker threads: the main thread reads the source and deals event batches to the
@@ -40,7 +42,10 @@ const MAX_IN_FLIGHT = 2;
 export class ShardedPipeline implements LivePipeline {
   readonly strategies: readonly Strategy[];
   readonly progress = { view: (): RunProgressView => this.view() };
-  private shards: Shard[] = [];
+  private readonly shards: Shard[];
+  private started = false;
+  /** Dimension batches handed to the shards and not yet applied by all. */
+  private readonly dimensionsPending = new Set<Promise<void>>();
   private readonly published: PublishedReports;
   private readonly clock: Clock;
   private readonly metrics: MetricsSink;
@@ -63,9 +68,11 @@ export class ShardedPipeline implements LivePipeline {
     this.deadLetters = options.deadLetters ?? { write: () => {} };
     this.startedAt = this.clock.now();
     this.published = new PublishedReports(options.workers, options.strategies);
+    // started now, so their start-up overlaps the rest of the run's (server, first reads)
+    this.shards = this.startShards();
   }
 
-  /** The worker threads, started by run() (a pipeline never run holds none). */
+  /** The worker threads, started with the pipeline, unreferenced until run(). */
   private startShards(): Shard[] {
     const publishMs = this.options.publishMs ?? 100;
     return Array.from(
@@ -96,15 +103,22 @@ export class ShardedPipeline implements LivePipeline {
       inFlight.add(p);
       void p.finally(() => inFlight.delete(p)).catch(() => {});
     };
-    if (this.shards.length > 0) throw new InternalError('a sharded pipeline runs once');
-    this.shards = this.startShards();
+    if (this.started) throw new InternalError('a sharded pipeline runs once');
+    this.started = true;
+    for (const shard of this.shards) shard.ref();
     let next = 0;
     try {
       for await (const item of source) {
         this.throwIfFailed();
         if (item.kind === 'dimension') {
-          const dones = await Promise.all(this.shards.map((shard) => shard.send({ type: 'dimension', table: item.table, batch: packBatch(item.batch) })));
-          this.afterDimension(dones, item.batch.position);
+          // not awaited: a shard takes its messages in order, so it applies this batch before any
+          // later event batch; settle() waits for it where a check needs it applied
+          while (this.dimensionsPending.size >= MAX_DIMENSIONS_IN_FLIGHT) await Promise.race(this.dimensionsPending);
+          const position = item.batch.position;
+          const applied = Promise.all(this.shards.map((shard) => shard.send({ type: 'dimension', table: item.table, batch: packBatch(item.batch) }))).then((dones) => this.afterDimension(dones, position));
+          this.dimensionsPending.add(applied);
+          void applied.finally(() => this.dimensionsPending.delete(applied)).catch(() => {});
+          track(applied);
           continue;
         }
         while (this.shards.every((s) => s.inFlight >= MAX_IN_FLIGHT)) await Promise.race(inFlight);
@@ -131,6 +145,14 @@ export class ShardedPipeline implements LivePipeline {
     } finally {
       await Promise.all(this.shards.map((shard) => (this.failure === null ? shard.close() : shard.terminate())));
     }
+  }
+
+  async dispose(): Promise<void> {
+    if (!this.started) await Promise.all(this.shards.map((shard) => shard.terminate()));
+  }
+
+  async settle(): Promise<void> {
+    await Promise.all(this.dimensionsPending);
   }
 
   snapshot(strategy: Strategy = this.primary): ReportSnapshot {
