@@ -4,40 +4,11 @@ import type { PartitionProgressState, Strategy, StrategyCost } from '../domain/r
 import type { Reports } from '../domain/reports/report-rows.ts';
 import type { DictionaryName, Published, PublishedPartition } from './shard-protocol.ts';
 
-/**
- * User ids as the shards number them, mirrored here. Shards read the same dimension rows in the
- * same order, so their user ids agree, and checking that costs a string comparison per user,
- * with no hashing; the id map by value is built only if some shard ever disagrees.
- */
-class UserMirror {
-  private readonly values: string[] = [];
-  private byValue: Map<string, number> | null = null;
-
-  idOf(value: string, local: number): number {
-    if (local < this.values.length && this.values[local] === value) return local;
-    if (local === this.values.length && this.byValue === null) {
-      this.values.push(value);
-      return local;
-    }
-    if (this.byValue === null) this.byValue = new Map(this.values.map((v, id) => [v, id]));
-    let id = this.byValue.get(value);
-    if (id === undefined) {
-      id = this.values.length;
-      this.values.push(value);
-      this.byValue.set(value, id);
-    }
-    return id;
-  }
-}
-
 /** One shard's dictionary ids mapped to the main thread's, extended by each publish's new values. */
 class ShardIds {
   private readonly maps = new Map<DictionaryName, { ids: Int32Array; size: number; identity: boolean }>();
 
-  constructor(
-    private readonly dicts: Dictionaries,
-    private readonly users: UserMirror,
-  ) {}
+  constructor(private readonly dicts: Dictionaries) {}
 
   extend(gained: Published['dictionaries']): void {
     for (const [name, values] of Object.entries(gained) as [DictionaryName, readonly string[]][]) {
@@ -53,7 +24,7 @@ class ShardIds {
       }
       for (const value of values) {
         const local = map.size;
-        const id = name === 'user' ? this.users.idOf(value, local) : this.dicts[name].intern(value);
+        const id = this.dicts[name].intern(value);
         if (id !== local) map.identity = false;
         map.ids[map.size++] = id;
       }
@@ -74,7 +45,6 @@ class ShardIds {
  */
 export class PublishedReports {
   readonly dicts: Dictionaries = createDictionaries();
-  private readonly users = new UserMirror();
   private readonly ids: ShardIds[];
   private readonly latest = new Map<string, PublishedPartition>();
   private readonly costs: (Published['cost'] | null)[];
@@ -88,7 +58,7 @@ export class PublishedReports {
     shards: number,
     private readonly strategies: readonly Strategy[],
   ) {
-    this.ids = Array.from({ length: shards }, () => new ShardIds(this.dicts, this.users));
+    this.ids = Array.from({ length: shards }, () => new ShardIds(this.dicts));
     this.costs = new Array<Published['cost'] | null>(shards).fill(null);
     for (const s of strategies) this.merged.set(s, new ReportSet());
   }

@@ -8,6 +8,7 @@ import type { ErrorData } from '../errors.ts';
 import type { StrategyResult } from '../../topology/operators/index.ts';
 import type { PackedBatch } from './packed-batch.ts';
 import type { RecordedMetric } from './recording-metrics.ts';
+import type { UserNumbering } from './user-numbering.ts';
 
 /** What a shard is started with (its workerData). */
 export interface ShardInit {
@@ -45,7 +46,7 @@ export interface Published {
   readonly seq: number;
   /** Set when the publish answers a 'publish' request. */
   readonly request?: number;
-  /** Values each dictionary gained since the shard's previous publish, in id order. */
+  /** Values each dictionary but the users' gained since the shard's previous publish, in id order. */
   readonly dictionaries: Readonly<Partial<Record<DictionaryName, readonly string[]>>>;
   readonly partitions: readonly PublishedPartition[];
   readonly cost: Readonly<Partial<Record<Strategy, StrategyCost>>>;
@@ -63,6 +64,8 @@ export interface ItemDone {
   readonly dimensions: RunProgressView['dimensions'];
   /** An event batch's buffer, given back to carry another batch. */
   readonly buffer?: ArrayBuffer;
+  /** After a dimension batch: how the shard numbers users (every shard must alike). */
+  readonly users?: UserNumbering;
 }
 
 export type FromShard = ItemDone | Published | { readonly type: 'failed'; readonly error: ErrorData };

@@ -11,6 +11,7 @@ import type { SourceItem } from '../../topology/ports.ts';
 import { unpackBatch } from './packed-batch.ts';
 import { RecordingMetrics } from './recording-metrics.ts';
 import type { DictionaryName, FromShard, Published, PublishedPartition, ShardInit, ToShard } from './shard-protocol.ts';
+import { NO_USERS, numberUsers, type UserNumbering } from './user-numbering.ts';
 
 /**
  * A shard: one worker thread running the whole topology (decode, enrich, six folds) over the
@@ -57,8 +58,12 @@ function publish(request?: number): void {
   if (timer !== null) clearTimeout(timer);
   timer = null;
   const dicts = pipeline.dims.dicts;
+  // users are numbered by dimension rows alone, alike on every shard (checked at each dimension
+  // batch): their ids need no translating, and 100,000 of them need not cross threads
+  if (dicts.user.size !== numbered.count) throw new InternalError(`shard ${init.shard} numbered ${dicts.user.size - numbered.count} users outside dimension rows`);
   const dictionaries: Partial<Record<DictionaryName, string[]>> = {};
   for (const name of Object.keys(dicts) as DictionaryName[]) {
+    if (name === 'user') continue;
     const from = sent[name] ?? 0;
     if (dicts[name].size > from) dictionaries[name] = dicts[name].valuesFrom(from);
     sent[name] = dicts[name].size;
@@ -102,11 +107,14 @@ function publishSoon(): void {
   else timer ??= setTimeout(() => dirty && publish(), wait);
 }
 
-function done(id: number, events: number, buffer?: ArrayBuffer): void {
+let numbered = NO_USERS;
+
+function done(id: number, events: number, extra: { buffer?: ArrayBuffer; users?: UserNumbering } = {}): void {
   const letters = deadLetters;
   deadLetters = [];
   const view = pipeline.progress.view();
-  const message: FromShard = { type: 'done', id, events, results: last?.results ?? [], deadLetters: letters, metrics: metrics.take(), dimensions: view.dimensions, ...(buffer === undefined ? {} : { buffer }) };
+  const { buffer } = extra;
+  const message: FromShard = { type: 'done', id, events, results: last?.results ?? [], deadLetters: letters, metrics: metrics.take(), dimensions: view.dimensions, ...extra };
   post(message, buffer === undefined ? [] : [buffer]);
 }
 
@@ -116,7 +124,9 @@ port.on('message', (message: ToShard) => {
     switch (message.type) {
       case 'dimension':
         items.next({ kind: 'dimension', table: message.table, batch: unpackBatch(message.batch) });
-        if (!failed) done(message.id, 0);
+        if (failed) break;
+        numbered = numberUsers(pipeline.dims.dicts.user, numbered);
+        done(message.id, 0, { users: numbered });
         break;
       case 'events': {
         partition = message.partition;
@@ -127,7 +137,7 @@ port.on('message', (message: ToShard) => {
         positions.set(partition, batch.position);
         // nothing holds a view of an event batch once it is folded (dead letters are copies): its
         // buffer goes back. A dimension batch's stays: the subscription store may keep its bytes.
-        done(message.id, last === null ? 0 : (last as BatchProgress).batchEvents, message.batch.buffer);
+        done(message.id, last === null ? 0 : (last as BatchProgress).batchEvents, { buffer: message.batch.buffer });
         publishSoon();
         break;
       }

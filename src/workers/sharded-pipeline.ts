@@ -12,6 +12,7 @@ import { replayMetrics } from './recording-metrics.ts';
 import { BufferPool } from './buffer-pool.ts';
 import { Shard } from './shard.ts';
 import type { ItemDone } from './shard-protocol.ts';
+import { firstDisagreeing } from './user-numbering.ts';
 
 export interface ShardedPipelineOptions {
   readonly strategies: readonly Strategy[];
@@ -186,6 +187,11 @@ export class ShardedPipeline implements LivePipeline {
   private afterDimension(dones: readonly ItemDone[], position: SourcePosition): void {
     // every shard applied the same rows: one shard's counters and dead letters stand for all
     const [first] = dones;
+    const disagreeing = firstDisagreeing(dones.map((d) => d.users));
+    if (disagreeing !== -1) {
+      this.failure ??= new InternalError(`shards 0 and ${disagreeing} number users differently after the same dimension rows (${first.users?.count} and ${dones[disagreeing].users?.count} users)`);
+      throw this.failure;
+    }
     this.dimensions = first.dimensions;
     if (first.deadLetters.length > 0) this.deadLetters.write(first.deadLetters);
     replayMetrics(first.metrics, this.metrics);

@@ -121,26 +121,17 @@ export class Bitset {
     return at;
   }
 
-  /** Adds the members of changes[from, to); `ids` maps their members to this set's (null: the same). */
-  addChanges(changes: SetChanges, from: number, to: number, ids: Int32Array | null): void {
+  /** Adds the members of changes[from, to): a union, word by word, with a set over the same ids. */
+  addChanges(changes: SetChanges, from: number, to: number): void {
     const { index, words } = changes;
     for (let i = from; i < to; i++) {
       const w = index[i];
-      if (ids === null) {
-        if (w >= this.words.length) this.grow(w);
-        const added = words[i] & ~this.words[w];
-        if (added === 0) continue;
-        this.words[w] |= added;
-        this.members += popcount(added);
-        this.mark(w);
-        continue;
-      }
-      let bits = words[i];
-      while (bits !== 0) {
-        const low = bits & -bits;
-        this.add(ids[(w << 5) + (31 - Math.clz32(low))]);
-        bits ^= low;
-      }
+      if (w >= this.words.length) this.grow(w);
+      const added = words[i] & ~this.words[w];
+      if (added === 0) continue;
+      this.words[w] |= added;
+      this.members += popcount(added);
+      this.mark(w);
     }
   }
 

@@ -70,8 +70,12 @@ export interface AggregatePartial {
   readonly measures: readonly (Float64Array | SetChanges)[];
 }
 
-/** Shard dictionary ids to this thread's: per column, a table by shard id; null when ids are the same. */
-export type IdTranslation = (column: IdColumn | 'user') => Int32Array | null;
+/**
+ * Shard dictionary ids to this thread's: per key column, a table by shard id; null when ids are
+ * the same. User ids are never translated: distinct sets are united word by word, so every shard
+ * must number users alike (the sharded pipeline checks that they do).
+ */
+export type IdTranslation = (column: IdColumn) => Int32Array | null;
 
 type Column = number[] | Bitset[];
 
@@ -266,7 +270,8 @@ export class KeyedAggregate<Name extends ReportName = ReportName> {
   }
 
   /**
-   * Folds a shard's publish into this merged aggregate (in this thread's dictionaries): counts
+   * Folds a shard's publish into this merged aggregate (in this thread's dictionaries, user ids
+   * as the shard numbers them): counts
    * and sums move by the difference from that shard's previous publish, sets take its changes.
    * `view` remembers, per shard partial, where its groups are here and its previous values.
    * Exact as long as the shard's partial only grows (a replay's shards never drop a partition).
@@ -288,13 +293,12 @@ export class KeyedAggregate<Name extends ReportName = ReportName> {
     }
     view.size = n;
     this.grow();
-    const users = translate('user');
     const slots = view.slots;
     this.declaration.measures.forEach((measure, m) => {
       if (measure.kind === 'distinct') {
         const sets = this.columns[m] as Bitset[];
         const changes = partial.measures[m] as SetChanges;
-        for (let s = 0; s < n; s++) sets[slots[s]].addChanges(changes, changes.offsets[s], changes.offsets[s + 1], users);
+        for (let s = 0; s < n; s++) sets[slots[s]].addChanges(changes, changes.offsets[s], changes.offsets[s + 1]);
         return;
       }
       const values = this.columns[m] as number[];
