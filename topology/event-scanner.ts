@@ -185,6 +185,19 @@ function fieldOf(b: Uint8Array, start: number, end: number): number {
   return -1;
 }
 
+/**
+ * `field` when its key and the closing quote start at p, else -1. A declared key holds no quote,
+ * backslash or control byte, so the key string read from p would end exactly there: the same
+ * answer fieldOf gives after scanning for the quote.
+ */
+function keyAt(b: Uint8Array, p: number, end: number, field: number): number {
+  const key = KEY_BYTES[field];
+  const length = key.length;
+  if (p + length >= end || b[p + length] !== QUOTE) return -1;
+  for (let i = 0; i < length; i++) if (b[p + i] !== key[i]) return -1;
+  return field;
+}
+
 /** Scans record bytes [start, end) into scanner.values. */
 export function scanEvent(scanner: EventScanner, b: Uint8Array, start: number, end: number): ScanResult {
   const values = scanner.values;
@@ -194,13 +207,20 @@ export function scanEvent(scanner: EventScanner, b: Uint8Array, start: number, e
   if (p >= end || b[p] !== OPEN) return ScanResult.Fallback;
   p++;
   let seen = 0;
+  // records nearly always list the fields in declaration order: try the next one's key first
+  let expected = 0;
   for (;;) {
     while (p < end && isSpace(b[p])) p++;
     if (p >= end || b[p] !== QUOTE) return ScanResult.Fallback;
     const keyStart = ++p;
-    p = plainStringEndNoHash(b, p, end);
-    if (p < 0) return ScanResult.Fallback;
-    const field = fieldOf(b, keyStart, p);
+    let field = expected < FIELD_COUNT ? keyAt(b, p, end, expected) : -1;
+    if (field >= 0) p += KEY_BYTES[field].length;
+    else {
+      p = plainStringEndNoHash(b, p, end);
+      if (p < 0) return ScanResult.Fallback;
+      field = fieldOf(b, keyStart, p);
+    }
+    if (field >= 0) expected = field + 1;
     p++;
     while (p < end && isSpace(b[p])) p++;
     if (p >= end || b[p] !== COLON) return ScanResult.Fallback;

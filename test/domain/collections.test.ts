@@ -73,6 +73,28 @@ describe('PairIndex', () => {
     }
     expect(index.size).toBe(reference.size);
   });
+
+  it('keeps every slot through growth in both directions and for pairs too wide for its table', () => {
+    const index = new PairIndex();
+    const reference = new Map<string, number>();
+    // wide firsts and seconds (past the flat table) interleaved with small ones that re-lay it
+    const pairs: [number, number][] = [[100, 0], [0, 1], [100, 0], [7, 40], [100, 0]];
+    for (let i = 0; i < 400; i++) pairs.push([(i * 37) % 61, (i * 11) % 300], [i % 5 === 0 ? 3_000_000 + i : i, i % 7 === 0 ? 2 ** 30 + i : i % 3]);
+    for (const round of [0, 1]) {
+      for (const [a, b] of round === 0 ? pairs : [...pairs].reverse()) {
+        const key = `${a},${b}`;
+        if (!reference.has(key)) reference.set(key, reference.size);
+        expect(index.slot(a, b)).toBe(reference.get(key));
+      }
+    }
+    expect(index.size).toBe(reference.size);
+    for (const [key, slot] of reference) expect(`${index.first(slot)},${index.second(slot)}`).toBe(key);
+  });
+
+  it('refuses a negative id instead of giving it a slot', () => {
+    expect(() => new PairIndex().slot(-1, 0)).toThrow(/never negative/);
+    expect(() => new PairIndex().slot(0, -1)).toThrow(/never negative/);
+  });
 });
 
 describe('Dictionary', () => {
