@@ -1,15 +1,21 @@
 /**
  * An open-addressing hash table from byte strings to integers. The event scanner looks values up
- * straight from the input bytes, so the hot path allocates no JS string per field. Each slot
- * holds [hash + 1, offset, length, value] side by side in one Int32Array, so a probe touches one
- * cache line plus the stored bytes: lookups are bound by memory latency at 100,000 users.
+ * straight from the input bytes, so the hot path allocates no JS string per field.
+ *
+ * Lookups are bound by memory latency at 100,000 users, so a probe should touch one cache line:
+ * each slot is 32 bytes, [hash + 1, length, value, pool offset] then the key's first INLINE bytes,
+ * and a key that fits (ids, categories, dates) is compared right there. Longer keys are compared
+ * in the shared byte pool.
  */
-const STRIDE = 4;
+const STRIDE = 8;
+const INLINE = 16;
+const INLINE_AT = 16;
 
 export class ByteIndex {
-  private pool = new Uint8Array(1 << 16);
+  private pool = new Uint8Array(1 << 12);
   private poolLength = 0;
   private slots = new Int32Array(STRIDE << 10);
+  private slotBytes = new Uint8Array(this.slots.buffer);
   private mask = (1 << 10) - 1;
   private entries = 0;
 
@@ -20,43 +26,51 @@ export class ByteIndex {
   /** The value stored for bytes [start, end) whose hash (from fnv1a) is `hash`, or -1. */
   get(hash: number, bytes: Uint8Array, start: number, end: number): number {
     const slots = this.slots;
-    const pool = this.pool;
     const tag = hash + 1;
     const length = end - start;
     for (let slot = hash & this.mask; ; slot = (slot + 1) & this.mask) {
       const at = slot * STRIDE;
       const stored = slots[at];
       if (stored === 0) return -1;
-      if (stored !== tag || slots[at + 2] !== length) continue;
-      const offset = slots[at + 1];
+      if (stored !== tag || slots[at + 1] !== length) continue;
       let i = 0;
-      while (i < length && pool[offset + i] === bytes[start + i]) i++;
-      if (i === length) return slots[at + 3];
+      if (length <= INLINE) {
+        const inline = this.slotBytes;
+        const from = at * 4 + INLINE_AT;
+        while (i < length && inline[from + i] === bytes[start + i]) i++;
+      } else {
+        const pool = this.pool;
+        const offset = slots[at + 3];
+        while (i < length && pool[offset + i] === bytes[start + i]) i++;
+      }
+      if (i === length) return slots[at + 2];
     }
   }
 
   set(hash: number, bytes: Uint8Array, start: number, end: number, value: number): void {
     if ((this.entries + 1) * 2 > this.mask + 1) this.rehash((this.mask + 1) * 2);
     const length = end - start;
-    while (this.poolLength + length > this.pool.length) {
-      const pool = new Uint8Array(this.pool.length * 2);
-      pool.set(this.pool);
-      this.pool = pool;
-    }
-    this.pool.set(bytes.subarray(start, end), this.poolLength);
-    this.insert(this.slots, this.mask, hash + 1, this.poolLength, length, value);
-    this.poolLength += length;
-    this.entries++;
-  }
-
-  private insert(slots: Int32Array, mask: number, tag: number, offset: number, length: number, value: number): void {
-    let slot = (tag - 1) & mask;
-    while (slots[slot * STRIDE] !== 0) slot = (slot + 1) & mask;
+    const tag = hash + 1;
+    let slot = hash & this.mask;
+    while (this.slots[slot * STRIDE] !== 0) slot = (slot + 1) & this.mask;
     const at = slot * STRIDE;
-    slots[at] = tag;
-    slots[at + 1] = offset;
-    slots[at + 2] = length;
-    slots[at + 3] = value;
+    this.slots[at] = tag;
+    this.slots[at + 1] = length;
+    this.slots[at + 2] = value;
+    if (length <= INLINE) {
+      const from = at * 4 + INLINE_AT;
+      for (let i = 0; i < length; i++) this.slotBytes[from + i] = bytes[start + i];
+    } else {
+      while (this.poolLength + length > this.pool.length) {
+        const pool = new Uint8Array(this.pool.length * 2);
+        pool.set(this.pool);
+        this.pool = pool;
+      }
+      this.pool.set(bytes.subarray(start, end), this.poolLength);
+      this.slots[at + 3] = this.poolLength;
+      this.poolLength += length;
+    }
+    this.entries++;
   }
 
   private rehash(size: number): void {
@@ -64,9 +78,14 @@ export class ByteIndex {
     const slots = new Int32Array(size * STRIDE);
     const mask = size - 1;
     for (let at = 0; at < old.length; at += STRIDE) {
-      if (old[at] !== 0) this.insert(slots, mask, old[at], old[at + 1], old[at + 2], old[at + 3]);
+      if (old[at] === 0) continue;
+      let slot = (old[at] - 1) & mask;
+      while (slots[slot * STRIDE] !== 0) slot = (slot + 1) & mask;
+      // the whole slot moves, inline key bytes included
+      slots.set(old.subarray(at, at + STRIDE), slot * STRIDE);
     }
     this.slots = slots;
+    this.slotBytes = new Uint8Array(slots.buffer);
     this.mask = mask;
   }
 }

@@ -67,6 +67,17 @@ for (let field = FIELD_COUNT - 1; field >= 0; field--) {
 /** The decoded ids of the last record scanned, by batch column name (a view of scanner.values). */
 export type ScannedIds = { readonly [C in EventColumnName]: number };
 
+/**
+ * The text of plain ASCII bytes (only such values reach a lookup). Short values, ids and
+ * categories, are built char by char, which costs less than a Buffer view plus a decode.
+ */
+function asciiText(bytes: Uint8Array, start: number, end: number): string {
+  if (end - start > 24) return Buffer.from(bytes.buffer, bytes.byteOffset + start, end - start).toString('latin1');
+  let text = '';
+  for (let i = start; i < end; i++) text += String.fromCharCode(bytes[i]);
+  return text;
+}
+
 /** Dictionary lookups by bytes: a hit never builds a string; a miss asks the dictionary once. */
 class ByteLookup {
   private readonly index = new ByteIndex();
@@ -79,8 +90,7 @@ class ByteLookup {
   id(hash: number, bytes: Uint8Array, start: number, end: number): number {
     const cached = this.index.get(hash, bytes, start, end);
     if (cached >= 0) return cached;
-    // ASCII only reaches here, so latin1 decoding is exact
-    const text = Buffer.from(bytes.buffer, bytes.byteOffset + start, end - start).toString('latin1');
+    const text = asciiText(bytes, start, end);
     let id: number;
     if (this.date && !isCalendarDate(text)) id = -1;
     else if (this.find) id = this.dict.idOf(text);
