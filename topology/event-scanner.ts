@@ -3,7 +3,7 @@ import { isCalendarDate } from '../src/domain/records/calendar-date.ts';
 import { EVENT_COLUMNS, type EventColumnName } from '../src/domain/records/event-columns.ts';
 import { EVENT_FIELDS, type FieldSpec } from '../src/domain/records/schema.ts';
 import { InternalError } from '../src/errors.ts';
-import { ByteIndex, FNV_OFFSET, FNV_PRIME, HASH_MASK } from './byte-index.ts';
+import { ByteIndex, FNV_OFFSET, FNV_PRIME, HASH_MASK } from '../src/domain/byte-index.ts';
 
 /**
  * A byte-level decoder for the common shape of an event record: one flat JSON object of plain
@@ -78,9 +78,14 @@ function asciiText(bytes: Uint8Array, start: number, end: number): string {
   return text;
 }
 
-/** Dictionary lookups by bytes: a hit never builds a string; a miss asks the dictionary once. */
+/**
+ * Dictionary lookups by bytes. Ids come straight from the dictionary's own byte index; only a
+ * value it lacks builds a string, once, to be interned ('intern' columns). A 'find' miss stays
+ * -1 and is asked again next time: its dimension row may still arrive. Dates are checked once per
+ * distinct value and the verdict kept here, since a dictionary entry does not prove a date.
+ */
 class ByteLookup {
-  private readonly index = new ByteIndex();
+  private readonly dates = new ByteIndex();
   constructor(
     private readonly dict: Dictionary,
     private readonly find: boolean,
@@ -88,15 +93,20 @@ class ByteLookup {
   ) {}
 
   id(hash: number, bytes: Uint8Array, start: number, end: number): number {
-    const cached = this.index.get(hash, bytes, start, end);
-    if (cached >= 0) return cached;
+    if (this.date) return this.dateId(hash, bytes, start, end);
+    const id = this.dict.idOfBytes(hash, bytes, start, end);
+    if (id >= 0 || this.find) return id;
+    return this.dict.intern(asciiText(bytes, start, end));
+  }
+
+  /** The date's id, or -1 when the value is not a calendar date. */
+  private dateId(hash: number, bytes: Uint8Array, start: number, end: number): number {
+    const known = this.dates.get(hash, bytes, start, end);
+    if (known >= 0) return known;
     const text = asciiText(bytes, start, end);
-    let id: number;
-    if (this.date && !isCalendarDate(text)) id = -1;
-    else if (this.find) id = this.dict.idOf(text);
-    else id = this.dict.intern(text);
-    // unknown users and artists are not remembered: their dimension row may still arrive
-    if (id >= 0) this.index.set(hash, bytes, start, end, id);
+    if (!isCalendarDate(text)) return -1;
+    const id = this.find ? this.dict.idOf(text) : this.dict.intern(text);
+    if (id >= 0) this.dates.set(hash, bytes, start, end, id);
     return id;
   }
 }

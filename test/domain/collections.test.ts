@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { Bitset } from '../../src/domain/aggregates/bitset.ts';
 import { PairIndex } from '../../src/domain/aggregates/pair-index.ts';
+import { fnv1a } from '../../src/domain/byte-index.ts';
 import { createDictionaries, Dictionary } from '../../src/domain/dictionary.ts';
 
 describe('Bitset', () => {
@@ -119,6 +120,22 @@ describe('Dictionary', () => {
       expect(dict.idOf(v)).toBe(i);
       expect(dict.value(i)).toBe(v);
     });
+  });
+
+  it('finds by bytes exactly the plain values it interned or restored, with the same ids', () => {
+    const dict = new Dictionary();
+    const plain = ['USR-000001', 'Pop', 'x'.repeat(40), 'a\u007fb', 'North America'];
+    const other = ['Électro', 'a"b', 'a\\b', 'a\u0000b', 'tab\there'];
+    dict.importState(['restored-1', 'USR-000002']);
+    for (const v of [...plain, ...other]) dict.intern(v);
+    const byBytes = (v: string): number => {
+      const bytes = Buffer.from(`[${v}]`, 'latin1');
+      return dict.idOfBytes(fnv1a(bytes, 1, bytes.length - 1), bytes, 1, bytes.length - 1);
+    };
+    for (const v of ['restored-1', 'USR-000002', ...plain]) expect(byBytes(v)).toBe(dict.idOf(v));
+    // never read as plain bytes by the scanner, so never indexed by them
+    for (const v of other) expect(byBytes(v)).toBe(-1);
+    for (const v of ['USR-000003', 'pop', 'x'.repeat(39), 'USR-00000']) expect(byBytes(v)).toBe(-1);
   });
 
   it('createDictionaries gives one independent dictionary per column', () => {

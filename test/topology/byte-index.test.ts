@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { createDictionaries } from '../../src/domain/dictionary.ts';
 import { rawBatchFromLines } from '../../src/domain/records/raw-batch.ts';
-import { ByteIndex, fnv1a } from '../../topology/byte-index.ts';
+import { ByteIndex, fnv1a } from '../../src/domain/byte-index.ts';
 import { decodeEventBatch } from '../../topology/operators/decode-events.ts';
 import { createEventScanner } from '../../topology/event-scanner.ts';
 
