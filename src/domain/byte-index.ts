@@ -82,7 +82,8 @@ export class ByteIndex {
       let slot = (old[at] - 1) & mask;
       while (slots[slot * STRIDE] !== 0) slot = (slot + 1) & mask;
       // the whole slot moves, inline key bytes included
-      slots.set(old.subarray(at, at + STRIDE), slot * STRIDE);
+      const to = slot * STRIDE;
+      for (let i = 0; i < STRIDE; i++) slots[to + i] = old[at + i];
     }
     this.slots = slots;
     this.slotBytes = new Uint8Array(slots.buffer);
