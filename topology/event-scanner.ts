@@ -3,7 +3,7 @@ import { isCalendarDate } from '../src/domain/records/calendar-date.ts';
 import { EVENT_COLUMNS, type EventColumnName } from '../src/domain/records/event-columns.ts';
 import { EVENT_FIELDS, type FieldSpec } from '../src/domain/records/schema.ts';
 import { InternalError } from '../src/errors.ts';
-import { ByteIndex, FNV_OFFSET, FNV_PRIME, HASH_MASK } from './byte-index.ts';
+import { ByteIndex, FNV_OFFSET, FNV_PRIME, HASH_MASK } from '../src/domain/byte-index.ts';
 
 /**
  * A byte-level decoder for the common shape of an event record: one flat JSON object of plain
@@ -67,9 +67,25 @@ for (let field = FIELD_COUNT - 1; field >= 0; field--) {
 /** The decoded ids of the last record scanned, by batch column name (a view of scanner.values). */
 export type ScannedIds = { readonly [C in EventColumnName]: number };
 
-/** Dictionary lookups by bytes: a hit never builds a string; a miss asks the dictionary once. */
+/**
+ * The text of plain ASCII bytes (only such values reach a lookup). Short values, ids and
+ * categories, are built char by char, which costs less than a Buffer view plus a decode.
+ */
+function asciiText(bytes: Uint8Array, start: number, end: number): string {
+  if (end - start > 24) return Buffer.from(bytes.buffer, bytes.byteOffset + start, end - start).toString('latin1');
+  let text = '';
+  for (let i = start; i < end; i++) text += String.fromCharCode(bytes[i]);
+  return text;
+}
+
+/**
+ * Dictionary lookups by bytes. Ids come straight from the dictionary's own byte index; only a
+ * value it lacks builds a string, once, to be interned ('intern' columns). A 'find' miss stays
+ * -1 and is asked again next time: its dimension row may still arrive. Dates are checked once per
+ * distinct value and the verdict kept here, since a dictionary entry does not prove a date.
+ */
 class ByteLookup {
-  private readonly index = new ByteIndex();
+  private readonly dates = new ByteIndex();
   constructor(
     private readonly dict: Dictionary,
     private readonly find: boolean,
@@ -77,16 +93,20 @@ class ByteLookup {
   ) {}
 
   id(hash: number, bytes: Uint8Array, start: number, end: number): number {
-    const cached = this.index.get(hash, bytes, start, end);
-    if (cached >= 0) return cached;
-    // ASCII only reaches here, so latin1 decoding is exact
-    const text = Buffer.from(bytes.buffer, bytes.byteOffset + start, end - start).toString('latin1');
-    let id: number;
-    if (this.date && !isCalendarDate(text)) id = -1;
-    else if (this.find) id = this.dict.idOf(text);
-    else id = this.dict.intern(text);
-    // unknown users and artists are not remembered: their dimension row may still arrive
-    if (id >= 0) this.index.set(hash, bytes, start, end, id);
+    if (this.date) return this.dateId(hash, bytes, start, end);
+    const id = this.dict.idOfBytes(hash, bytes, start, end);
+    if (id >= 0 || this.find) return id;
+    return this.dict.intern(asciiText(bytes, start, end));
+  }
+
+  /** The date's id, or -1 when the value is not a calendar date. */
+  private dateId(hash: number, bytes: Uint8Array, start: number, end: number): number {
+    const known = this.dates.get(hash, bytes, start, end);
+    if (known >= 0) return known;
+    const text = asciiText(bytes, start, end);
+    if (!isCalendarDate(text)) return -1;
+    const id = this.find ? this.dict.idOf(text) : this.dict.intern(text);
+    if (id >= 0) this.dates.set(hash, bytes, start, end, id);
     return id;
   }
 }
@@ -185,6 +205,19 @@ function fieldOf(b: Uint8Array, start: number, end: number): number {
   return -1;
 }
 
+/**
+ * `field` when its key and the closing quote start at p, else -1. A declared key holds no quote,
+ * backslash or control byte, so the key string read from p would end exactly there: the same
+ * answer fieldOf gives after scanning for the quote.
+ */
+function keyAt(b: Uint8Array, p: number, end: number, field: number): number {
+  const key = KEY_BYTES[field];
+  const length = key.length;
+  if (p + length >= end || b[p + length] !== QUOTE) return -1;
+  for (let i = 0; i < length; i++) if (b[p + i] !== key[i]) return -1;
+  return field;
+}
+
 /** Scans record bytes [start, end) into scanner.values. */
 export function scanEvent(scanner: EventScanner, b: Uint8Array, start: number, end: number): ScanResult {
   const values = scanner.values;
@@ -194,13 +227,20 @@ export function scanEvent(scanner: EventScanner, b: Uint8Array, start: number, e
   if (p >= end || b[p] !== OPEN) return ScanResult.Fallback;
   p++;
   let seen = 0;
+  // records nearly always list the fields in declaration order: try the next one's key first
+  let expected = 0;
   for (;;) {
     while (p < end && isSpace(b[p])) p++;
     if (p >= end || b[p] !== QUOTE) return ScanResult.Fallback;
     const keyStart = ++p;
-    p = plainStringEndNoHash(b, p, end);
-    if (p < 0) return ScanResult.Fallback;
-    const field = fieldOf(b, keyStart, p);
+    let field = expected < FIELD_COUNT ? keyAt(b, p, end, expected) : -1;
+    if (field >= 0) p += KEY_BYTES[field].length;
+    else {
+      p = plainStringEndNoHash(b, p, end);
+      if (p < 0) return ScanResult.Fallback;
+      field = fieldOf(b, keyStart, p);
+    }
+    if (field >= 0) expected = field + 1;
     p++;
     while (p < end && isSpace(b[p])) p++;
     if (p >= end || b[p] !== COLON) return ScanResult.Fallback;

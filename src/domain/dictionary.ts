@@ -1,13 +1,20 @@
 import { InternalError } from '../errors.ts';
+import { ByteIndex, FNV_OFFSET, FNV_PRIME, HASH_MASK } from './byte-index.ts';
 
 /**
  * Dictionary encoding: each distinct string gets a dense integer id in order of first sight, so
  * aggregates index arrays and bitsets instead of hashing strings per event. Ids are stable for the
  * life of the process; dictionaries grow with distinct values (users, groups), never with events.
+ *
+ * Every plain value (printable ASCII without quote or backslash: what the event scanner reads
+ * straight from bytes) is also indexed by its bytes when interned, so the scanner finds a user
+ * the dimensions named without building a string, even the first time the user listens.
  */
 export class Dictionary {
   private readonly ids = new Map<string, number>();
   private readonly values: string[] = [];
+  private readonly byBytes = new ByteIndex();
+  private scratch = new Uint8Array(64);
 
   get size(): number {
     return this.values.length;
@@ -19,12 +26,21 @@ export class Dictionary {
     return id === undefined ? -1 : id;
   }
 
+  /**
+   * The id of the plain value in bytes [start, end), hashed with fnv1a to `hash`, or -1 when it was
+   * never interned: idOf without a string.
+   */
+  idOfBytes(hash: number, bytes: Uint8Array, start: number, end: number): number {
+    return this.byBytes.get(hash, bytes, start, end);
+  }
+
   intern(value: string): number {
     let id = this.ids.get(value);
     if (id === undefined) {
       id = this.values.length;
       this.values.push(value);
       this.ids.set(value, id);
+      this.indexBytes(value, id);
     }
     return id;
   }
@@ -36,6 +52,20 @@ export class Dictionary {
   /** The values from id `start` on, in id order: what a shard publishes as its dictionary grows. */
   valuesFrom(start: number): string[] {
     return this.values.slice(start);
+  }
+
+  /** A value the scanner could not read as plain bytes is never looked up that way: not indexed. */
+  private indexBytes(value: string, id: number): void {
+    if (value.length > this.scratch.length) this.scratch = new Uint8Array(value.length * 2);
+    const bytes = this.scratch;
+    let hash = FNV_OFFSET;
+    for (let i = 0; i < value.length; i++) {
+      const c = value.charCodeAt(i);
+      if (c < 0x20 || c >= 0x80 || c === 0x22 || c === 0x5c) return;
+      bytes[i] = c;
+      hash = Math.imul(hash ^ c, FNV_PRIME);
+    }
+    this.byBytes.set(hash & HASH_MASK, bytes, 0, value.length, id);
   }
 
   /** Every value in id order: the checkpoint form. */

@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { Bitset } from '../../src/domain/aggregates/bitset.ts';
 import { PairIndex } from '../../src/domain/aggregates/pair-index.ts';
+import { fnv1a } from '../../src/domain/byte-index.ts';
 import { createDictionaries, Dictionary } from '../../src/domain/dictionary.ts';
 
 describe('Bitset', () => {
@@ -73,6 +74,28 @@ describe('PairIndex', () => {
     }
     expect(index.size).toBe(reference.size);
   });
+
+  it('keeps every slot through growth in both directions and for pairs too wide for its table', () => {
+    const index = new PairIndex();
+    const reference = new Map<string, number>();
+    // wide firsts and seconds (past the flat table) interleaved with small ones that re-lay it
+    const pairs: [number, number][] = [[100, 0], [0, 1], [100, 0], [7, 40], [100, 0]];
+    for (let i = 0; i < 400; i++) pairs.push([(i * 37) % 61, (i * 11) % 300], [i % 5 === 0 ? 3_000_000 + i : i, i % 7 === 0 ? 2 ** 30 + i : i % 3]);
+    for (const round of [0, 1]) {
+      for (const [a, b] of round === 0 ? pairs : [...pairs].reverse()) {
+        const key = `${a},${b}`;
+        if (!reference.has(key)) reference.set(key, reference.size);
+        expect(index.slot(a, b)).toBe(reference.get(key));
+      }
+    }
+    expect(index.size).toBe(reference.size);
+    for (const [key, slot] of reference) expect(`${index.first(slot)},${index.second(slot)}`).toBe(key);
+  });
+
+  it('refuses a negative id instead of giving it a slot', () => {
+    expect(() => new PairIndex().slot(-1, 0)).toThrow(/never negative/);
+    expect(() => new PairIndex().slot(0, -1)).toThrow(/never negative/);
+  });
 });
 
 describe('Dictionary', () => {
@@ -97,6 +120,22 @@ describe('Dictionary', () => {
       expect(dict.idOf(v)).toBe(i);
       expect(dict.value(i)).toBe(v);
     });
+  });
+
+  it('finds by bytes exactly the plain values it interned or restored, with the same ids', () => {
+    const dict = new Dictionary();
+    const plain = ['USR-000001', 'Pop', 'x'.repeat(40), 'a\u007fb', 'North America'];
+    const other = ['Électro', 'a"b', 'a\\b', 'a\u0000b', 'tab\there'];
+    dict.importState(['restored-1', 'USR-000002']);
+    for (const v of [...plain, ...other]) dict.intern(v);
+    const byBytes = (v: string): number => {
+      const bytes = Buffer.from(`[${v}]`, 'latin1');
+      return dict.idOfBytes(fnv1a(bytes, 1, bytes.length - 1), bytes, 1, bytes.length - 1);
+    };
+    for (const v of ['restored-1', 'USR-000002', ...plain]) expect(byBytes(v)).toBe(dict.idOf(v));
+    // never read as plain bytes by the scanner, so never indexed by them
+    for (const v of other) expect(byBytes(v)).toBe(-1);
+    for (const v of ['USR-000003', 'pop', 'x'.repeat(39), 'USR-00000']) expect(byBytes(v)).toBe(-1);
   });
 
   it('createDictionaries gives one independent dictionary per column', () => {

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { createDictionaries } from '../../src/domain/dictionary.ts';
 import { rawBatchFromLines } from '../../src/domain/records/raw-batch.ts';
-import { ByteIndex, fnv1a } from '../../topology/byte-index.ts';
+import { ByteIndex, fnv1a } from '../../src/domain/byte-index.ts';
 import { decodeEventBatch } from '../../topology/operators/decode-events.ts';
 import { createEventScanner } from '../../topology/event-scanner.ts';
 
@@ -29,7 +29,8 @@ describe('ByteIndex', () => {
 
   it('tells apart keys whose hashes collide (same hash, same or other length)', () => {
     const index = new ByteIndex();
-    const keys = ['a', 'b', 'ab', 'ba', 'abc', 'cba', '', 'x'.repeat(70_000)];
+    // lengths on both sides of the 16 bytes a slot holds inline, and one far past the first pool
+    const keys = ['a', 'b', 'ab', 'ba', 'abc', 'cba', '', 'p'.repeat(15) + 'q', 'p'.repeat(16), 'p'.repeat(16) + 'q', 'p'.repeat(17), 'x'.repeat(70_000)];
     // every key stored under the same hash: only the bytes can tell them apart
     keys.forEach((key, i) => {
       const bytes = enc.encode(key);
@@ -39,8 +40,11 @@ describe('ByteIndex', () => {
       const bytes = enc.encode(key);
       expect(index.get(12345, bytes, 0, bytes.length)).toBe(i);
     });
+    for (const missing of ['ac', 'p'.repeat(15) + 'r', 'p'.repeat(16) + 'r', 'x'.repeat(69_999) + 'y']) {
+      const other = enc.encode(missing);
+      expect(index.get(12345, other, 0, other.length)).toBe(-1);
+    }
     const other = enc.encode('ac');
-    expect(index.get(12345, other, 0, other.length)).toBe(-1);
     expect(index.get(0x3fffffff, other, 0, other.length)).toBe(-1);
   });
 

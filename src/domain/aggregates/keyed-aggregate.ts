@@ -111,21 +111,14 @@ export class KeyedAggregate<Name extends ReportName = ReportName> {
       for (let i = 0; i < n; i++) slots[i] = pairs.slot(a[i], c[i]);
     }
     this.grow();
-    this.declaration.measures.forEach((measure, m) => {
+    const measures = this.declaration.measures;
+    for (let m = 0; m < measures.length; m++) {
+      const measure = measures[m];
       const column = this.columns[m];
-      if (measure.kind === 'count') {
-        const counts = column as number[];
-        for (let i = 0; i < n; i++) counts[slots[i]]++;
-      } else if (measure.kind === 'sum') {
-        const sums = column as number[];
-        const values = b[measure.of];
-        for (let i = 0; i < n; i++) sums[slots[i]] += values[i];
-      } else {
-        const sets = column as Bitset[];
-        const users = b.user;
-        for (let i = 0; i < n; i++) sets[slots[i]].add(users[i]);
-      }
-    });
+      if (measure.kind === 'count') addCounts(column as number[], slots, n);
+      else if (measure.kind === 'sum') addSums(column as number[], slots, b[measure.of], n);
+      else addDistinct(column as Bitset[], slots, b.user, n);
+    }
   }
 
   /** Adds another partial of the same report (same process dictionaries): counts and sums add, sets unite. */
@@ -315,4 +308,29 @@ export class PublishedView {
   slots = new Int32Array(16);
   size = 0;
   readonly previous: Float64Array[] = [];
+}
+
+/*
+ * The per-measure loops, one function per kind and value type: every aggregate runs them, and a
+ * loop that sees only one kind of array stays monomorphic, where one shared loop would not.
+ */
+function addCounts(counts: number[], slots: Int32Array, n: number): void {
+  for (let i = 0; i < n; i++) counts[slots[i]]++;
+}
+
+function addSums(sums: number[], slots: Int32Array, values: Int32Array | Float64Array, n: number): void {
+  if (values instanceof Float64Array) addFloatSums(sums, slots, values, n);
+  else addIntSums(sums, slots, values, n);
+}
+
+function addFloatSums(sums: number[], slots: Int32Array, values: Float64Array, n: number): void {
+  for (let i = 0; i < n; i++) sums[slots[i]] += values[i];
+}
+
+function addIntSums(sums: number[], slots: Int32Array, values: Int32Array, n: number): void {
+  for (let i = 0; i < n; i++) sums[slots[i]] += values[i];
+}
+
+function addDistinct(sets: Bitset[], slots: Int32Array, users: Int32Array, n: number): void {
+  for (let i = 0; i < n; i++) sets[slots[i]].add(users[i]);
 }

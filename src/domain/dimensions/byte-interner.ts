@@ -1,4 +1,4 @@
-import { ByteIndex, fnv1a } from '../../../topology/byte-index.ts';
+import { ByteIndex, fnv1a } from '../byte-index.ts';
 import type { Dictionary } from '../dictionary.ts';
 
 const latin1Slice = Buffer.prototype.latin1Slice as (this: Uint8Array, start: number, end: number) => string;
