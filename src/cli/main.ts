@@ -112,8 +112,13 @@ function buildProgram(): Command {
     .exitOverride()
     .action(async (o: RunFlags) => {
       const config = buildRunConfig(o, process.env);
+      // a file replay's shards start before the rest of the run loads, so both start at once
+      const shards =
+        config.source === 'file' && config.workers > 0
+          ? (await import('../workers/shard.ts')).startShards(config.workers, { strategies: config.strategies, cacheSize: config.cacheSize, publishMs: 100 })
+          : undefined;
       const { runCommand } = await import('./run-command.ts');
-      await runCommand(config);
+      await runCommand(config, process.stdout, shards);
     });
 
   program

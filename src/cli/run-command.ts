@@ -9,7 +9,7 @@ import { PrometheusMetrics } from '../metrics/prometheus-metrics.ts';
 import { registerReportGauges } from '../metrics/report-gauges.ts';
 import type { LivePipeline } from '../live-pipeline.ts';
 import { Pipeline, type ReportSnapshot } from '../pipeline.ts';
-import { ShardedPipeline } from '../workers/index.ts';
+import { ShardedPipeline, type Shard } from '../workers/index.ts';
 import { openDeadLetterLog, openSource, sourceLogContext } from '../sources/index.ts';
 import { preflightRun } from './preflight.ts';
 import { Progress } from './progress.ts';
@@ -58,7 +58,17 @@ function writeReportJson(path: string, pipeline: LivePipeline, config: RunConfig
  * snapshots, then print the reports; with --once exit, otherwise keep serving until a signal.
  * Both sources are driven alike: everything that differs between them is behind `Source`.
  */
-export async function runCommand(config: RunConfig, out: NodeJS.WritableStream = process.stdout): Promise<void> {
+export async function runCommand(config: RunConfig, out: NodeJS.WritableStream = process.stdout, shards?: readonly Shard[]): Promise<void> {
+  try {
+    await run(config, out, shards);
+  } finally {
+    // shards started ahead of a run that failed before taking them end here (taken ones end with it)
+    // (in the background: a finished run does not wait for threads to wind down)
+    for (const shard of shards ?? []) void shard.terminate().catch(() => {});
+  }
+}
+
+async function run(config: RunConfig, out: NodeJS.WritableStream, shards: readonly Shard[] | undefined): Promise<void> {
   const logger = createLogger({ level: config.logLevel });
   // every line says where it comes from: the source, and for Kafka the group and topic
   const log = logFn(logger.child(sourceLogContext(config)));
@@ -70,7 +80,7 @@ export async function runCommand(config: RunConfig, out: NodeJS.WritableStream =
   // between instances through this thread's pipeline (see KafkaRunSource.attach)
   const common = { strategies: config.strategies, cacheSize: config.cacheSize, metrics, deadLetters: source.deadLetters, describeSource: () => source.describe() };
   const pipeline: LivePipeline =
-    config.source === 'file' && config.workers > 0 ? new ShardedPipeline({ ...common, workers: config.workers }) : new Pipeline({ ...common, partitionOf: source.partitionOf });
+    config.source === 'file' && config.workers > 0 ? new ShardedPipeline({ ...common, workers: config.workers, ...(shards === undefined ? {} : { shards }) }) : new Pipeline({ ...common, partitionOf: source.partitionOf });
   source.attach(pipeline);
   registerReportGauges(metrics.registry, pipeline);
   const server = await startReportServer({ host: config.host, port: config.port, allowHosts: config.allowHosts, pipeline, metrics, deadLetters: fileDeadLetters, health: () => source.health(), group: source.group, log: logFn(logger.child({ component: 'http' })) }).catch(async (error: unknown) => {

@@ -37,8 +37,11 @@ class ShardIds {
   };
 }
 
+/** Publishes held before they are merged anyway: a bound on what a run nobody queries keeps. */
+const MAX_PENDING = 64;
+
 /**
- * The shards' latest publishes, merged as they arrive: one ReportSet per strategy over every
+ * The shards' latest publishes, merged as they are read: one ReportSet per strategy over every
  * shard's partitions, each as of its last publish, so a query reads it and never waits for a
  * batch. A publish costs what changed since the shard's previous one; rendering the rows happens
  * once per publish at most, when a query asks.
@@ -53,6 +56,7 @@ export class PublishedReports {
   private readonly views = new Map<string, Partial<Record<Strategy, ReportSetViews>>>();
   private generation = 0;
   private readonly rendered = new Map<Strategy, { generation: number; reports: Reports }>();
+  private pending: Published[] = [];
 
   constructor(
     shards: number,
@@ -63,8 +67,23 @@ export class PublishedReports {
     for (const s of strategies) this.merged.set(s, new ReportSet());
   }
 
-  /** Takes a shard's publish: every publish of every shard, in the order the shard sent them. */
+  /**
+   * Takes a shard's publish: every publish of every shard, in the order the shard sent them. It is
+   * merged when something reads the reports (or once enough wait), so a run nobody queries spends
+   * no main-thread time merging while the shards need the cores.
+   */
   accept(published: Published): void {
+    this.pending.push(published);
+    if (this.pending.length >= MAX_PENDING) this.drain();
+  }
+
+  private drain(): void {
+    const pending = this.pending;
+    this.pending = [];
+    for (const published of pending) this.merge(published);
+  }
+
+  private merge(published: Published): void {
     const ids = this.ids[published.shard];
     ids.extend(published.dictionaries);
     for (const p of published.partitions) {
@@ -84,11 +103,13 @@ export class PublishedReports {
 
   /** Every partition's latest published point. */
   partitions(): PublishedPartition[] {
+    this.drain();
     return [...this.latest.values()].sort((a, b) => Number(a.partition) - Number(b.partition));
   }
 
   /** Costs summed over shards. */
   cost(): Partial<Record<Strategy, StrategyCost>> {
+    this.drain();
     const total: Partial<Record<Strategy, StrategyCost>> = {};
     for (const s of this.strategies) total[s] = { events: 0, seconds: 0, lookups: 0 };
     for (const cost of this.costs) {
@@ -109,11 +130,13 @@ export class PublishedReports {
 
   /** One strategy's reports over every published partition. */
   reportSet(strategy: Strategy): ReportSet {
+    this.drain();
     return this.merged.get(strategy) as ReportSet;
   }
 
   /** reportSet(strategy)'s rows, rendered once per publish. */
   reports(strategy: Strategy): Reports {
+    this.drain();
     const cached = this.rendered.get(strategy);
     if (cached !== undefined && cached.generation === this.generation) return cached.reports;
     const reports = this.reportSet(strategy).snapshot(this.dicts);

@@ -19,12 +19,10 @@ export class Shard {
   private nextId = 1;
   private failure: StreamPulseError | null = null;
   private closing = false;
+  private onPublished: (published: Published) => void = () => {};
+  private onFailure: (error: StreamPulseError) => void = () => {};
 
-  constructor(
-    readonly init: ShardInit,
-    private readonly onPublished: (published: Published) => void,
-    private readonly onFailure: (error: StreamPulseError) => void,
-  ) {
+  constructor(readonly init: ShardInit) {
     this.worker = new Worker(shardUrl(), { workerData: init, stdout: false, stderr: false });
     // a shard started ahead of its run must not keep the process alive if the run never comes
     this.worker.unref();
@@ -33,6 +31,13 @@ export class Shard {
     this.worker.on('exit', (code) => {
       if (!this.closing) this.fail(new InternalError(`shard ${init.shard} exited (code ${code}) before the run ended`));
     });
+  }
+
+  /** Who is told of the shard's publishes and of its failure (one that came before is told at once). */
+  listen(onPublished: (published: Published) => void, onFailure: (error: StreamPulseError) => void): void {
+    this.onPublished = onPublished;
+    this.onFailure = onFailure;
+    if (this.failure !== null) onFailure(this.failure);
   }
 
   /** The run has begun: the shard keeps the process alive until it is closed. */
@@ -118,4 +123,13 @@ export class Shard {
     this.publishWaiters.clear();
     this.onFailure(error);
   }
+}
+
+/**
+ * Starts `count` shards, unreferenced: a run starts them first thing, so their start-up overlaps
+ * the main thread's (loading the server and metrics, opening the input), and hands them to its
+ * ShardedPipeline.
+ */
+export function startShards(count: number, init: Omit<ShardInit, 'shard'>): Shard[] {
+  return Array.from({ length: count }, (_, shard) => new Shard({ ...init, shard }));
 }

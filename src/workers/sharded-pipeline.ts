@@ -10,7 +10,7 @@ import { packBatch } from './packed-batch.ts';
 import { PublishedReports } from './published-reports.ts';
 import { replayMetrics } from './recording-metrics.ts';
 import { BufferPool } from './buffer-pool.ts';
-import { Shard } from './shard.ts';
+import { startShards, type Shard } from './shard.ts';
 import type { ItemDone } from './shard-protocol.ts';
 import { firstDisagreeing } from './user-numbering.ts';
 
@@ -26,6 +26,8 @@ export interface ShardedPipelineOptions {
   readonly publishMs?: number;
   /** Source-specific position for the progress (a file replay: how far the file is read). */
   readonly describeSource?: () => unknown;
+  /** Shards started ahead (startShards, as many as `workers`, with these strategies); started here when absent. */
+  readonly shards?: readonly Shard[];
 }
 
 /** Event batches in flight per shard: enough to keep it busy while the main thread reads the next. */
@@ -45,6 +47,8 @@ export class ShardedPipeline implements LivePipeline {
   readonly progress = { view: (): RunProgressView => this.view() };
   private readonly shards: Shard[];
   private started = false;
+  /** Resolves when every shard's thread has ended (after run()). */
+  private ended: Promise<void> = Promise.resolve();
   /** Dimension batches handed to the shards and not yet applied by all. */
   private readonly dimensionsPending = new Set<Promise<void>>();
   private readonly published: PublishedReports;
@@ -69,22 +73,10 @@ export class ShardedPipeline implements LivePipeline {
     this.deadLetters = options.deadLetters ?? { write: () => {} };
     this.startedAt = this.clock.now();
     this.published = new PublishedReports(options.workers, options.strategies);
-    // started now, so their start-up overlaps the rest of the run's (server, first reads)
-    this.shards = this.startShards();
-  }
-
-  /** The worker threads, started with the pipeline, unreferenced until run(). */
-  private startShards(): Shard[] {
-    const publishMs = this.options.publishMs ?? 100;
-    return Array.from(
-      { length: this.options.workers },
-      (_, shard) =>
-        new Shard(
-          { shard, strategies: this.strategies, cacheSize: this.options.cacheSize, publishMs },
-          (p) => this.published.accept(p),
-          (error) => void (this.failure ??= error),
-        ),
-    );
+    // started now at the latest, so their start-up overlaps the rest of the run's
+    this.shards = [...(options.shards ?? startShards(options.workers, { strategies: this.strategies, cacheSize: options.cacheSize, publishMs: options.publishMs ?? 100 }))];
+    if (this.shards.length !== options.workers) throw new InternalError(`${this.shards.length} shards started for ${options.workers} workers`);
+    for (const shard of this.shards) shard.listen((p) => this.published.accept(p), (error) => void (this.failure ??= error));
   }
 
   get primary(): Strategy {
@@ -144,12 +136,15 @@ export class ShardedPipeline implements LivePipeline {
       await Promise.allSettled(inFlight);
       throw this.failure ?? error;
     } finally {
-      await Promise.all(this.shards.map((shard) => (this.failure === null ? shard.close() : shard.terminate())));
+      // everything is published: the threads end in the background, not on the run's time
+      const ended = Promise.all(this.shards.map((shard) => (this.failure === null ? shard.close() : shard.terminate())));
+      this.ended = ended.then(() => {});
     }
   }
 
   async dispose(): Promise<void> {
     if (!this.started) await Promise.all(this.shards.map((shard) => shard.terminate()));
+    await this.ended;
   }
 
   async settle(): Promise<void> {
