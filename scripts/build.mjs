@@ -82,7 +82,8 @@ export async function build() {
   }
   const stale = existsSync(DIST) ? readdirSync(DIST).map((name) => join(DIST, name)).filter((path) => path !== MANIFEST && !produced.has(path)) : [];
   for (const path of stale) rmSync(path, { recursive: true, force: true });
-  const inputs = [...Object.keys(result.metafile.inputs).filter((input) => !input.startsWith('node_modules/')), ...ASSETS].sort();
+  // the project's own sources: packages compiled in (wherever node_modules resolves to) are not watched
+  const inputs = [...Object.keys(result.metafile.inputs).filter((input) => !input.split('/').includes('node_modules')), ...ASSETS].sort();
   writeAtomic(MANIFEST, JSON.stringify({ builtAt: startedAt, inputs }, null, 2) + '\n');
   const bytes = [...produced.values()].reduce((sum, contents) => sum + contents.length, 0);
   return { entries: entryPoints.map((entry) => `${entry.out}.js`), files: produced.size, written, removed: stale.length, inputs: inputs.length, bytes, ms: Date.now() - startedAt };

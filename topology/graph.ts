@@ -10,6 +10,8 @@ export interface BatchProgress {
   readonly batchEvents: number;
   readonly position: SourcePosition;
   readonly results: readonly StrategyResult[];
+  /** performance.now() when the run's first event batch was handed on, where that is earlier than this batch's end (worker threads). */
+  readonly eventsSince?: number;
 }
 
 /**

@@ -105,7 +105,7 @@ async function run(config: RunConfig, out: NodeJS.WritableStream, shards: readon
   await pipeline
     .run(source.items(), (p) => {
       if (eventsStarted === 0) {
-        eventsStarted = performance.now();
+        eventsStarted = p.eventsSince ?? performance.now();
         progress.start('replaying events', source.progress.total(p), source.progress.unit);
       }
       progress.update(source.progress.value(p));

@@ -62,6 +62,8 @@ export class ShardedPipeline implements LivePipeline {
   private done = false;
   private failure: StreamPulseError | null = null;
   private eventsRead = 0;
+  private eventsSince: number | null = null;
+  private eventsDealt = false;
   private readonly pool = new BufferPool(MAX_IN_FLIGHT * 16);
 
   constructor(private readonly options: ShardedPipelineOptions) {
@@ -113,6 +115,11 @@ export class ShardedPipeline implements LivePipeline {
           void applied.finally(() => this.dimensionsPending.delete(applied)).catch(() => {});
           track(applied);
           continue;
+        }
+        // the events' time starts once the shards have applied the dimension rows before them
+        if (!this.eventsDealt) {
+          this.eventsDealt = true;
+          void this.settle().then(() => void (this.eventsSince ??= performance.now()), () => {});
         }
         while (this.shards.every((s) => s.inFlight >= MAX_IN_FLIGHT)) await Promise.race(inFlight);
         this.throwIfFailed();
@@ -200,7 +207,8 @@ export class ShardedPipeline implements LivePipeline {
     replayMetrics(done.metrics, this.metrics);
     this.eventsRead += done.events + done.deadLetters.length;
     this.updatedAt = this.clock.now();
-    onBatch?.({ eventsRead: this.eventsRead, batchEvents: done.events, position, results: done.results });
+    this.eventsSince ??= performance.now();
+    onBatch?.({ eventsRead: this.eventsRead, batchEvents: done.events, position, results: done.results, ...(this.eventsSince === null ? {} : { eventsSince: this.eventsSince }) });
   }
 
   private throwIfFailed(): void {
