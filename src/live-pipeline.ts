@@ -16,6 +16,11 @@ export interface LivePipeline {
   run(source: AsyncIterable<SourceItem> | Iterable<SourceItem>, onBatch?: (progress: BatchProgress) => void): Promise<void>;
   snapshot(strategy?: Strategy): ReportSnapshot;
   /**
+   * snapshot(strategy) as JSON, in parts to be written one after the other, where the pipeline
+   * can write it cheaper than JSON.stringify of a snapshot.
+   */
+  snapshotJson?(strategy: Strategy): readonly (string | Uint8Array)[];
+  /**
    * Resolves once every item handed over so far is applied (absent: each is applied before run()
    * takes the next): where a check between items needs to see them, as the empty-table check does.
    */

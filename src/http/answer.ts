@@ -15,6 +15,18 @@ export function send(res: ServerResponse, status: number, type: string, body: st
   res.end(body);
 }
 
+/** One whole answer in parts (text, or bytes kept from an earlier answer), written without joining them. */
+export function sendParts(res: ServerResponse, status: number, type: string, parts: readonly (string | Uint8Array)[]): void {
+  let length = 0;
+  for (const part of parts) length += typeof part === 'string' ? Buffer.byteLength(part) : part.byteLength;
+  res.writeHead(status, { ...COMMON_HEADERS, 'content-security-policy': DATA_CSP, 'content-type': type, 'cache-control': 'no-store', 'content-length': length });
+  // one send for the whole answer, not one per part
+  res.cork();
+  for (let i = 0; i < parts.length - 1; i++) res.write(parts[i]);
+  res.end(parts[parts.length - 1]);
+  res.uncork();
+}
+
 export function sendJson(res: ServerResponse, status: number, value: unknown, headers?: OutgoingHttpHeaders): void {
   send(res, status, 'application/json; charset=utf-8', JSON.stringify(value), headers);
 }

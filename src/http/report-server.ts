@@ -10,7 +10,7 @@ import type { LivePipeline } from '../live-pipeline.ts';
 import { Pipeline, type ReportSnapshot } from '../pipeline.ts';
 import type { DeadLetterLog } from '../sources/dead-letter-log.ts';
 import { isServing, type SourceHealth } from '../sources/source-health.ts';
-import { rawAnswer, send, sendError, sendJson, shortMessage } from './answer.ts';
+import { rawAnswer, send, sendError, sendJson, sendParts, shortMessage } from './answer.ts';
 import { HostAllowList } from './host-allow-list.ts';
 import { PARTIALS_PATH, partialsResponse } from '../peers/index.ts';
 import { groupSnapshot, type GroupQuery, type GroupSnapshot } from './group-reports.ts';
@@ -132,6 +132,11 @@ export function handleRequest(options: ReportServerOptions, hosts: HostAllowList
     sendJson(res, answer.status, answer.body);
   } else if (path === '/reports' && options.group !== undefined) {
     return timedGroup('all').then((group) => sendJson(res, 200, group));
+  } else if (path === '/reports' && pipeline.snapshotJson !== undefined) {
+    const end = metrics?.snapshotSeconds.startTimer({ report: 'all' });
+    const parts = pipeline.snapshotJson(strategy);
+    end?.();
+    sendParts(res, 200, 'application/json; charset=utf-8', parts);
   } else if (path === '/reports') {
     sendJson(res, 200, snapshot());
   } else if (path.startsWith('/reports/')) {

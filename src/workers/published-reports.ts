@@ -55,7 +55,7 @@ export class PublishedReports {
   /** Per partition and strategy: where that partial sits in the merged set. */
   private readonly views = new Map<string, Partial<Record<Strategy, ReportSetViews>>>();
   private generation = 0;
-  private readonly rendered = new Map<Strategy, { generation: number; reports: Reports }>();
+  private readonly rendered = new Map<Strategy, { generation: number; reports: Reports; json: Uint8Array | null }>();
   private pending: Published[] = [];
 
   constructor(
@@ -140,7 +140,15 @@ export class PublishedReports {
     const cached = this.rendered.get(strategy);
     if (cached !== undefined && cached.generation === this.generation) return cached.reports;
     const reports = this.reportSet(strategy).snapshot(this.dicts);
-    this.rendered.set(strategy, { generation: this.generation, reports });
+    this.rendered.set(strategy, { generation: this.generation, reports, json: null });
     return reports;
+  }
+
+  /** reports(strategy) as UTF-8 JSON, written once per publish: most of every /reports answer. */
+  reportsJson(strategy: Strategy): Uint8Array {
+    this.reports(strategy);
+    const entry = this.rendered.get(strategy) as { reports: Reports; json: Uint8Array | null };
+    entry.json ??= Buffer.from(JSON.stringify(entry.reports));
+    return entry.json;
   }
 }

@@ -165,6 +165,18 @@ export class ShardedPipeline implements LivePipeline {
     return { strategy, progress: source === undefined ? progress : { ...progress, source }, reports: this.published.reports(strategy) };
   }
 
+  /**
+   * The snapshot as JSON: the reports' text is written once per publish and shared by every answer
+   * until the next, so a query costs the progress (small) and a copy, however often clients poll.
+   */
+  snapshotJson(strategy: Strategy): readonly (string | Uint8Array)[] {
+    this.checkStrategy(strategy);
+    const source = this.options.describeSource?.();
+    const progress = this.view();
+    const reports = this.published.reportsJson(strategy);
+    return [`{"strategy":${JSON.stringify(strategy)},"progress":${JSON.stringify(source === undefined ? progress : { ...progress, source })},"reports":`, reports, '}'];
+  }
+
   planAdRevenue(strategy: Strategy = this.primary): Map<string, number> {
     this.checkStrategy(strategy);
     const groups = this.published.reportSet(strategy).aggregate('subscription_analysis').groups(this.published.dicts);

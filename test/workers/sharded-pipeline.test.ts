@@ -62,6 +62,8 @@ describe('ShardedPipeline: worker threads as partitions', () => {
       const { pipeline, checks } = await runSharded(input, workers);
       expect(checks).toEqual([]);
       for (const strategy of ['cached', 'naive'] as const) expect(pipeline.snapshot(strategy).reports).toEqual(oracle);
+      // the /reports answer's text is the snapshot itself
+      for (const strategy of ['cached', 'naive'] as const) expect(JSON.parse(Buffer.concat(pipeline.snapshotJson(strategy).map((part) => Buffer.from(part))).toString('utf8'))).toEqual(JSON.parse(JSON.stringify(pipeline.snapshot(strategy))));
       const { progress } = pipeline.snapshot();
       expect(progress.events_read).toBe(40_000);
       expect(progress.done).toBe(true);
