@@ -35,8 +35,8 @@ function whyNotCompiled() {
 const reason = whyNotCompiled();
 let main;
 if (reason === null) {
-  // an internal error's stack (printed for the bug report) then names src/ files and lines
-  process.setSourceMapsEnabled(true);
+  // source maps stay off: Node would read and parse every chunk's map at start (tens of ms on
+  // every run); NODE_OPTIONS=--enable-source-maps maps an internal error's stack to src/ lines
   ({ main } = await import('../dist/main.js'));
 } else {
   process.stderr.write(`streampulse: ${reason}; running the sources through tsx (npm run build compiles them)\n`);
