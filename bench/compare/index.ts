@@ -10,6 +10,7 @@ import { disagreements } from './agreement.ts';
 import { renderChart } from './chart.ts';
 import { BIN, duckdbNode, duckdbPython, hasWorkersFlag, kafka, log, ROOT, spark, streampulse, type EngineRun } from './engines.ts';
 import { latencyRun } from './latency-run.ts';
+import { mergeCost } from './merge-cost.ts';
 import { scalingTable } from './scaling.ts';
 import { median } from './stats.ts';
 import { judgeTargets } from './targets.ts';
@@ -160,6 +161,20 @@ export async function runCompare(quick: boolean): Promise<number> {
       results.push({ engine: 'StreamPulse with /reports clients', kind: 'other', seconds, cpuSeconds, peakRssMb, eventsPerSecond: withRate, agrees: false, problems: latencyProblems });
     }
     console.log(`--help: ${helpMs.toFixed(0)} ms whole process (median of 10)`);
+    log('merge cost: two shards publishing, a query after each publish…');
+    const merge = await mergeCost(dir);
+    const mergeRow = {
+      users: fmt(merge.users),
+      publishes: merge.publishes,
+      'publish taken p50 ms': merge.acceptP50Ms.toFixed(2),
+      'publish taken max ms': merge.acceptMaxMs.toFixed(2),
+      'merge p50 ms': merge.mergeP50Ms.toFixed(2),
+      'merge p99 ms': merge.mergeP99Ms.toFixed(2),
+      'merge max ms': merge.mergeMaxMs.toFixed(2),
+      'with rows + JSON p50 ms': merge.queryP50Ms.toFixed(2),
+      'with rows + JSON p99 ms': merge.queryP99Ms.toFixed(2),
+    };
+    console.table([mergeRow]);
 
     const scaling = await scalingTable(quick, work, many, manyLabel);
     results.push(...scaling.failures);
@@ -178,6 +193,8 @@ export async function runCompare(quick: boolean): Promise<number> {
       workersIdentical: oneRow === undefined ? null : manyRow.agrees && latencyProblems.length === 0,
       equalsDuckDB: results.some((r) => r.kind.startsWith('duckdb')) ? results.filter((r) => r.kind.startsWith('duckdb')).every((r) => r.agrees) : null,
       workersLabel: manyLabel,
+      mergeMs: merge.mergeP50Ms,
+      mergeUsers: merge.users,
     });
     console.log('');
     for (const t of targets) console.log(t.line);
@@ -186,7 +203,7 @@ export async function runCompare(quick: boolean): Promise<number> {
     const resultsDir = join(ROOT, 'bench/results');
     mkdirSync(resultsDir, { recursive: true });
     const name = `${date}${quick ? '-quick' : ''}`;
-    const record = { date, machine, events, workers: manyLabel, engines: results, skipped, latency: latencyRow, helpMs, scaling: scaling.rows, targets: targets.map((t) => t.line) };
+    const record = { date, machine, events, workers: manyLabel, engines: results, skipped, latency: latencyRow, merge: mergeRow, helpMs, scaling: scaling.rows, targets: targets.map((t) => t.line) };
     writeFileSync(join(resultsDir, `${name}.json`), JSON.stringify(record, null, 2) + '\n');
     const svg = renderChart(results.map((r) => ({ engine: r.engine, eventsPerSecond: r.eventsPerSecond })), events, scaling.series, `${fmt(events)} events, seed ${DEFAULTS.seed}; ${machine}; ${date}`);
     writeFileSync(join(resultsDir, `${name}.svg`), svg);

@@ -1,16 +1,15 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { Subject } from 'rxjs';
-import type { AggregatePartial, ReportSetPartial } from '../domain/aggregates/index.ts';
 import type { SourcePosition } from '../domain/records/raw-batch.ts';
 import type { DeadLetter } from '../domain/records/rejection.ts';
-import type { Strategy } from '../domain/run-progress.ts';
 import { errorToData, InternalError } from '../errors.ts';
 import { Pipeline } from '../pipeline.ts';
 import type { BatchProgress } from '../../topology/graph.ts';
 import type { SourceItem } from '../../topology/ports.ts';
 import { unpackBatch } from './packed-batch.ts';
 import { RecordingMetrics } from './recording-metrics.ts';
-import type { DictionaryName, FromShard, Published, PublishedPartition, ShardInit, ToShard } from './shard-protocol.ts';
+import { Publisher } from './publisher.ts';
+import type { FromShard, ShardInit, ToShard } from './shard-protocol.ts';
 import { NO_USERS, numberUsers, type UserNumbering } from './user-numbering.ts';
 
 /**
@@ -48,8 +47,7 @@ const fail = (error: unknown): void => {
 };
 pipeline.run(items, (p) => void (last = p)).catch(fail);
 
-const sent: Partial<Record<DictionaryName, number>> = {};
-let seq = 0;
+const publisher = new Publisher(init.shard, pipeline, init.strategies);
 let lastPublish = 0;
 let dirty = false;
 let timer: NodeJS.Timeout | null = null;
@@ -57,43 +55,8 @@ let timer: NodeJS.Timeout | null = null;
 function publish(request?: number): void {
   if (timer !== null) clearTimeout(timer);
   timer = null;
-  const dicts = pipeline.dims.dicts;
-  // users are numbered by dimension rows alone, alike on every shard (checked at each dimension
-  // batch): their ids need no translating, and 100,000 of them need not cross threads
-  if (dicts.user.size !== numbered.count) throw new InternalError(`shard ${init.shard} numbered ${dicts.user.size - numbered.count} users outside dimension rows`);
-  const dictionaries: Partial<Record<DictionaryName, string[]>> = {};
-  for (const name of Object.keys(dicts) as DictionaryName[]) {
-    if (name === 'user') continue;
-    const from = sent[name] ?? 0;
-    if (dicts[name].size > from) dictionaries[name] = dicts[name].valuesFrom(from);
-    sent[name] = dicts[name].size;
-  }
-  const transfer: ArrayBuffer[] = [];
-  const partitions: PublishedPartition[] = pipeline.reports.partitions().map((p) => {
-    const reports: Partial<Record<Strategy, ReportSetPartial>> = {};
-    for (const strategy of init.strategies) {
-      const partial = pipeline.reports.reportSet(strategy, p).publish();
-      for (const aggregate of Object.values(partial) as AggregatePartial[]) {
-        transfer.push(aggregate.firsts.buffer as ArrayBuffer, aggregate.seconds.buffer as ArrayBuffer);
-        for (const measure of aggregate.measures) {
-          if (measure instanceof Float64Array) transfer.push(measure.buffer as ArrayBuffer);
-          else transfer.push(measure.offsets.buffer as ArrayBuffer, measure.index.buffer as ArrayBuffer, measure.words.buffer as ArrayBuffer);
-        }
-      }
-      reports[strategy] = partial;
-    }
-    return { partition: p, reports, progress: pipeline.progress.exportPartition(p), position: positions.get(p) ?? null };
-  });
-  const message: Published = {
-    type: 'published',
-    shard: init.shard,
-    seq: ++seq,
-    ...(request === undefined ? {} : { request }),
-    dictionaries,
-    partitions,
-    cost: pipeline.progress.view().cost,
-    at: Date.now(),
-  };
+  if (pipeline.dims.dicts.user.size !== numbered.count) throw new InternalError(`shard ${init.shard} numbered ${pipeline.dims.dicts.user.size - numbered.count} users outside dimension rows`);
+  const { message, transfer } = publisher.publish(positions, request);
   post(message, transfer);
   lastPublish = performance.now();
   dirty = false;

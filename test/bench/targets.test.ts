@@ -14,6 +14,8 @@ const met: TargetFigures = {
   workersIdentical: true,
   equalsDuckDB: true,
   workersLabel: '--workers 2',
+  mergeMs: 1.2,
+  mergeUsers: 100_000,
 };
 
 describe('judgeTargets', () => {
@@ -31,6 +33,8 @@ describe('judgeTargets', () => {
     expect(fails({ slowdown: 0.11 })).toHaveLength(1);
     expect(fails({ helpMs: 151 })).toHaveLength(1);
     expect(fails({ peakRssMb: 401 })).toHaveLength(1);
+    expect(fails({ mergeMs: 2 })).toEqual([]);
+    expect(fails({ mergeMs: 2.01 })).toHaveLength(1);
   });
 
   it('fails what could not be judged: no answers, no DuckDB, no second worker layout, a difference', () => {

@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Dictionaries } from '../../src/domain/dictionary.ts';
 import { generateDataset } from '../../src/generator/index.ts';
 import { Pipeline } from '../../src/pipeline.ts';
 import { readInputLayout, resolveInputDir } from '../../src/sources/input-dir.ts';
 import { PublishedReports } from '../../src/workers/index.ts';
-import type { DictionaryName, Published } from '../../src/workers/shard-protocol.ts';
+import { Publisher } from '../../src/workers/publisher.ts';
+import type { Published } from '../../src/workers/shard-protocol.ts';
 import type { SourceItem } from '../../topology/ports.ts';
 import { makeTempDir, removeTempDir } from '../helpers/temp-dir.ts';
 
@@ -21,21 +21,10 @@ afterAll(async () => {
   await removeTempDir(dir);
 });
 
-/** A shard's publish made in this thread: what shard-worker.ts posts, through a structured clone. */
+/** A shard's publish made in this thread, as shard-worker.ts posts it: through a structured clone. */
 function publisher(shard: number, pipeline: Pipeline): () => Published {
-  const sent: Partial<Record<DictionaryName, number>> = {};
-  let seq = 0;
-  return () => {
-    const dicts: Dictionaries = pipeline.dims.dicts;
-    const dictionaries: Partial<Record<DictionaryName, string[]>> = {};
-    for (const name of Object.keys(dicts) as DictionaryName[]) {
-      if (name === 'user') continue;
-      dictionaries[name] = dicts[name].valuesFrom(sent[name] ?? 0);
-      sent[name] = dicts[name].size;
-    }
-    const partitions = pipeline.reports.partitions().map((p) => ({ partition: p, reports: { cached: pipeline.reports.reportSet('cached', p).publish() }, progress: pipeline.progress.exportPartition(p), position: null }));
-    return structuredClone({ type: 'published', shard, seq: ++seq, dictionaries, partitions, cost: {}, at: 0 });
-  };
+  const p = new Publisher(shard, pipeline, ['cached']);
+  return () => structuredClone(p.publish(new Map()).message);
 }
 
 async function shardedRun(): Promise<{ published: PublishedReports; single: Pipeline }> {

@@ -121,18 +121,26 @@ export class Bitset {
     return at;
   }
 
-  /** Adds the members of changes[from, to): a union, word by word, with a set over the same ids. */
+  /**
+   * Adds the members of changes[from, to): a union, word by word, with a set over the same ids.
+   * What it adds is not tracked as this set's own changes: a merged set is read, never published.
+   */
   addChanges(changes: SetChanges, from: number, to: number): void {
     const { index, words } = changes;
+    let mine = this.words;
+    let members = this.members;
     for (let i = from; i < to; i++) {
       const w = index[i];
-      if (w >= this.words.length) this.grow(w);
-      const added = words[i] & ~this.words[w];
+      if (w >= mine.length) {
+        this.grow(w);
+        mine = this.words;
+      }
+      const added = words[i] & ~mine[w];
       if (added === 0) continue;
-      this.words[w] |= added;
-      this.members += popcount(added);
-      this.mark(w);
+      mine[w] |= added;
+      members += popcount(added);
     }
+    this.members = members;
   }
 
   private mark(word: number): void {
