@@ -1,6 +1,8 @@
 import { InternalError } from '../errors.ts';
 import { ByteIndex, FNV_OFFSET, FNV_PRIME, HASH_MASK } from './byte-index.ts';
 
+const latin1 = Buffer.prototype.latin1Slice as (this: Uint8Array, start: number, end: number) => string;
+
 /**
  * Dictionary encoding: each distinct string gets a dense integer id in order of first sight, so
  * aggregates index arrays and bitsets instead of hashing strings per event. Ids are stable for the
@@ -12,6 +14,8 @@ import { ByteIndex, FNV_OFFSET, FNV_PRIME, HASH_MASK } from './byte-index.ts';
  */
 export class Dictionary {
   private readonly ids = new Map<string, number>();
+  /** Values from this id on were interned from bytes and are not in `ids` yet (see internPlain). */
+  private mappedUpTo = 0;
   private readonly values: string[] = [];
   private readonly byBytes = new ByteIndex();
   private scratch = new Uint8Array(64);
@@ -22,6 +26,7 @@ export class Dictionary {
 
   /** The id of `value`, or -1 when it was never interned. */
   idOf(value: string): number {
+    this.mapAll();
     const id = this.ids.get(value);
     return id === undefined ? -1 : id;
   }
@@ -35,14 +40,39 @@ export class Dictionary {
   }
 
   intern(value: string): number {
+    this.mapAll();
     let id = this.ids.get(value);
     if (id === undefined) {
       id = this.values.length;
       this.values.push(value);
       this.ids.set(value, id);
+      this.mappedUpTo = this.values.length;
       this.indexBytes(value, id);
     }
     return id;
+  }
+
+  /**
+   * intern() for a plain value in bytes [start, end) (printable ASCII, no quote or backslash, as
+   * the scanners read them): found by its bytes, and when new indexed by them as they are. It is
+   * put in the by-string map only when a string lookup next needs it, so loading 100,000 users
+   * from a subscription file costs no Map insertion while only the scanners look them up.
+   */
+  internPlain(bytes: Uint8Array, start: number, end: number): number {
+    let hash = FNV_OFFSET;
+    for (let i = start; i < end; i++) hash = Math.imul(hash ^ bytes[i], FNV_PRIME);
+    hash &= HASH_MASK;
+    const found = this.byBytes.get(hash, bytes, start, end);
+    if (found >= 0) return found;
+    const id = this.values.length;
+    this.values.push(latin1.call(bytes, start, end));
+    this.byBytes.set(hash, bytes, start, end, id);
+    return id;
+  }
+
+  /** Puts the values interned from bytes since into the by-string map. */
+  private mapAll(): void {
+    for (; this.mappedUpTo < this.values.length; this.mappedUpTo++) this.ids.set(this.values[this.mappedUpTo], this.mappedUpTo);
   }
 
   value(id: number): string {

@@ -138,6 +138,24 @@ describe('Dictionary', () => {
     for (const v of ['USR-000003', 'pop', 'x'.repeat(39), 'USR-00000']) expect(byBytes(v)).toBe(-1);
   });
 
+  it('interns plain values from bytes with the ids intern() would give, found afterwards by string and by bytes', () => {
+    const dict = new Dictionary();
+    const row = Buffer.from('{"user_id":"USR-000001"}{"user_id":"USR-000002"}', 'latin1');
+    const first = dict.internPlain(row, 12, 22);
+    expect(dict.intern('Pop')).toBe(1);
+    const second = dict.internPlain(row, 36, 46);
+    expect([first, second]).toEqual([0, 2]);
+    // a later row for the same user, and the same value interned as a string, keep their id
+    expect(dict.internPlain(Buffer.from('USR-000001'), 0, 10)).toBe(0);
+    expect(dict.intern('USR-000002')).toBe(2);
+    expect(dict.idOf('USR-000001')).toBe(0);
+    expect(dict.value(2)).toBe('USR-000002');
+    expect(dict.size).toBe(3);
+    expect(dict.toState()).toEqual(['USR-000001', 'Pop', 'USR-000002']);
+    const bytes = Buffer.from('USR-000002');
+    expect(dict.idOfBytes(fnv1a(bytes, 0, bytes.length), bytes, 0, bytes.length)).toBe(2);
+  });
+
   it('createDictionaries gives one independent dictionary per column', () => {
     const dicts = createDictionaries();
     expect(Object.keys(dicts).sort()).toEqual(['artist', 'country', 'day', 'device', 'genre', 'label', 'plan', 'region', 'user']);

@@ -82,8 +82,7 @@ export class SubscriptionStore {
   putScanned(bytes: Uint8Array, start: number, end: number): boolean {
     const scanner = this.scanner;
     if (!scanner.scan(bytes, start, end)) return false;
-    // every user_id is new in a subscription file: a byte index would cost more than the string it saves
-    this.put(this.dicts.user.intern(scanner.text(bytes, this.userField)), bytes, start, end);
+    this.put(this.dicts.user.internPlain(bytes, scanner.starts[this.userField], scanner.ends[this.userField]), bytes, start, end);
     return true;
   }
 
