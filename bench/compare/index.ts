@@ -155,7 +155,28 @@ export async function runCompare(quick: boolean): Promise<number> {
       'non-200 / cut at close': `${latency.outcome.otherStatuses} / ${latency.outcome.failures}`,
       agrees: latencyProblems.length === 0 ? 'yes' : 'NO',
     };
-    console.table([latencyRow]);
+    // the same clients against the main-thread pipeline, where a query waits for the batch in progress
+    if (workersFlag) log(`query latency: --workers 0 with ${CLIENTS} /reports clients…`);
+    const inThread = workersFlag ? await latencyRun(dir, out('latency-0'), 0, CLIENTS) : null;
+    const inThreadRow =
+      inThread === null
+        ? []
+        : [
+            {
+              run: `StreamPulse --workers 0 (folds on the main thread), ${fmt(events)} events`,
+              clients: CLIENTS,
+              answers: inThread.outcome.latenciesMs.length,
+              'p50 ms': inThread.p50Ms.toFixed(2),
+              'p99 ms': inThread.p99Ms.toFixed(2),
+              'max ms': inThread.maxMs.toFixed(2),
+              'ingest events/s without': '-',
+              'ingest events/s with': fmt(inThread.run.replayEventsPerSecond ?? events / inThread.run.m.seconds),
+              slowdown: '-',
+              'non-200 / cut at close': `${inThread.outcome.otherStatuses} / ${inThread.outcome.failures}`,
+              agrees: disagreements(reference as Reports, inThread.reports, 0).length === 0 ? 'yes' : 'NO',
+            },
+          ];
+    console.table([latencyRow, ...inThreadRow]);
     if (latencyProblems.length > 0) {
       const { seconds, cpuSeconds, peakRssMb } = latency.run.m;
       results.push({ engine: 'StreamPulse with /reports clients', kind: 'other', seconds, cpuSeconds, peakRssMb, eventsPerSecond: withRate, agrees: false, problems: latencyProblems });
@@ -203,7 +224,7 @@ export async function runCompare(quick: boolean): Promise<number> {
     const resultsDir = join(ROOT, 'bench/results');
     mkdirSync(resultsDir, { recursive: true });
     const name = `${date}${quick ? '-quick' : ''}`;
-    const record = { date, machine, events, workers: manyLabel, engines: results, skipped, latency: latencyRow, merge: mergeRow, helpMs, scaling: scaling.rows, targets: targets.map((t) => t.line) };
+    const record = { date, machine, events, workers: manyLabel, engines: results, skipped, latency: [latencyRow, ...inThreadRow], merge: mergeRow, helpMs, scaling: scaling.rows, targets: targets.map((t) => t.line) };
     writeFileSync(join(resultsDir, `${name}.json`), JSON.stringify(record, null, 2) + '\n');
     const svg = renderChart(results.map((r) => ({ engine: r.engine, eventsPerSecond: r.eventsPerSecond })), events, scaling.series, `${fmt(events)} events, seed ${DEFAULTS.seed}; ${machine}; ${date}`);
     writeFileSync(join(resultsDir, `${name}.svg`), svg);
