@@ -3,6 +3,7 @@ import { isCalendarDate } from '../src/domain/records/calendar-date.ts';
 import { EVENT_COLUMNS, type EventColumnName } from '../src/domain/records/event-columns.ts';
 import { EVENT_FIELDS, type FieldSpec } from '../src/domain/records/schema.ts';
 import { InternalError } from '../src/errors.ts';
+import { BACKSLASH, CLOSE, COLON, COMMA, isSpace, literalEnd, numberEnd, OPEN, plainStringEnd, QUOTE } from '../src/domain/records/json-bytes.ts';
 import { ByteIndex, FNV_OFFSET, FNV_PRIME, HASH_MASK } from '../src/domain/byte-index.ts';
 
 /**
@@ -13,12 +14,6 @@ import { ByteIndex, FNV_OFFSET, FNV_PRIME, HASH_MASK } from '../src/domain/byte-
 export const ScanResult = { Ok: 0, Fallback: 1 } as const;
 export type ScanResult = (typeof ScanResult)[keyof typeof ScanResult];
 
-const QUOTE = 0x22;
-const BACKSLASH = 0x5c;
-const COLON = 0x3a;
-const COMMA = 0x2c;
-const OPEN = 0x7b;
-const CLOSE = 0x7d;
 
 const KIND_TEXT = 0;
 const KIND_LOOKUP = 1;
@@ -132,53 +127,10 @@ export function createEventScanner(dicts: Dictionaries): EventScanner {
   return { values, ids, lookups };
 }
 
-function isSpace(c: number): boolean {
-  return c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
-}
-
-/** End of a JSON number token starting at p per the JSON grammar, or -1 when malformed. */
-function numberEnd(b: Uint8Array, p: number, end: number): number {
-  if (p < end && b[p] === 0x2d) p++;
-  if (p >= end) return -1;
-  if (b[p] === 0x30) p++;
-  else if (b[p] >= 0x31 && b[p] <= 0x39) while (p < end && b[p] >= 0x30 && b[p] <= 0x39) p++;
-  else return -1;
-  if (p < end && b[p] === 0x2e) {
-    p++;
-    const digits = p;
-    while (p < end && b[p] >= 0x30 && b[p] <= 0x39) p++;
-    if (p === digits) return -1;
-  }
-  if (p < end && (b[p] === 0x65 || b[p] === 0x45)) {
-    p++;
-    if (p < end && (b[p] === 0x2b || b[p] === 0x2d)) p++;
-    const digits = p;
-    while (p < end && b[p] >= 0x30 && b[p] <= 0x39) p++;
-    if (p === digits) return -1;
-  }
-  return p;
-}
-
-function literalEnd(b: Uint8Array, p: number, end: number, word: string): number {
-  if (p + word.length > end) return -1;
-  for (let i = 0; i < word.length; i++) if (b[p + i] !== word.charCodeAt(i)) return -1;
-  return p + word.length;
-}
-
 let stringHash = 0;
 
-/** Like plainStringEnd without hashing: for keys and values that are never looked up. */
-function plainStringEndNoHash(b: Uint8Array, p: number, end: number): number {
-  for (; p < end; p++) {
-    const c = b[p];
-    if (c === QUOTE) return p;
-    if (c < 0x20 || c === BACKSLASH || c >= 0x80) return -1;
-  }
-  return -1;
-}
-
-/** End of a plain string whose opening quote is at p-1 (index of the closing quote), or -1. */
-function plainStringEnd(b: Uint8Array, p: number, end: number): number {
+/** plainStringEnd that also leaves the string's hash in `stringHash`: for values looked up by their bytes. */
+function hashedStringEnd(b: Uint8Array, p: number, end: number): number {
   let hash = FNV_OFFSET;
   for (; p < end; p++) {
     const c = b[p];
@@ -236,7 +188,7 @@ export function scanEvent(scanner: EventScanner, b: Uint8Array, start: number, e
     let field = expected < FIELD_COUNT ? keyAt(b, p, end, expected) : -1;
     if (field >= 0) p += KEY_BYTES[field].length;
     else {
-      p = plainStringEndNoHash(b, p, end);
+      p = plainStringEnd(b, p, end);
       if (p < 0) return ScanResult.Fallback;
       field = fieldOf(b, keyStart, p);
     }
@@ -281,7 +233,7 @@ export function scanEvent(scanner: EventScanner, b: Uint8Array, start: number, e
         case KIND_TEXT: {
           if (c !== QUOTE) return ScanResult.Fallback;
           const valueStart = ++p;
-          p = plainStringEndNoHash(b, p, end);
+          p = plainStringEnd(b, p, end);
           if (p < 0 || p === valueStart) return ScanResult.Fallback;
           p++;
           break;
@@ -289,7 +241,7 @@ export function scanEvent(scanner: EventScanner, b: Uint8Array, start: number, e
         case KIND_LOOKUP: {
           if (c !== QUOTE) return ScanResult.Fallback;
           const valueStart = ++p;
-          p = plainStringEnd(b, p, end);
+          p = hashedStringEnd(b, p, end);
           if (p < 0 || p === valueStart) return ScanResult.Fallback;
           const id = (lookups[field] as ByteLookup).id(stringHash, b, valueStart, p);
           if (id < 0 && MISS_FALLS_BACK[field] === 1) return ScanResult.Fallback;
@@ -301,7 +253,7 @@ export function scanEvent(scanner: EventScanner, b: Uint8Array, start: number, e
           return ScanResult.Fallback;
       }
     } else if (c === QUOTE) {
-      p = plainStringEndNoHash(b, p + 1, end);
+      p = plainStringEnd(b, p + 1, end);
       if (p < 0) return ScanResult.Fallback;
       p++;
     } else if (c === 0x74 || c === 0x66 || c === 0x6e) {

@@ -1,6 +1,6 @@
 import { ReportSet, type IdTranslation, type ReportSetViews } from '../domain/aggregates/index.ts';
 import { createDictionaries, type Dictionaries } from '../domain/dictionary.ts';
-import type { PartitionProgressState, Strategy, StrategyCost } from '../domain/run-progress.ts';
+import type { Strategy, StrategyCost } from '../domain/run-progress.ts';
 import type { Reports } from '../domain/reports/report-rows.ts';
 import type { DictionaryName, Published, PublishedPartition } from './shard-protocol.ts';
 
@@ -122,10 +122,6 @@ export class PublishedReports {
       }
     }
     return total;
-  }
-
-  progressStates(): Map<string, PartitionProgressState> {
-    return new Map(this.partitions().map((p) => [p.partition, p.progress]));
   }
 
   /** One strategy's reports over every published partition. */

@@ -61,7 +61,8 @@ export interface ItemDone {
   readonly results: readonly StrategyResult[];
   readonly deadLetters: readonly DeadLetter[];
   readonly metrics: readonly RecordedMetric[];
-  readonly dimensions: RunProgressView['dimensions'];
+  /** After a dimension batch: the shard's dimension counters (every shard's are the same). */
+  readonly dimensions?: RunProgressView['dimensions'];
   /** An event batch's buffer, given back to carry another batch. */
   readonly buffer?: ArrayBuffer;
   /** After a dimension batch: how the shard numbers users (every shard must alike). */

@@ -9,7 +9,7 @@ import type { SourceItem } from '../../topology/ports.ts';
 import { unpackBatch } from './packed-batch.ts';
 import { RecordingMetrics } from './recording-metrics.ts';
 import { Publisher } from './publisher.ts';
-import type { FromShard, ShardInit, ToShard } from './shard-protocol.ts';
+import type { FromShard, ItemDone, ShardInit, ToShard } from './shard-protocol.ts';
 import { NO_USERS, numberUsers, type UserNumbering } from './user-numbering.ts';
 
 /**
@@ -72,12 +72,11 @@ function publishSoon(): void {
 
 let numbered = NO_USERS;
 
-function done(id: number, events: number, extra: { buffer?: ArrayBuffer; users?: UserNumbering } = {}): void {
+function done(id: number, events: number, extra: { buffer?: ArrayBuffer; users?: UserNumbering; dimensions?: ItemDone['dimensions'] } = {}): void {
   const letters = deadLetters;
   deadLetters = [];
-  const view = pipeline.progress.view();
   const { buffer } = extra;
-  const message: FromShard = { type: 'done', id, events, results: last?.results ?? [], deadLetters: letters, metrics: metrics.take(), dimensions: view.dimensions, ...extra };
+  const message: FromShard = { type: 'done', id, events, results: last?.results ?? [], deadLetters: letters, metrics: metrics.take(), ...extra };
   post(message, buffer === undefined ? [] : [buffer]);
 }
 
@@ -89,7 +88,7 @@ port.on('message', (message: ToShard) => {
         items.next({ kind: 'dimension', table: message.table, batch: unpackBatch(message.batch) });
         if (failed) break;
         numbered = numberUsers(pipeline.dims.dicts.user, numbered);
-        done(message.id, 0, { users: numbered });
+        done(message.id, 0, { users: numbered, dimensions: pipeline.progress.view().dimensions });
         break;
       case 'events': {
         partition = message.partition;

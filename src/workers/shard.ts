@@ -14,8 +14,8 @@ function shardUrl(): URL {
  */
 export class Shard {
   private readonly worker: Worker;
-  private readonly pending = new Map<number, { resolve: (done: ItemDone) => void; reject: (error: Error) => void }>();
-  private readonly publishWaiters = new Map<number, (published: Published) => void>();
+  /** Items and publish requests not answered yet, by id: an item by its done, a request by its publish. */
+  private readonly pending = new Map<number, { resolve: (answer: ItemDone & Published) => void; reject: (error: Error) => void }>();
   private nextId = 1;
   private failure: StreamPulseError | null = null;
   private closing = false;
@@ -50,10 +50,6 @@ export class Shard {
     return this.pending.size;
   }
 
-  get failed(): StreamPulseError | null {
-    return this.failure;
-  }
-
   /** Posts a batch (its buffers move to the shard); resolves when the shard has folded it. */
   send(item: { type: 'dimension'; table: Extract<ToShard, { type: 'dimension' }>['table']; batch: PackedBatch } | { type: 'events'; partition: string; batch: PackedBatch }): Promise<ItemDone> {
     if (this.failure !== null) return Promise.reject(this.failure);
@@ -67,10 +63,7 @@ export class Shard {
   publish(): Promise<Published> {
     if (this.failure !== null) return Promise.reject(this.failure);
     const id = this.nextId++;
-    const published = new Promise<Published>((resolve, reject) => {
-      this.publishWaiters.set(id, resolve);
-      this.pending.set(id, { resolve: () => {}, reject });
-    });
+    const published = new Promise<Published>((resolve, reject) => this.pending.set(id, { resolve, reject }));
     this.worker.postMessage({ type: 'publish', id } satisfies ToShard);
     return published;
   }
@@ -94,25 +87,24 @@ export class Shard {
 
   private receive(message: FromShard): void {
     switch (message.type) {
-      case 'done': {
-        const waiter = this.pending.get(message.id);
-        this.pending.delete(message.id);
-        waiter?.resolve(message);
+      case 'done':
+        this.answer(message.id, message);
         break;
-      }
-      case 'published': {
+      case 'published':
         this.onPublished(message);
-        if (message.request !== undefined) {
-          this.pending.delete(message.request);
-          this.publishWaiters.get(message.request)?.(message);
-          this.publishWaiters.delete(message.request);
-        }
+        if (message.request !== undefined) this.answer(message.request, message);
         break;
-      }
       case 'failed':
         this.fail(errorFromData(message.error, `shard ${this.init.shard}: `));
         break;
     }
+  }
+
+  private answer(id: number, message: ItemDone | Published): void {
+    const waiter = this.pending.get(id);
+    this.pending.delete(id);
+    // each id was asked for one kind of answer, and gets that kind
+    waiter?.resolve(message as ItemDone & Published);
   }
 
   private fail(error: StreamPulseError): void {
@@ -120,7 +112,6 @@ export class Shard {
     this.failure = error;
     for (const waiter of this.pending.values()) waiter.reject(error);
     this.pending.clear();
-    this.publishWaiters.clear();
     this.onFailure(error);
   }
 }

@@ -160,9 +160,7 @@ export class ShardedPipeline implements LivePipeline {
 
   snapshot(strategy: Strategy = this.primary): ReportSnapshot {
     this.checkStrategy(strategy);
-    const source = this.options.describeSource?.();
-    const progress = this.view();
-    return { strategy, progress: source === undefined ? progress : { ...progress, source }, reports: this.published.reports(strategy) };
+    return { strategy, progress: this.progressWithSource(), reports: this.published.reports(strategy) };
   }
 
   /**
@@ -171,10 +169,15 @@ export class ShardedPipeline implements LivePipeline {
    */
   snapshotJson(strategy: Strategy): readonly (string | Uint8Array)[] {
     this.checkStrategy(strategy);
+    const reports = this.published.reportsJson(strategy);
+    return [`{"strategy":${JSON.stringify(strategy)},"progress":${JSON.stringify(this.progressWithSource())},"reports":`, reports, '}'];
+  }
+
+  /** The progress of an answer: the shards' points, and where the source is read to. */
+  private progressWithSource(): RunProgressView {
     const source = this.options.describeSource?.();
     const progress = this.view();
-    const reports = this.published.reportsJson(strategy);
-    return [`{"strategy":${JSON.stringify(strategy)},"progress":${JSON.stringify(source === undefined ? progress : { ...progress, source })},"reports":`, reports, '}'];
+    return source === undefined ? progress : { ...progress, source };
   }
 
   planAdRevenue(strategy: Strategy = this.primary): Map<string, number> {
@@ -206,7 +209,7 @@ export class ShardedPipeline implements LivePipeline {
       this.failure ??= new InternalError(`shards 0 and ${disagreeing} number users differently after the same dimension rows (${first.users?.count} and ${dones[disagreeing].users?.count} users)`);
       throw this.failure;
     }
-    this.dimensions = first.dimensions;
+    this.dimensions = first.dimensions ?? this.dimensions;
     if (first.deadLetters.length > 0) this.deadLetters.write(first.deadLetters);
     replayMetrics(first.metrics, this.metrics);
     this.position = position;

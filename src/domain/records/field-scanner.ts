@@ -1,4 +1,5 @@
 import { InternalError } from '../../errors.ts';
+import { BACKSLASH, CLOSE, COLON, COMMA, isSpace, literalEnd, numberEnd, OPEN, plainStringEnd, QUOTE } from './json-bytes.ts';
 import type { FieldSpec, RecordOf } from './schema.ts';
 
 /**
@@ -8,13 +9,6 @@ import type { FieldSpec, RecordOf } from './schema.ts';
  * anything else (escapes, non-ASCII, exponents, negatives, duplicate keys, nested values, any
  * error) answers false and the reference decoder takes the row, so its verdict stays final.
  */
-const QUOTE = 0x22;
-const BACKSLASH = 0x5c;
-const COLON = 0x3a;
-const COMMA = 0x2c;
-const OPEN = 0x7b;
-const CLOSE = 0x7d;
-
 const KIND_STRING = 0;
 const KIND_DECIMAL = 1;
 /** Types no dimension declares today (integers, booleans, dates): such a row takes the reference path. */
@@ -31,49 +25,6 @@ const POW10 = Array.from({ length: MAX_UNIT_DIGITS + 1 }, (_, i) => 10 ** i);
 const enc = new TextEncoder();
 // Buffer's own latin1 decoder reads any Uint8Array, with no Buffer view allocated per value
 const latin1Slice = Buffer.prototype.latin1Slice as (this: Uint8Array, start: number, end: number) => string;
-
-function isSpace(c: number): boolean {
-  return c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
-}
-
-/** Index of the closing quote of a plain string (no escapes, controls or non-ASCII) starting at p, or -1. */
-function plainStringEnd(b: Uint8Array, p: number, end: number): number {
-  for (; p < end; p++) {
-    const c = b[p];
-    if (c === QUOTE) return p;
-    if (c < 0x20 || c === BACKSLASH || c >= 0x80) return -1;
-  }
-  return -1;
-}
-
-/** End of a JSON number token starting at p per the JSON grammar, or -1 when malformed. */
-function numberEnd(b: Uint8Array, p: number, end: number): number {
-  if (p < end && b[p] === 0x2d) p++;
-  if (p >= end) return -1;
-  if (b[p] === 0x30) p++;
-  else if (b[p] >= 0x31 && b[p] <= 0x39) while (p < end && b[p] >= 0x30 && b[p] <= 0x39) p++;
-  else return -1;
-  if (p < end && b[p] === 0x2e) {
-    p++;
-    const digits = p;
-    while (p < end && b[p] >= 0x30 && b[p] <= 0x39) p++;
-    if (p === digits) return -1;
-  }
-  if (p < end && (b[p] === 0x65 || b[p] === 0x45)) {
-    p++;
-    if (p < end && (b[p] === 0x2b || b[p] === 0x2d)) p++;
-    const digits = p;
-    while (p < end && b[p] >= 0x30 && b[p] <= 0x39) p++;
-    if (p === digits) return -1;
-  }
-  return p;
-}
-
-function literalEnd(b: Uint8Array, p: number, end: number, word: string): number {
-  if (p + word.length > end) return -1;
-  for (let i = 0; i < word.length; i++) if (b[p + i] !== word.charCodeAt(i)) return -1;
-  return p + word.length;
-}
 
 export class FieldScanner<const Specs extends readonly FieldSpec[]> {
   /** Per field (declaration index), after a successful scan: its string value's bytes [start, end). */
