@@ -381,7 +381,9 @@ export class KafkaSource implements AsyncIterable<SourceItem> {
       heartbeatIntervalMs: 1_000,
       advertise: this.advertised ?? undefined,
       onAssigned: (assignment, owners) => {
-        this.owners = owners.get(topics.events) ?? null;
+        // assigned, this member answers for the group from now on: with no picture of the topic (an
+        // assignment with none of its partitions) every partition is named, each owner unknown
+        this.owners = owners.get(topics.events) ?? new Map();
         const partitions = [...(assignment.get(topics.events) ?? [])].sort((a, b) => a - b);
         this.mine = new Set(partitions);
         log(`assigned ${partitions.length} partitions of ${topics.events}`, { partitions });
