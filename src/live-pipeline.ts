@@ -1,7 +1,28 @@
 import type { Strategy, RunProgressView } from './domain/run-progress.ts';
 import type { ReportSnapshot } from './pipeline.ts';
 import type { BatchProgress } from '../topology/graph.ts';
+import type { SourcePosition } from './domain/records/raw-batch.ts';
 import type { SourceItem } from '../topology/ports.ts';
+
+/**
+ * A whole NDJSON events file, for a pipeline that reads files itself (readsEventFiles): the
+ * shards each read ranges of it, so the file is not read, split into lines and copied by one
+ * thread for all. Its batches are events like any other.
+ */
+export interface EventFileItem {
+  readonly kind: 'event-file';
+  readonly path: string;
+  readonly bytes: number;
+  readonly batchSize: number;
+  readonly maxRecordBytes: number;
+  /** Aborted when the read is to stop after the batches in progress. */
+  readonly signal: AbortSignal;
+  /** Told how much of the file is read: seq counts the lines read, bytes the bytes. */
+  readonly onRead?: (read: SourcePosition) => void;
+}
+
+/** What a run feeds a pipeline: the source's items, or (readsEventFiles) a file to read. */
+export type RunItem = SourceItem | EventFileItem;
 
 /**
  * What a run, its HTTP server and its metrics need of a pipeline, whether it folds on this thread
@@ -13,7 +34,9 @@ export interface LivePipeline {
   readonly primary: Strategy;
   readonly progress: { view(): RunProgressView };
   /** Feeds the source through the topology; resolves once every item is folded. */
-  run(source: AsyncIterable<SourceItem> | Iterable<SourceItem>, onBatch?: (progress: BatchProgress) => void): Promise<void>;
+  run(source: AsyncIterable<RunItem> | Iterable<RunItem>, onBatch?: (progress: BatchProgress) => void): Promise<void>;
+  /** Whether it takes EventFileItems (and reads them faster than the source would). */
+  readonly readsEventFiles?: boolean;
   snapshot(strategy?: Strategy): ReportSnapshot;
   /**
    * snapshot(strategy) as JSON, in parts to be written one after the other, where the pipeline

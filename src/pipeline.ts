@@ -1,4 +1,4 @@
-import { from, lastValueFrom, tap, type ObservableInput } from 'rxjs';
+import { from, lastValueFrom, map, tap, type ObservableInput } from 'rxjs';
 import type { ReportSet } from './domain/aggregates/index.ts';
 import { PartitionedReports, SINGLE_PARTITION, type PartitionedReportsState, type PartitionOf } from './domain/partitioned-reports.ts';
 import { AD_REVENUE_SCALE, unitsToNumber } from './domain/records/fixed-point.ts';
@@ -10,6 +10,7 @@ import { topology, type BatchProgress } from '../topology/graph.ts';
 import type { TopologyContext } from '../topology/context.ts';
 import { noMetrics, systemClock, type Clock, type DeadLetterSink, type MetricsSink, type SourceItem } from '../topology/ports.ts';
 import { CheckpointError, InternalError } from './errors.ts';
+import type { RunItem } from './live-pipeline.ts';
 import { STATE_VERSION, validatePartitionState, validatePipelineState, validateSavedPartition } from './checkpoint/state-schema.ts';
 
 export interface PipelineOptions {
@@ -48,6 +49,12 @@ export interface SavedPartition {
 const discardDeadLetters: DeadLetterSink = { write: () => {} };
 
 /** The assembled pipeline: dimensions, per-strategy reports and the progress, fed by a source. */
+/** A source hands whole files only to a pipeline that reads them (readsEventFiles), which this one does not. */
+function sourceItem(item: RunItem): SourceItem {
+  if (item.kind === 'event-file') throw new InternalError(`an event file (${item.path}) was handed to a pipeline that does not read files`);
+  return item;
+}
+
 export class Pipeline {
   readonly dims: Dimensions;
   readonly progress: RunProgress;
@@ -89,8 +96,8 @@ export class Pipeline {
    * Feeds the source (async iterable, iterable, Observable) through the topology; resolves when it
    * is exhausted. May be called again with more input: the state carries on.
    */
-  async run(source: ObservableInput<SourceItem>, onBatch?: (progress: BatchProgress) => void): Promise<void> {
-    await lastValueFrom(from(source).pipe(topology(this.ctx), tap((p) => onBatch?.(p))), { defaultValue: undefined });
+  async run(source: ObservableInput<RunItem>, onBatch?: (progress: BatchProgress) => void): Promise<void> {
+    await lastValueFrom(from(source).pipe(map(sourceItem), topology(this.ctx), tap((p) => onBatch?.(p))), { defaultValue: undefined });
     this.progress.finish(this.ctx.clock.now());
   }
 

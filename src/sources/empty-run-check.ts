@@ -1,7 +1,6 @@
 import { DIMENSION_NAMES } from '../domain/records/schema.ts';
 import { DimensionError, NothingCountedError } from '../errors.ts';
-import type { LivePipeline } from '../live-pipeline.ts';
-import type { SourceItem } from '../../topology/ports.ts';
+import type { LivePipeline, RunItem } from '../live-pipeline.ts';
 
 /**
  * A file replay that joins against an empty dimension table, or reads events and counts none,
@@ -16,10 +15,10 @@ export class EmptyRunCheck {
    * row: the topology applies every item synchronously, so by the time the source is asked for an
    * event batch all dimension batches before it are applied, and no long replay is wasted.
    */
-  async *guard(items: AsyncIterable<SourceItem>): AsyncGenerator<SourceItem> {
+  async *guard(items: AsyncIterable<RunItem>): AsyncGenerator<RunItem> {
     let checked = false;
     for await (const item of items) {
-      if (!checked && item.kind === 'events') {
+      if (!checked && item.kind !== 'dimension') {
         checked = true;
         await this.pipeline.settle?.();
         this.checkDimensions();

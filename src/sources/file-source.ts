@@ -1,10 +1,10 @@
 import type { DatasetConfig } from '../config.ts';
 import type { LogFn } from '../log/logger.ts';
-import type { LivePipeline } from '../live-pipeline.ts';
-import type { DeadLetterSink, SourceItem } from '../../topology/ports.ts';
+import type { EventFileItem, LivePipeline, RunItem } from '../live-pipeline.ts';
+import type { DeadLetterSink } from '../../topology/ports.ts';
 import { ensureDataset } from '../cli/ensure-dataset.ts';
 import { EmptyRunCheck } from './empty-run-check.ts';
-import { readInputLayout, resolveInputDir, type InputFormat, type InputLayout } from './input-dir.ts';
+import { readInputLayout, readInputLayoutHandingOn, resolveInputDir, type InputFormat, type InputLayout } from './input-dir.ts';
 import type { ProgressScale, Source, SourceOutcome } from './source.ts';
 import type { SourceHealth } from './source-health.ts';
 
@@ -31,6 +31,7 @@ export interface FilePosition {
   readonly input: string;
   /** Null before the first batch. */
   readonly file: string | null;
+  /** The last line read (a file split between worker threads: the lines of it read so far). */
   readonly line: number;
   /** Absent for Parquet, which is read by row group. */
   readonly bytes?: number;
@@ -47,6 +48,9 @@ export class FileSource implements Source {
   readonly progress: ProgressScale;
   readonly reportsWhenStopped = false;
   private check: EmptyRunCheck | null = null;
+  /** Whether the pipeline reads NDJSON event files itself (split between its shards). */
+  private handsOnFiles = false;
+  private readonly abort = new AbortController();
   private position: FilePosition;
   private stopped = false;
   private exhausted = false;
@@ -82,14 +86,30 @@ export class FileSource implements Source {
 
   attach(pipeline: LivePipeline): void {
     this.check = this.options.allowEmpty ? null : new EmptyRunCheck(pipeline);
+    this.handsOnFiles = pipeline.readsEventFiles === true;
+  }
+
+  private eventFile(path: string, bytes: number): EventFileItem {
+    return {
+      kind: 'event-file',
+      path,
+      bytes,
+      batchSize: this.options.batchSize,
+      maxRecordBytes: this.options.maxRecordBytes,
+      signal: this.abort.signal,
+      onRead: (read) => void (this.position = { input: this.dir, file: path, line: read.seq, ...(read.bytes === undefined ? {} : { bytes: read.bytes }) }),
+    };
   }
 
   /**
    * The files' items until they end or stop() is called: a stop ends the replay at once, without
    * waiting for the read in progress (it is abandoned, and its file closed when it yields).
    */
-  async *items(): AsyncGenerator<SourceItem> {
-    const read = readInputLayout(this.layout, this.options.batchSize, this.options.maxRecordBytes);
+  async *items(): AsyncGenerator<RunItem> {
+    const { batchSize, maxRecordBytes } = this.options;
+    const read = this.handsOnFiles
+      ? readInputLayoutHandingOn(this.layout, batchSize, maxRecordBytes, (path, bytes) => this.eventFile(path, bytes))
+      : readInputLayout(this.layout, batchSize, maxRecordBytes);
     const reader = (this.check === null ? read : this.check.guard(read))[Symbol.asyncIterator]();
     try {
       while (!this.stopped) {
@@ -98,7 +118,7 @@ export class FileSource implements Source {
         pending.catch(() => {});
         // a promise of its own per read: racing every read against one long-lived stop promise
         // would hang each result on that promise until the stop, keeping every batch's buffers
-        const next = await new Promise<IteratorResult<SourceItem> | typeof STOPPED>((resolve, reject) => {
+        const next = await new Promise<IteratorResult<RunItem> | typeof STOPPED>((resolve, reject) => {
           this.interrupt = () => resolve(STOPPED);
           pending.then(resolve, reject);
         });
@@ -108,8 +128,10 @@ export class FileSource implements Source {
           this.exhausted = true;
           return;
         }
-        const { position } = next.value.batch;
-        this.position = { input: this.dir, file: position.origin, line: position.seq, ...(position.bytes === undefined ? {} : { bytes: position.bytes }) };
+        if (next.value.kind !== 'event-file') {
+          const { position } = next.value.batch;
+          this.position = { input: this.dir, file: position.origin, line: position.seq, ...(position.bytes === undefined ? {} : { bytes: position.bytes }) };
+        }
         yield next.value;
       }
     } finally {
@@ -131,6 +153,7 @@ export class FileSource implements Source {
 
   stop(): void {
     this.stopped = true;
+    this.abort.abort();
     this.interrupt?.();
   }
 

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { InputError } from '../errors.ts';
 import { SCHEMAS, TABLE_NAMES, type TableName } from '../domain/records/schema.ts';
 import type { RawBatch } from '../domain/records/raw-batch.ts';
+import type { EventFileItem, RunItem } from '../live-pipeline.ts';
 import type { SourceItem } from '../../topology/ports.ts';
 import { readCsvRecords } from './csv-reader.ts';
 import { readNdjsonRecords } from './ndjson-reader.ts';
@@ -116,10 +117,29 @@ async function* eachFile(files: readonly string[], read: (file: string) => Async
   for (const file of files) yield* read(file);
 }
 
-/** The embedded source: dimension tables read to their end first, then the events. */
-export async function* readInputLayout(layout: InputLayout, batchSize: number, maxRecordBytes?: number): AsyncGenerator<SourceItem> {
+async function* readDimensions(layout: InputLayout, batchSize: number, maxRecordBytes?: number): AsyncGenerator<SourceItem> {
   for (const table of ['subscriptions', 'ad_rates', 'payouts'] as const) {
     for await (const batch of readTable(layout[table], batchSize, maxRecordBytes)) yield { kind: 'dimension', table, batch };
   }
+}
+
+/** The embedded source: dimension tables read to their end first, then the events. */
+export async function* readInputLayout(layout: InputLayout, batchSize: number, maxRecordBytes?: number): AsyncGenerator<SourceItem> {
+  yield* readDimensions(layout, batchSize, maxRecordBytes);
   for await (const batch of readTable(layout.events, batchSize, maxRecordBytes)) yield { kind: 'events', batch };
+}
+
+/**
+ * readInputLayout for a pipeline that reads NDJSON event files itself: the dimension tables, then
+ * each event file handed on whole (other formats are read here, as readInputLayout reads them).
+ */
+export async function* readInputLayoutHandingOn(
+  layout: InputLayout,
+  batchSize: number,
+  maxRecordBytes: number,
+  eventFile: (path: string, bytes: number) => EventFileItem,
+): AsyncGenerator<RunItem> {
+  if (layout.events.format !== 'ndjson') return yield* readInputLayout(layout, batchSize, maxRecordBytes);
+  yield* readDimensions(layout, batchSize, maxRecordBytes);
+  for (const file of layout.events.files) yield eventFile(file, (await isFile(file)) ?? 0);
 }

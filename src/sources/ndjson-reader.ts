@@ -14,9 +14,15 @@ function isBlank(buf: Uint8Array, start: number, end: number): boolean {
   return true;
 }
 
+/**
+ * A Buffer's bytes as a plain Uint8Array: records reach the scanners in one array shape whichever
+ * reader (or thread) they came from, so their byte loads stay monomorphic.
+ */
+const plain = (buffer: Buffer): Uint8Array => new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
+
 /** The file's bytes in chunks; a read failure (permissions, the file gone) is an IoError naming it. */
-async function* chunksOf(path: string, highWaterMark: number): AsyncGenerator<Buffer> {
-  const stream = createReadStream(path, { highWaterMark });
+async function* chunksOf(path: string, highWaterMark: number, start: number): AsyncGenerator<Buffer> {
+  const stream = createReadStream(path, { highWaterMark, start });
   try {
     for await (const chunk of stream) yield chunk as Buffer;
   } catch (error) {
@@ -27,14 +33,25 @@ async function* chunksOf(path: string, highWaterMark: number): AsyncGenerator<Bu
 }
 
 /**
+ * A byte range of a file, for readers that split one file between threads: the lines whose first
+ * byte is in [start, end). Line numbers count from the range's first line (1), so the reader of a
+ * range need not read what comes before it; lineBase() gives what to add.
+ */
+export interface ByteRange {
+  readonly start: number;
+  readonly end: number;
+}
+
+/**
  * Streams newline-delimited JSON as raw record batches without decoding: records are views into
  * the read chunks (a 1 GB file never becomes one string). Blank lines carry no record and are
- * skipped; line numbers stay those of the file. A line longer than maxRecordBytes is rejected as
- * too_long by reference and its bytes are skipped, never held, so any line length costs no memory.
+ * skipped; line numbers stay those of the file (of a range: from its first line). A line longer
+ * than maxRecordBytes is rejected as too_long by reference and its bytes are skipped, never held,
+ * so any line length costs no memory. Positions' bytes are offsets in the whole file.
  */
 export async function* readNdjsonRecords(
   path: string,
-  options: { batchSize: number; chunkBytes?: number; maxRecordBytes?: number },
+  options: { batchSize: number; chunkBytes?: number; maxRecordBytes?: number; range?: ByteRange },
 ): AsyncGenerator<RawBatch> {
   let totalBytes: number;
   try {
@@ -43,7 +60,12 @@ export async function* readNdjsonRecords(
     throw new InputError(`cannot read NDJSON file ${path}: ${(error as Error).message}`, { cause: error });
   }
   const max = options.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES;
-  const stream = chunksOf(path, options.chunkBytes ?? 1 << 20);
+  const { start, end } = options.range ?? { start: 0, end: Infinity };
+  if (start >= Math.min(end, totalBytes)) return;
+  // a range after the first starts at the line after the first newline at or after start - 1:
+  // the line running through start belongs to the range it started in
+  const stream = chunksOf(path, options.chunkBytes ?? 1 << 20, start === 0 ? 0 : start - 1);
+  let leading = start > 0;
   // The unfinished last line of earlier chunks, kept as pieces and joined once when its newline
   // arrives, so a line spanning many chunks costs linear time. Never more than max bytes.
   let carry: Buffer[] = [];
@@ -51,16 +73,30 @@ export async function* readNdjsonRecords(
   // Bytes of an over-long line seen so far, while skipping to its newline; -1 when not skipping.
   let skipped = -1;
   let line = 0;
-  let consumed = 0;
-  let first = true;
+  let consumed = start === 0 ? 0 : start - 1;
+  let first = start === 0;
   const builder = new RawBatchBuilder();
   const flush = (): RawBatch => builder.build(path, { origin: path, seq: line, bytes: consumed, totalBytes });
   const rejectLong = (length: number): void => {
     builder.reject(tooLongReject(path, line, consumed, length, max));
   };
 
-  for await (const chunk of stream) {
+  // set once the next line starts at or after the range's end: the rest is another range's
+  let past = false;
+  chunks: for await (const chunk of stream) {
+    const records = plain(chunk);
     let pos = 0;
+    if (leading) {
+      const nl = chunk.indexOf(NEWLINE);
+      consumed += nl < 0 ? chunk.length : nl + 1;
+      if (nl < 0) continue;
+      leading = false;
+      pos = nl + 1;
+    }
+    if (consumed >= end) {
+      past = true;
+      break;
+    }
     if (first) {
       first = false;
       if (chunk.length >= 3 && chunk[0] === 0xef && chunk[1] === 0xbb && chunk[2] === 0xbf) {
@@ -92,7 +128,7 @@ export async function* readNdjsonRecords(
       } else {
         carry.push(chunk.subarray(pos, nl));
         const joined = Buffer.concat(carry, length);
-        if (!isBlank(joined, 0, joined.length)) builder.add(joined, 0, joined.length, line);
+        if (!isBlank(joined, 0, joined.length)) builder.add(plain(joined), 0, joined.length, line);
         carry = [];
         carryBytes = 0;
       }
@@ -100,11 +136,15 @@ export async function* readNdjsonRecords(
       pos = nl + 1;
     }
     for (;;) {
+      if (consumed >= end) {
+        past = true;
+        break chunks;
+      }
       const nl = chunk.indexOf(NEWLINE, pos);
       if (nl < 0) break;
       line++;
       if (nl - pos > max) rejectLong(nl - pos);
-      else if (!isBlank(chunk, pos, nl)) builder.add(chunk, pos, nl, line);
+      else if (!isBlank(chunk, pos, nl)) builder.add(records, pos, nl, line);
       consumed += nl + 1 - pos;
       pos = nl + 1;
       if (builder.pending >= options.batchSize) yield flush();
@@ -118,15 +158,17 @@ export async function* readNdjsonRecords(
     }
     if (builder.pending > 0) yield flush();
   }
-  if (skipped >= 0) {
+  // a range ended by its end (or holding no line start) has no unfinished last line of its own
+  const unfinished = !past && !leading;
+  if (unfinished && skipped >= 0) {
     line++;
     rejectLong(skipped);
     consumed += skipped;
-  } else if (carryBytes > 0) {
+  } else if (unfinished && carryBytes > 0) {
     line++;
     const last = Buffer.concat(carry, carryBytes);
     consumed += carryBytes;
-    if (!isBlank(last, 0, last.length)) builder.add(last, 0, last.length, line);
+    if (!isBlank(last, 0, last.length)) builder.add(plain(last), 0, last.length, line);
   }
   if (builder.pending > 0) yield flush();
 }

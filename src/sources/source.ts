@@ -3,7 +3,8 @@ import type { PartitionOf } from '../domain/partitioned-reports.ts';
 import type { GroupQuery } from '../http/group-reports.ts';
 import type { LivePipeline } from '../live-pipeline.ts';
 import type { BatchProgress } from '../../topology/graph.ts';
-import type { DeadLetterSink, SourceItem } from '../../topology/ports.ts';
+import type { DeadLetterSink } from '../../topology/ports.ts';
+import type { RunItem } from '../live-pipeline.ts';
 import type { SourceHealth } from './source-health.ts';
 
 /** How the run's progress bar measures a source: what it counts, how much there is, how far it got. */
@@ -43,7 +44,7 @@ export interface Source {
   /** Restores saved state into the fresh pipeline and starts watching it; before any item is read. */
   attach(pipeline: LivePipeline): void;
   /** The input, read once, after attach(). */
-  items(): AsyncIterable<SourceItem>;
+  items(): AsyncIterable<RunItem>;
   /** Between batches: where a checkpoint is taken when one is due. */
   afterBatch(): void;
   /** The position shown in the run progress (file: file, line and bytes; Kafka: partitions and lag). */

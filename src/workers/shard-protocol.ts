@@ -5,6 +5,7 @@ import type { DeadLetter } from '../domain/records/rejection.ts';
 import type { DimensionName } from '../domain/records/schema.ts';
 import type { PartitionProgressState, RunProgressView, Strategy, StrategyCost } from '../domain/run-progress.ts';
 import type { ErrorData } from '../errors.ts';
+import type { ByteRange } from '../sources/ndjson-reader.ts';
 import type { StrategyResult } from '../../topology/operators/index.ts';
 import type { PackedBatch } from './packed-batch.ts';
 import type { RecordedMetric } from './recording-metrics.ts';
@@ -23,6 +24,10 @@ export interface ShardInit {
 export type ToShard =
   | { readonly type: 'dimension'; readonly id: number; readonly table: DimensionName; readonly batch: PackedBatch }
   | { readonly type: 'events'; readonly id: number; readonly partition: string; readonly batch: PackedBatch }
+  /** Read a range of an NDJSON events file and fold it, answering each batch with a ReadBatch. */
+  | { readonly type: 'read'; readonly id: number; readonly path: string; readonly range: ByteRange; readonly batchSize: number; readonly maxRecordBytes: number }
+  /** End the read in progress after its current batch, and skip the reads queued. */
+  | { readonly type: 'stop-reading' }
   /** Publish now, whatever the interval (the end of a run). */
   | { readonly type: 'publish'; readonly id: number }
   | { readonly type: 'close' };
@@ -69,4 +74,15 @@ export interface ItemDone {
   readonly users?: UserNumbering;
 }
 
-export type FromShard = ItemDone | Published | { readonly type: 'failed'; readonly error: ErrorData };
+/**
+ * One batch of a read folded. Dead letters' line numbers count from the range's first line (the
+ * shard has not read what comes before it).
+ */
+export interface ReadBatch extends Omit<ItemDone, 'type' | 'buffer' | 'users' | 'dimensions'> {
+  readonly type: 'read-batch';
+  /** Of the range so far: its lines read, and its bytes (those from its start up to its end). */
+  readonly lines: number;
+  readonly bytes: number;
+}
+
+export type FromShard = ItemDone | ReadBatch | Published | { readonly type: 'failed'; readonly error: ErrorData };

@@ -6,6 +6,7 @@ import { errorToData, InternalError } from '../errors.ts';
 import { Pipeline } from '../pipeline.ts';
 import type { BatchProgress } from '../../topology/graph.ts';
 import type { SourceItem } from '../../topology/ports.ts';
+import { readNdjsonRecords } from '../sources/ndjson-reader.ts';
 import { unpackBatch } from './packed-batch.ts';
 import { RecordingMetrics } from './recording-metrics.ts';
 import { Publisher } from './publisher.ts';
@@ -21,6 +22,7 @@ import { NO_USERS, numberUsers, type UserNumbering } from './user-numbering.ts';
 const port = parentPort;
 if (port === null) throw new InternalError('shard-worker.ts runs as a worker thread');
 const init = workerData as ShardInit;
+const channel = port;
 
 const post = (message: FromShard, transfer: ArrayBuffer[] = []): void => port.postMessage(message, transfer);
 
@@ -80,10 +82,59 @@ function done(id: number, events: number, extra: { buffer?: ArrayBuffer; users?:
   post(message, buffer === undefined ? [] : [buffer]);
 }
 
+/** Lines and bytes of the events file this shard has read in ranges finished, for its position. */
+const filesRead = { lines: 0, bytes: 0 };
+let stopReading = false;
+
+/**
+ * Reads one range of an events file and folds it batch by batch, as if each batch had been dealt:
+ * the position of the partition counts the lines and bytes this shard has read of the file, since
+ * its ranges are scattered over it.
+ */
+async function readRange(message: Extract<ToShard, { type: 'read' }>): Promise<void> {
+  const { id, path, range, batchSize, maxRecordBytes } = message;
+  partition = String(init.shard);
+  let lines = 0;
+  let bytes = 0;
+  if (!stopReading) {
+    // half a megabyte a read: a range reads past its end by at most that much
+    for await (const batch of readNdjsonRecords(path, { batchSize, maxRecordBytes, range, chunkBytes: 1 << 19 })) {
+      last = null;
+      items.next({ kind: 'events', batch });
+      if (failed) return;
+      lines = batch.position.seq;
+      bytes = Math.max(0, Math.min(batch.position.bytes ?? range.start, range.end) - range.start);
+      positions.set(partition, { origin: path, seq: filesRead.lines + lines, bytes: filesRead.bytes + bytes });
+      const letters = deadLetters;
+      deadLetters = [];
+      const folded = last as BatchProgress | null;
+      post({ type: 'read-batch', id, events: folded?.batchEvents ?? 0, results: folded?.results ?? [], deadLetters: letters, metrics: metrics.take(), lines, bytes });
+      publishSoon();
+      if (stopReading) break;
+    }
+    // read to its end: every byte of it is accounted for, up to the end of the file
+    if (!stopReading) bytes = range.end - range.start;
+  }
+  filesRead.lines += lines;
+  filesRead.bytes += bytes;
+  done(id, 0);
+}
+
+/** Messages in the order sent; a read holds those after it until it ends. */
+let queue: Promise<void> = Promise.resolve();
+
 port.on('message', (message: ToShard) => {
+  if (message.type === 'stop-reading') stopReading = true;
+  else queue = queue.then(() => handle(message));
+});
+
+async function handle(message: Exclude<ToShard, { type: 'stop-reading' }>): Promise<void> {
   if (failed) return;
   try {
     switch (message.type) {
+      case 'read':
+        await readRange(message);
+        break;
       case 'dimension':
         items.next({ kind: 'dimension', table: message.table, batch: unpackBatch(message.batch) });
         if (failed) break;
@@ -109,10 +160,10 @@ port.on('message', (message: ToShard) => {
       case 'close':
         if (timer !== null) clearTimeout(timer);
         items.complete();
-        port.close();
+        channel.close();
         break;
     }
   } catch (error) {
     fail(error);
   }
-});
+}

@@ -1,7 +1,8 @@
 import { Worker } from 'node:worker_threads';
 import { errorFromData, InternalError, type StreamPulseError } from '../errors.ts';
 import type { PackedBatch } from './packed-batch.ts';
-import type { FromShard, ItemDone, Published, ShardInit, ToShard } from './shard-protocol.ts';
+import type { ByteRange } from '../sources/ndjson-reader.ts';
+import type { FromShard, ItemDone, Published, ReadBatch, ShardInit, ToShard } from './shard-protocol.ts';
 
 /** The shard's code: compiled beside this module in the build, a tsx shim when run from source. */
 function shardUrl(): URL {
@@ -16,6 +17,8 @@ export class Shard {
   private readonly worker: Worker;
   /** Items and publish requests not answered yet, by id: an item by its done, a request by its publish. */
   private readonly pending = new Map<number, { resolve: (answer: ItemDone & Published) => void; reject: (error: Error) => void }>();
+  /** Reads in progress, by id: told of each batch. */
+  private readonly reading = new Map<number, (batch: ReadBatch) => void>();
   private nextId = 1;
   private failure: StreamPulseError | null = null;
   private closing = false;
@@ -59,6 +62,24 @@ export class Shard {
     return done;
   }
 
+  /**
+   * Has the shard read a range of an NDJSON events file and fold it; `onBatch` hears of each
+   * batch folded. Resolves when the range is read (or the reading stopped).
+   */
+  read(request: { path: string; range: ByteRange; batchSize: number; maxRecordBytes: number }, onBatch: (batch: ReadBatch) => void): Promise<ItemDone> {
+    if (this.failure !== null) return Promise.reject(this.failure);
+    const id = this.nextId++;
+    this.reading.set(id, onBatch);
+    const done = new Promise<ItemDone>((resolve, reject) => this.pending.set(id, { resolve, reject })).finally(() => this.reading.delete(id));
+    this.worker.postMessage({ type: 'read', id, ...request } satisfies ToShard);
+    return done;
+  }
+
+  /** Ends the shard's read in progress after its current batch; the reads queued end at once. */
+  stopReading(): void {
+    this.worker.postMessage({ type: 'stop-reading' } satisfies ToShard);
+  }
+
   /** Asks for a publish now; resolves with it (it reflects every item posted before). */
   publish(): Promise<Published> {
     if (this.failure !== null) return Promise.reject(this.failure);
@@ -89,6 +110,9 @@ export class Shard {
     switch (message.type) {
       case 'done':
         this.answer(message.id, message);
+        break;
+      case 'read-batch':
+        this.reading.get(message.id)?.(message);
         break;
       case 'published':
         this.onPublished(message);

@@ -2,16 +2,17 @@ import { AD_REVENUE_SCALE, unitsToNumber } from '../domain/records/fixed-point.t
 import type { SourcePosition } from '../domain/records/raw-batch.ts';
 import { combineProgress, type RunProgressView, type Strategy } from '../domain/run-progress.ts';
 import { InternalError, type StreamPulseError } from '../errors.ts';
-import type { LivePipeline } from '../live-pipeline.ts';
+import type { EventFileItem, LivePipeline, RunItem } from '../live-pipeline.ts';
 import type { ReportSnapshot } from '../pipeline.ts';
 import type { BatchProgress } from '../../topology/graph.ts';
-import { noMetrics, systemClock, type Clock, type DeadLetterSink, type MetricsSink, type SourceItem } from '../../topology/ports.ts';
+import { noMetrics, systemClock, type Clock, type DeadLetterSink, type MetricsSink } from '../../topology/ports.ts';
 import { packBatch } from './packed-batch.ts';
 import { PublishedReports } from './published-reports.ts';
 import { replayMetrics } from './recording-metrics.ts';
 import { BufferPool } from './buffer-pool.ts';
 import { startShards, type Shard } from './shard.ts';
-import type { ItemDone } from './shard-protocol.ts';
+import type { ItemDone, ReadBatch } from './shard-protocol.ts';
+import { SplitRead } from './split-read.ts';
 import { firstDisagreeing } from './user-numbering.ts';
 
 export interface ShardedPipelineOptions {
@@ -45,6 +46,10 @@ const MAX_DIMENSIONS_IN_FLIGHT = 4;
 export class ShardedPipeline implements LivePipeline {
   readonly strategies: readonly Strategy[];
   readonly progress = { view: (): RunProgressView => this.view() };
+  /** NDJSON event files are read by the shards, in ranges: no thread reads, splits and copies them for all. */
+  readonly readsEventFiles = true;
+  /** Set once the shards read a file themselves: their positions then count what each has read of it. */
+  private splitting = false;
   private readonly shards: Shard[];
   private started = false;
   /** Resolves when every shard's thread has ended (after run()). */
@@ -92,7 +97,7 @@ export class ShardedPipeline implements LivePipeline {
    * shard folds it, and checks made between items see it applied. Event batches go to the shard
    * with the fewest in flight; each shard is one partition (its index).
    */
-  async run(source: AsyncIterable<SourceItem> | Iterable<SourceItem>, onBatch?: (progress: BatchProgress) => void): Promise<void> {
+  async run(source: AsyncIterable<RunItem> | Iterable<RunItem>, onBatch?: (progress: BatchProgress) => void): Promise<void> {
     const inFlight = new Set<Promise<unknown>>();
     const track = (p: Promise<unknown>): void => {
       inFlight.add(p);
@@ -121,6 +126,11 @@ export class ShardedPipeline implements LivePipeline {
           this.eventsDealt = true;
           void this.settle().then(() => void (this.eventsSince ??= performance.now()), () => {});
         }
+        if (item.kind === 'event-file') {
+          await Promise.all(inFlight);
+          await this.readFile(item, onBatch);
+          continue;
+        }
         while (this.shards.every((s) => s.inFlight >= MAX_IN_FLIGHT)) await Promise.race(inFlight);
         this.throwIfFailed();
         // the least busy shard, taking turns among equals
@@ -147,6 +157,14 @@ export class ShardedPipeline implements LivePipeline {
       const ended = Promise.all(this.shards.map((shard) => (this.failure === null ? shard.close() : shard.terminate())));
       this.ended = ended.then(() => {});
     }
+  }
+
+  /** The shards read the file themselves, each taking the next range of it as it ends one. */
+  private async readFile(item: EventFileItem, onBatch: ((progress: BatchProgress) => void) | undefined): Promise<void> {
+    this.splitting = true;
+    const read = new SplitRead(item, this.shards, this.deadLetters, (batch, position) => this.afterRead(batch, position, onBatch));
+    await read.run();
+    this.throwIfFailed();
   }
 
   async dispose(): Promise<void> {
@@ -189,9 +207,17 @@ export class ShardedPipeline implements LivePipeline {
   /** The progress as of the shards' last publishes: it counts exactly the events the reports hold. */
   private view(): RunProgressView {
     const partitions = this.published.partitions();
-    // the furthest event batch folded, else the last dimension batch
     let position: SourcePosition | null = null;
-    for (const p of partitions) if (p.position !== null && (position === null || (p.position.bytes ?? p.position.seq) > (position.bytes ?? position.seq))) position = p.position;
+    if (this.splitting) {
+      // each shard read ranges scattered over the file: the lines and bytes they have read between them
+      for (const p of partitions) {
+        if (p.position === null) continue;
+        position = position === null ? p.position : { origin: p.position.origin, seq: position.seq + p.position.seq, bytes: (position.bytes ?? 0) + (p.position.bytes ?? 0) };
+      }
+    } else {
+      // the furthest event batch folded, else the last dimension batch
+      for (const p of partitions) if (p.position !== null && (position === null || (p.position.bytes ?? p.position.seq) > (position.bytes ?? position.seq))) position = p.position;
+    }
     position ??= this.position;
     const view = combineProgress(
       this.strategies,
@@ -224,6 +250,15 @@ export class ShardedPipeline implements LivePipeline {
     this.updatedAt = this.clock.now();
     this.eventsSince ??= performance.now();
     onBatch?.({ eventsRead: this.eventsRead, batchEvents: done.events, position, results: done.results, ...(this.eventsSince === null ? {} : { eventsSince: this.eventsSince }) });
+  }
+
+  /** A batch of a split read folded: its dead letters are the SplitRead's to write (their lines need the file's numbering). */
+  private afterRead(batch: ReadBatch, position: SourcePosition, onBatch: ((progress: BatchProgress) => void) | undefined): void {
+    replayMetrics(batch.metrics, this.metrics);
+    this.eventsRead += batch.events + batch.deadLetters.length;
+    this.updatedAt = this.clock.now();
+    this.eventsSince ??= performance.now();
+    onBatch?.({ eventsRead: this.eventsRead, batchEvents: batch.events, position, results: batch.results, ...(this.eventsSince === null ? {} : { eventsSince: this.eventsSince }) });
   }
 
   private throwIfFailed(): void {

@@ -6,6 +6,7 @@ import { FILE_NAMES } from '../../src/generator/index.ts';
 import { Pipeline } from '../../src/pipeline.ts';
 import { FileSource, type FileSourceOptions } from '../../src/sources/file-source.ts';
 import type { SourceItem } from '../../topology/ports.ts';
+import type { RunItem } from '../../src/live-pipeline.ts';
 import { makeTempDir, removeTempDir } from '../helpers/temp-dir.ts';
 
 const DATASET: DatasetConfig = { seed: 11, events: 5_000, users: 800, artists: 120 };
@@ -50,8 +51,9 @@ describe('FileSource', () => {
     source.attach(pipeline);
     const kinds: string[] = [];
     const counted = new Map<string, number>();
-    const seen = async function* (items: AsyncIterable<SourceItem>): AsyncGenerator<SourceItem> {
+    const seen = async function* (items: AsyncIterable<RunItem>): AsyncGenerator<SourceItem> {
       for await (const item of items) {
+        if (item.kind === 'event-file') throw new Error('a main-thread pipeline is handed batches, not files');
         const name = item.kind === 'events' ? 'events' : item.table;
         kinds.push(item.kind);
         counted.set(name, (counted.get(name) ?? 0) + item.batch.count);

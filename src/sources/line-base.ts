@@ -1,0 +1,34 @@
+import { open } from 'node:fs/promises';
+import { IoError } from '../errors.ts';
+import type { ByteRange } from './ndjson-reader.ts';
+
+const NEWLINE = 0x0a;
+const CHUNK = 1 << 20;
+
+/**
+ * What to add to a range's line numbers (readNdjsonRecords counts them from the range's first
+ * line) to make them the file's: the lines before the range's first line. Reads the file up to
+ * the range, so a split read asks for it only when it must name a line (a dead letter).
+ */
+export async function lineBase(path: string, range: ByteRange): Promise<number> {
+  if (range.start === 0) return 0;
+  // the range's first line is the one after the first newline at or after start - 1
+  const upTo = range.start - 1;
+  let newlines = 0;
+  let handle;
+  try {
+    handle = await open(path, 'r');
+    const buffer = Buffer.allocUnsafe(CHUNK);
+    for (let at = 0; at < upTo; ) {
+      const { bytesRead } = await handle.read(buffer, 0, Math.min(CHUNK, upTo - at), at);
+      if (bytesRead === 0) break;
+      for (let i = buffer.indexOf(NEWLINE, 0); i !== -1 && i < bytesRead; i = buffer.indexOf(NEWLINE, i + 1)) newlines++;
+      at += bytesRead;
+    }
+  } catch (error) {
+    throw new IoError(`failed reading NDJSON file ${path}: ${(error as Error).message}`, { cause: error });
+  } finally {
+    await handle?.close();
+  }
+  return newlines + 1;
+}
