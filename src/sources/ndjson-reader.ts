@@ -83,6 +83,9 @@ export async function* readNdjsonRecords(
 
   // set once the next line starts at or after the range's end: the rest is another range's
   let past = false;
+  // a BOM is part of the first line: that line starts at 0 for the range check, though its record starts after it
+  let bom = 0;
+  const nextLineStart = (): number => (line === 0 ? consumed - bom : consumed);
   chunks: for await (const chunk of stream) {
     const records = plain(chunk);
     let pos = 0;
@@ -93,7 +96,7 @@ export async function* readNdjsonRecords(
       leading = false;
       pos = nl + 1;
     }
-    if (consumed >= end) {
+    if (nextLineStart() >= end) {
       past = true;
       break;
     }
@@ -102,6 +105,7 @@ export async function* readNdjsonRecords(
       if (chunk.length >= 3 && chunk[0] === 0xef && chunk[1] === 0xbb && chunk[2] === 0xbf) {
         pos = 3;
         consumed = 3;
+        bom = 3;
       }
     }
     if (skipped >= 0 || carryBytes > 0) {
@@ -136,7 +140,7 @@ export async function* readNdjsonRecords(
       pos = nl + 1;
     }
     for (;;) {
-      if (consumed >= end) {
+      if (nextLineStart() >= end) {
         past = true;
         break chunks;
       }

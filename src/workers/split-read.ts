@@ -9,7 +9,7 @@ import type { ReadBatch } from './shard-protocol.ts';
 
 /** Ranges per shard: small enough that shards finish within a range's time of each other. */
 const RANGES_PER_SHARD = 16;
-const MIN_RANGE = 1 << 20;
+const MIN_RANGE = 1 << 16;
 const MAX_RANGE = 16 << 20;
 /** Ranges queued per shard: the next is there when one ends, so a shard never waits for this thread. */
 const QUEUED_PER_SHARD = 2;

@@ -2,7 +2,8 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { recordText, type RawBatch } from '../../src/domain/records/raw-batch.ts';
-import { readNdjsonRecords } from '../../src/sources/ndjson-reader.ts';
+import { lineBase } from '../../src/sources/line-base.ts';
+import { readNdjsonRecords, type ByteRange } from '../../src/sources/ndjson-reader.ts';
 import { makeTempDir, removeTempDir } from '../helpers/temp-dir.ts';
 
 let dir: string;
@@ -97,5 +98,54 @@ describe('readNdjsonRecords', () => {
     const path = join(dir, 'empty.ndjson');
     await writeFile(path, '');
     expect(await readAll(path, 10)).toEqual([]);
+  });
+
+  describe('a byte range of the file', () => {
+    const short = (n: number): string => JSON.stringify({ n, pad: 'p'.repeat(n % 13) });
+    const long = JSON.stringify({ pad: 'y'.repeat(300) });
+    // every edge the whole-file read handles: BOM, CRLF, blank lines, over-long lines (first,
+    // last, back to back), and a last line without a newline
+    const content = Buffer.concat([
+      Buffer.from([0xef, 0xbb, 0xbf]),
+      Buffer.from([long, short(1), '', '  ', `${short(2)}\r`, long, long, ...Array.from({ length: 30 }, (_, i) => short(i + 3)), '', long, short(40)].join('\n')),
+    ]);
+    let path: string;
+    type Read = { records: { text: string; line: number }[]; rejects: { seq: number; detail: string }[]; bytes: number };
+
+    /** A range read with the file's line numbers (lineBase added), as a split read reports them. */
+    async function readRange(range: ByteRange, chunkBytes: number): Promise<Read> {
+      const base = await lineBase(path, range);
+      const batches: RawBatch[] = [];
+      for await (const batch of readNdjsonRecords(path, { batchSize: 4, chunkBytes, maxRecordBytes: 100, range })) batches.push(batch);
+      return {
+        records: records(batches).map((r) => ({ ...r, line: r.line + base })),
+        rejects: batches.flatMap((b) => b.rejects ?? []).map((r) => ({ seq: r.seq + base, detail: r.detail })),
+        bytes: batches.at(-1)?.position.bytes ?? range.start,
+      };
+    }
+
+    beforeAll(async () => {
+      path = join(dir, 'ranges.ndjson');
+      await writeFile(path, content);
+    });
+
+    it('splits into ranges whose reads are the whole read, wherever the cuts fall', async () => {
+      const whole = await readRange({ start: 0, end: content.length }, 1 << 20);
+      expect(whole.records).toHaveLength(33);
+      expect(whole.rejects.map((r) => r.seq)).toEqual([1, 6, 7, 39]);
+      for (let cut = 1; cut < content.length; cut += 3) {
+        // small chunks put the cut's line across chunks; one chunk holds the whole file
+        for (const chunkBytes of cut % 2 === 0 ? [61] : [1 << 20]) {
+          const parts = [await readRange({ start: 0, end: cut }, chunkBytes), await readRange({ start: cut, end: content.length }, chunkBytes)];
+          expect({ records: parts.flatMap((p) => p.records), rejects: parts.flatMap((p) => p.rejects) }, `cut at ${cut}`).toEqual({ records: whole.records, rejects: whole.rejects });
+        }
+      }
+    });
+
+    it('reads nothing of a range inside one line, or past the end of the file', async () => {
+      const inside = content.indexOf('y'.repeat(300)) + 10;
+      expect(await readRange({ start: inside, end: inside + 20 }, 7)).toEqual({ records: [], rejects: [], bytes: inside });
+      expect(await readRange({ start: content.length, end: content.length + 10 }, 7)).toEqual({ records: [], rejects: [], bytes: content.length });
+    });
   });
 });
