@@ -9,14 +9,13 @@ import type { Reports } from '../../src/domain/reports/report-rows.ts';
 import { disagreements } from './agreement.ts';
 import { renderChart } from './chart.ts';
 import { BIN, duckdbNode, duckdbPython, hasWorkersFlag, kafka, log, ROOT, spark, streampulse, type EngineRun } from './engines.ts';
-import { latencyRun } from './latency-run.ts';
 import { mergeCost } from './merge-cost.ts';
+import { CLIENTS, POLL_MS, queryLoad } from './query-load.ts';
 import { scalingTable } from './scaling.ts';
 import { median } from './stats.ts';
 import { judgeTargets } from './targets.ts';
 
 const fmt = (n: number): string => Math.round(n).toLocaleString('en-US');
-const CLIENTS = 4;
 
 export type Kind = 'duckdb-ndjson' | 'duckdb' | 'streampulse-1' | 'streampulse-n' | 'other';
 
@@ -136,50 +135,10 @@ export async function runCompare(quick: boolean): Promise<number> {
 
     const manyRow = results.find((r) => r.kind === 'streampulse-n') as EngineResult;
     const oneRow = results.find((r) => r.kind === 'streampulse-1');
-    log(`query latency: ${manyLabel} with ${CLIENTS} /reports clients…`);
-    const latency = await latencyRun(dir, out('latency'), many, CLIENTS);
-    const latencyProblems = disagreements(reference as Reports, latency.reports, 0);
-    const withoutRate = manyRow.replayEventsPerSecond ?? manyRow.eventsPerSecond;
-    const withRate = latency.run.replayEventsPerSecond ?? events / latency.run.m.seconds;
-    const slowdown = (withoutRate - withRate) / withoutRate;
-    const latencyRow = {
-      run: `StreamPulse ${manyLabel}, ${fmt(events)} events`,
-      clients: CLIENTS,
-      answers: latency.outcome.latenciesMs.length,
-      'p50 ms': latency.p50Ms.toFixed(2),
-      'p99 ms': latency.p99Ms.toFixed(2),
-      'max ms': latency.maxMs.toFixed(2),
-      'ingest events/s without': fmt(withoutRate),
-      'ingest events/s with': fmt(withRate),
-      slowdown: `${(slowdown * 100).toFixed(1)}%`,
-      'non-200 / cut at close': `${latency.outcome.otherStatuses} / ${latency.outcome.failures}`,
-      agrees: latencyProblems.length === 0 ? 'yes' : 'NO',
-    };
-    // the same clients against the main-thread pipeline, where a query waits for the batch in progress
-    if (workersFlag) log(`query latency: --workers 0 with ${CLIENTS} /reports clients…`);
-    const inThread = workersFlag ? await latencyRun(dir, out('latency-0'), 0, CLIENTS) : null;
-    const inThreadRow =
-      inThread === null
-        ? []
-        : [
-            {
-              run: `StreamPulse --workers 0 (folds on the main thread), ${fmt(events)} events`,
-              clients: CLIENTS,
-              answers: inThread.outcome.latenciesMs.length,
-              'p50 ms': inThread.p50Ms.toFixed(2),
-              'p99 ms': inThread.p99Ms.toFixed(2),
-              'max ms': inThread.maxMs.toFixed(2),
-              'ingest events/s without': '-',
-              'ingest events/s with': fmt(inThread.run.replayEventsPerSecond ?? events / inThread.run.m.seconds),
-              slowdown: '-',
-              'non-200 / cut at close': `${inThread.outcome.otherStatuses} / ${inThread.outcome.failures}`,
-              agrees: disagreements(reference as Reports, inThread.reports, 0).length === 0 ? 'yes' : 'NO',
-            },
-          ];
-    console.table([latencyRow, ...inThreadRow]);
-    if (latencyProblems.length > 0) {
-      const { seconds, cpuSeconds, peakRssMb } = latency.run.m;
-      results.push({ engine: 'StreamPulse with /reports clients', kind: 'other', seconds, cpuSeconds, peakRssMb, eventsPerSecond: withRate, agrees: false, problems: latencyProblems });
+    const load = await queryLoad(dir, out, many, manyLabel, workersFlag, reference as Reports, events, quick ? 1 : 3);
+    console.table(load.rows);
+    if (load.problems.length > 0) {
+      results.push({ engine: 'StreamPulse with /reports clients', kind: 'other', seconds: 0, cpuSeconds: 0, peakRssMb: load.peakRssMb, eventsPerSecond: 0, agrees: false, problems: load.problems });
     }
     console.log(`--help: ${helpMs.toFixed(0)} ms whole process (median of 10)`);
     log('merge cost: two shards publishing, a query after each publish…');
@@ -204,14 +163,15 @@ export async function runCompare(quick: boolean): Promise<number> {
       events,
       streampulseSeconds: manyRow.seconds,
       duckdbSeconds: fastestDuckDB,
-      p99Ms: latency.p99Ms,
-      answers: latency.outcome.latenciesMs.length,
+      p99Ms: load.p99Ms,
+      answers: load.answers,
       clients: CLIENTS,
-      slowdown,
+      slowdown: load.slowdown,
+      pollMs: POLL_MS,
       helpMs,
-      peakRssMb: Math.max(manyRow.peakRssMb, latency.run.m.peakRssMb),
+      peakRssMb: Math.max(manyRow.peakRssMb, load.peakRssMb),
       // the reference is the 1-worker run when there is one
-      workersIdentical: oneRow === undefined ? null : manyRow.agrees && latencyProblems.length === 0,
+      workersIdentical: oneRow === undefined ? null : manyRow.agrees && load.problems.length === 0,
       equalsDuckDB: results.some((r) => r.kind.startsWith('duckdb')) ? results.filter((r) => r.kind.startsWith('duckdb')).every((r) => r.agrees) : null,
       workersLabel: manyLabel,
       mergeMs: merge.mergeP50Ms,
@@ -224,7 +184,7 @@ export async function runCompare(quick: boolean): Promise<number> {
     const resultsDir = join(ROOT, 'bench/results');
     mkdirSync(resultsDir, { recursive: true });
     const name = `${date}${quick ? '-quick' : ''}`;
-    const record = { date, machine, events, workers: manyLabel, engines: results, skipped, latency: [latencyRow, ...inThreadRow], merge: mergeRow, helpMs, scaling: scaling.rows, targets: targets.map((t) => t.line) };
+    const record = { date, machine, events, workers: manyLabel, engines: results, skipped, latency: load.rows, merge: mergeRow, helpMs, scaling: scaling.rows, targets: targets.map((t) => t.line) };
     writeFileSync(join(resultsDir, `${name}.json`), JSON.stringify(record, null, 2) + '\n');
     const svg = renderChart(results.map((r) => ({ engine: r.engine, eventsPerSecond: r.eventsPerSecond })), events, scaling.series, `${fmt(events)} events, seed ${DEFAULTS.seed}; ${machine}; ${date}`);
     writeFileSync(join(resultsDir, `${name}.svg`), svg);

@@ -22,15 +22,19 @@ function fetchWhole(url: string, agent: Agent): Promise<number> {
 
 /**
  * `clients` loops against `url` over keep-alive connections, each: request, read the whole body,
- * repeat. They run until `stop()`, which ends them and tells what they saw.
+ * then the next request `intervalMs` after the last one began (at once when that is past; 0: at
+ * once always, a closed loop), the clients' starts spread over one interval. They run until
+ * `stop()`, which ends them and tells what they saw.
  */
-export function startReportClients(url: string, clients: number): { stop: () => Promise<ClientsOutcome> } {
+export function startReportClients(url: string, clients: number, intervalMs = 0): { stop: () => Promise<ClientsOutcome> } {
   const agent = new Agent({ keepAlive: true, maxSockets: clients });
   const latenciesMs: number[] = [];
   let otherStatuses = 0;
   let failures = 0;
   let stopped = false;
-  const loop = async (): Promise<void> => {
+  const pause = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+  const loop = async (client: number): Promise<void> => {
+    if (intervalMs > 0) await pause((intervalMs * client) / clients);
     while (!stopped) {
       const started = performance.now();
       try {
@@ -41,11 +45,14 @@ export function startReportClients(url: string, clients: number): { stop: () => 
         if (stopped) return;
         failures++;
         // the server may be gone for good: do not spin on refused connections
-        await new Promise((resolve) => setTimeout(resolve, 20));
+        await pause(20);
+        continue;
       }
+      const wait = started + intervalMs - performance.now();
+      if (wait > 0 && !stopped) await pause(wait);
     }
   };
-  const loops = Array.from({ length: clients }, loop);
+  const loops = Array.from({ length: clients }, (_, client) => loop(client));
   return {
     stop: async () => {
       stopped = true;

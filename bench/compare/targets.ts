@@ -7,6 +7,8 @@ export interface TargetFigures {
   readonly p99Ms: number;
   readonly answers: number;
   readonly clients: number;
+  /** How often each client polls. */
+  readonly pollMs: number;
   /** (rate without clients − rate with) / rate without. */
   readonly slowdown: number;
   readonly helpMs: number;
@@ -36,9 +38,9 @@ export function judgeTargets(f: TargetFigures): Target[] {
     const ratio = f.streampulseSeconds / f.duckdbSeconds;
     add(ratio <= 1.5, `${fmt(f.events)} NDJSON whole process (${f.workersLabel}): ${ratio.toFixed(2)}× DuckDB's time (target ≤ 1.5×, aim ≤ 1.0×${ratio <= 1 ? ': met' : ''})`);
   }
-  add(f.answers > 0 && f.p99Ms <= 10, `/reports p99 with ${f.clients} clients during the replay: ${f.p99Ms.toFixed(2)} ms over ${fmt(f.answers)} answers (target ≤ 10 ms)`);
+  add(f.answers > 0 && f.p99Ms <= 10, `/reports p99 with ${f.clients} clients polling every ${f.pollMs} ms during the replay: ${f.p99Ms.toFixed(2)} ms over ${fmt(f.answers)} answers (target ≤ 10 ms)`);
   add(f.mergeMs <= 2, `merging the published partials for a query, six reports at ${fmt(f.mergeUsers)} users: ${f.mergeMs.toFixed(2)} ms (p50; target ≤ 2 ms)`);
-  add(f.slowdown <= 0.1, `ingest slowed by the ${f.clients} clients: ${(f.slowdown * 100).toFixed(1)}% (target ≤ 10%)`);
+  add(f.slowdown <= 0.1, `ingest slowed by the ${f.clients} clients (median of paired runs): ${(f.slowdown * 100).toFixed(1)}% (target ≤ 10%)`);
   add(f.helpMs <= 150, `--help whole process, median of 10: ${f.helpMs.toFixed(0)} ms (target ≤ 150 ms)`);
   add(f.peakRssMb <= 400, `peak RSS with all workers (${f.workersLabel}): ${f.peakRssMb.toFixed(0)} MB (target ≤ 400 MB)`);
   if (f.workersIdentical === null) add(false, 'reports with 1 and N workers: not compared (this build has no --workers)');

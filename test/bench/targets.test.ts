@@ -8,6 +8,7 @@ const met: TargetFigures = {
   p99Ms: 4,
   answers: 1200,
   clients: 4,
+  pollMs: 10,
   slowdown: 0.05,
   helpMs: 120,
   peakRssMb: 350,
