@@ -17,6 +17,7 @@ export const MANIFEST = join(DIST, 'build.json');
 const ENTRY_POINTS = [
   { in: 'src/cli/main.ts', out: 'main' },
   { in: 'src/workers/shard-worker.ts', out: 'shard-worker' },
+  { in: 'src/workers/merger-worker.ts', out: 'merger-worker' },
 ];
 
 /**

@@ -57,6 +57,7 @@ export class PublishedReports {
   private generation = 0;
   private readonly rendered = new Map<Strategy, { generation: number; reports: Reports; json: Uint8Array | null }>();
   private pending: Published[] = [];
+  private accepted = 0;
 
   constructor(
     shards: number,
@@ -73,6 +74,7 @@ export class PublishedReports {
    * no main-thread time merging while the shards need the cores.
    */
   accept(published: Published): void {
+    this.accepted++;
     this.pending.push(published);
     if (this.pending.length >= MAX_PENDING) this.drain();
   }
@@ -99,6 +101,11 @@ export class PublishedReports {
     }
     this.costs[published.shard] = published.cost;
     this.generation++;
+  }
+
+  /** Publishes taken so far (merged or waiting): what a render of them all is a render of. */
+  get publishes(): number {
+    return this.accepted;
   }
 
   /** Every partition's latest published point. */

@@ -4,6 +4,7 @@ import type { SourcePosition } from '../domain/records/raw-batch.ts';
 import type { DeadLetter } from '../domain/records/rejection.ts';
 import type { DimensionName } from '../domain/records/schema.ts';
 import type { PartitionProgressState, RunProgressView, Strategy, StrategyCost } from '../domain/run-progress.ts';
+import type { MessagePort } from 'node:worker_threads';
 import type { ErrorData } from '../errors.ts';
 import type { ByteRange } from '../sources/ndjson-reader.ts';
 import type { StrategyResult } from '../../topology/operators/index.ts';
@@ -22,6 +23,8 @@ export interface ShardInit {
 
 /** Main thread → shard, in order: a shard applies them one at a time, as the topology would. */
 export type ToShard =
+  /** Where the shard's publishes go (first, before any item). */
+  | { readonly type: 'merger'; readonly port: MessagePort }
   | { readonly type: 'dimension'; readonly id: number; readonly table: DimensionName; readonly batch: PackedBatch }
   | { readonly type: 'events'; readonly id: number; readonly partition: string; readonly batch: PackedBatch }
   /** Read a range of an NDJSON events file and fold it, answering each batch with a ReadBatch. */
@@ -85,4 +88,49 @@ export interface ReadBatch extends Omit<ItemDone, 'type' | 'buffer' | 'users' | 
   readonly bytes: number;
 }
 
-export type FromShard = ItemDone | ReadBatch | Published | { readonly type: 'failed'; readonly error: ErrorData };
+/** A 'publish' request answered: the publish it made, sent to the merger. */
+export interface PublishSent {
+  readonly type: 'publish-sent';
+  readonly request: number;
+  readonly seq: number;
+}
+
+export type FromShard = ItemDone | ReadBatch | PublishSent | { readonly type: 'failed'; readonly error: ErrorData };
+
+/** What the merger is started with. */
+export interface MergerInit {
+  readonly shards: number;
+  readonly strategies: readonly Strategy[];
+  /** Least time between two renders while queries come. */
+  readonly renderMs: number;
+}
+
+/** Main thread → merger. */
+export type ToMerger =
+  /** The port a shard publishes on. */
+  | { readonly type: 'shard'; readonly shard: number; readonly port: MessagePort }
+  /** A query came: render the shards' publishes as they come, for a while. */
+  | { readonly type: 'wanted' }
+  /** Render once every shard's publish `seqs[shard]` is in, and say so (the end of a run). */
+  | { readonly type: 'final'; readonly seqs: readonly number[] }
+  | { readonly type: 'close' };
+
+/**
+ * The shards' latest publishes, merged and written: every partition's point (its counters and
+ * position; its reports are in `json`), the reports of each strategy as UTF-8 JSON, and what the
+ * gauges need beyond the reports. One consistent point per partition, as one answer needs.
+ */
+export interface Rendered {
+  readonly type: 'rendered';
+  /** Counts the publishes merged so far. */
+  readonly generation: number;
+  /** Set when this answers a 'final' request: every publish asked for is in. */
+  readonly final: boolean;
+  readonly partitions: readonly Omit<PublishedPartition, 'reports'>[];
+  readonly cost: Readonly<Partial<Record<Strategy, StrategyCost>>>;
+  readonly json: Readonly<Partial<Record<Strategy, Uint8Array>>>;
+  /** Ad revenue per plan, per strategy (the per-plan gauge). */
+  readonly planAdRevenue: Readonly<Partial<Record<Strategy, readonly (readonly [string, number])[]>>>;
+}
+
+export type FromMerger = Rendered | { readonly type: 'failed'; readonly error: ErrorData };

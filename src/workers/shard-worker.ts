@@ -1,4 +1,4 @@
-import { parentPort, workerData } from 'node:worker_threads';
+import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
 import { Subject } from 'rxjs';
 import type { SourcePosition } from '../domain/records/raw-batch.ts';
 import type { DeadLetter } from '../domain/records/rejection.ts';
@@ -12,6 +12,7 @@ import { RecordingMetrics } from './recording-metrics.ts';
 import { Publisher } from './publisher.ts';
 import type { FromShard, ItemDone, ShardInit, ToShard } from './shard-protocol.ts';
 import { NO_USERS, numberUsers, type UserNumbering } from './user-numbering.ts';
+import { lowerThreadPriority, SHARD_NICE } from './thread-priority.ts';
 
 /**
  * A shard: one worker thread running the whole topology (decode, enrich, six folds) over the
@@ -23,6 +24,8 @@ const port = parentPort;
 if (port === null) throw new InternalError('shard-worker.ts runs as a worker thread');
 const init = workerData as ShardInit;
 const channel = port;
+// below the main thread, which answers queries (see thread-priority.ts)
+lowerThreadPriority(SHARD_NICE);
 
 const post = (message: FromShard, transfer: ArrayBuffer[] = []): void => port.postMessage(message, transfer);
 
@@ -54,12 +57,17 @@ let lastPublish = 0;
 let dirty = false;
 let timer: NodeJS.Timeout | null = null;
 
+/** Where publishes go: the merger's port, given before any item. */
+let merger: MessagePort | null = null;
+
 function publish(request?: number): void {
   if (timer !== null) clearTimeout(timer);
   timer = null;
   if (pipeline.dims.dicts.user.size !== numbered.count) throw new InternalError(`shard ${init.shard} numbered ${pipeline.dims.dicts.user.size - numbered.count} users outside dimension rows`);
+  if (merger === null) throw new InternalError(`shard ${init.shard} has nowhere to publish`);
   const { message, transfer } = publisher.publish(positions, request);
-  post(message, transfer);
+  merger.postMessage(message, transfer);
+  if (request !== undefined) post({ type: 'publish-sent', request, seq: message.seq });
   lastPublish = performance.now();
   dirty = false;
 }
@@ -132,6 +140,9 @@ async function handle(message: Exclude<ToShard, { type: 'stop-reading' }>): Prom
   if (failed) return;
   try {
     switch (message.type) {
+      case 'merger':
+        merger = message.port;
+        break;
       case 'read':
         await readRange(message);
         break;
@@ -160,6 +171,7 @@ async function handle(message: Exclude<ToShard, { type: 'stop-reading' }>): Prom
       case 'close':
         if (timer !== null) clearTimeout(timer);
         items.complete();
+        merger?.close();
         channel.close();
         break;
     }

@@ -1,8 +1,8 @@
-import { Worker } from 'node:worker_threads';
+import { Worker, type MessagePort } from 'node:worker_threads';
 import { errorFromData, InternalError, type StreamPulseError } from '../errors.ts';
 import type { PackedBatch } from './packed-batch.ts';
 import type { ByteRange } from '../sources/ndjson-reader.ts';
-import type { FromShard, ItemDone, Published, ReadBatch, ShardInit, ToShard } from './shard-protocol.ts';
+import type { FromShard, ItemDone, PublishSent, ReadBatch, ShardInit, ToShard } from './shard-protocol.ts';
 
 /** The shard's code: compiled beside this module in the build, a tsx shim when run from source. */
 function shardUrl(): URL {
@@ -16,13 +16,12 @@ function shardUrl(): URL {
 export class Shard {
   private readonly worker: Worker;
   /** Items and publish requests not answered yet, by id: an item by its done, a request by its publish. */
-  private readonly pending = new Map<number, { resolve: (answer: ItemDone & Published) => void; reject: (error: Error) => void }>();
+  private readonly pending = new Map<number, { resolve: (answer: ItemDone & PublishSent) => void; reject: (error: Error) => void }>();
   /** Reads in progress, by id: told of each batch. */
   private readonly reading = new Map<number, (batch: ReadBatch) => void>();
   private nextId = 1;
   private failure: StreamPulseError | null = null;
   private closing = false;
-  private onPublished: (published: Published) => void = () => {};
   private onFailure: (error: StreamPulseError) => void = () => {};
 
   constructor(readonly init: ShardInit) {
@@ -36,9 +35,8 @@ export class Shard {
     });
   }
 
-  /** Who is told of the shard's publishes and of its failure (one that came before is told at once). */
-  listen(onPublished: (published: Published) => void, onFailure: (error: StreamPulseError) => void): void {
-    this.onPublished = onPublished;
+  /** Who is told of the shard's failure (one that came before is told at once). */
+  listen(onFailure: (error: StreamPulseError) => void): void {
     this.onFailure = onFailure;
     if (this.failure !== null) onFailure(this.failure);
   }
@@ -80,13 +78,21 @@ export class Shard {
     this.worker.postMessage({ type: 'stop-reading' } satisfies ToShard);
   }
 
-  /** Asks for a publish now; resolves with it (it reflects every item posted before). */
-  publish(): Promise<Published> {
-    if (this.failure !== null) return Promise.reject(this.failure);
+  /** Gives the shard the port its publishes go to (before any item). */
+  connect(merger: MessagePort): void {
+    this.worker.postMessage({ type: 'merger', port: merger } satisfies ToShard, [merger]);
+  }
+
+  /**
+   * Asks for a publish now (it reflects every item posted before); resolves with its seq once it
+   * is on its way to the merger.
+   */
+  async publish(): Promise<number> {
+    if (this.failure !== null) throw this.failure;
     const id = this.nextId++;
-    const published = new Promise<Published>((resolve, reject) => this.pending.set(id, { resolve, reject }));
+    const sent = new Promise<PublishSent>((resolve, reject) => this.pending.set(id, { resolve, reject }));
     this.worker.postMessage({ type: 'publish', id } satisfies ToShard);
-    return published;
+    return (await sent).seq;
   }
 
   async close(): Promise<void> {
@@ -114,9 +120,8 @@ export class Shard {
       case 'read-batch':
         this.reading.get(message.id)?.(message);
         break;
-      case 'published':
-        this.onPublished(message);
-        if (message.request !== undefined) this.answer(message.request, message);
+      case 'publish-sent':
+        this.answer(message.request, message);
         break;
       case 'failed':
         this.fail(errorFromData(message.error, `shard ${this.init.shard}: `));
@@ -124,11 +129,11 @@ export class Shard {
     }
   }
 
-  private answer(id: number, message: ItemDone | Published): void {
+  private answer(id: number, message: ItemDone | PublishSent): void {
     const waiter = this.pending.get(id);
     this.pending.delete(id);
     // each id was asked for one kind of answer, and gets that kind
-    waiter?.resolve(message as ItemDone & Published);
+    waiter?.resolve(message as ItemDone & PublishSent);
   }
 
   private fail(error: StreamPulseError): void {

@@ -1,4 +1,3 @@
-import { AD_REVENUE_SCALE, unitsToNumber } from '../domain/records/fixed-point.ts';
 import type { SourcePosition } from '../domain/records/raw-batch.ts';
 import { combineProgress, type RunProgressView, type Strategy } from '../domain/run-progress.ts';
 import { InternalError, type StreamPulseError } from '../errors.ts';
@@ -7,7 +6,8 @@ import type { ReportSnapshot } from '../pipeline.ts';
 import type { BatchProgress } from '../../topology/graph.ts';
 import { noMetrics, systemClock, type Clock, type DeadLetterSink, type MetricsSink } from '../../topology/ports.ts';
 import { packBatch } from './packed-batch.ts';
-import { PublishedReports } from './published-reports.ts';
+import { Merger } from './merger.ts';
+import { RenderedReports } from './rendered-reports.ts';
 import { replayMetrics } from './recording-metrics.ts';
 import { BufferPool } from './buffer-pool.ts';
 import { startShards, type Shard } from './shard.ts';
@@ -25,6 +25,8 @@ export interface ShardedPipelineOptions {
   readonly deadLetters?: DeadLetterSink;
   /** Least time between two publishes of a shard. */
   readonly publishMs?: number;
+  /** Least time between two renders of the merged publishes, while queries come. */
+  readonly renderMs?: number;
   /** Source-specific position for the progress (a file replay: how far the file is read). */
   readonly describeSource?: () => unknown;
   /** Shards started ahead (startShards, as many as `workers`, with these strategies); started here when absent. */
@@ -56,7 +58,8 @@ export class ShardedPipeline implements LivePipeline {
   private ended: Promise<void> = Promise.resolve();
   /** Dimension batches handed to the shards and not yet applied by all. */
   private readonly dimensionsPending = new Set<Promise<void>>();
-  private readonly published: PublishedReports;
+  private readonly merger: Merger;
+  private readonly rendered: RenderedReports;
   private readonly clock: Clock;
   private readonly metrics: MetricsSink;
   private readonly deadLetters: DeadLetterSink;
@@ -79,11 +82,16 @@ export class ShardedPipeline implements LivePipeline {
     this.metrics = options.metrics ?? noMetrics;
     this.deadLetters = options.deadLetters ?? { write: () => {} };
     this.startedAt = this.clock.now();
-    this.published = new PublishedReports(options.workers, options.strategies);
+    this.merger = new Merger({ shards: options.workers, strategies: options.strategies, renderMs: options.renderMs ?? 100 });
+    this.rendered = new RenderedReports(options.strategies, this.merger);
     // started now at the latest, so their start-up overlaps the rest of the run's
     this.shards = [...(options.shards ?? startShards(options.workers, { strategies: this.strategies, cacheSize: options.cacheSize, publishMs: options.publishMs ?? 100 }))];
     if (this.shards.length !== options.workers) throw new InternalError(`${this.shards.length} shards started for ${options.workers} workers`);
-    for (const shard of this.shards) shard.listen((p) => this.published.accept(p), (error) => void (this.failure ??= error));
+    this.shards.forEach((shard, index) => {
+      shard.listen((error) => void (this.failure ??= error));
+      this.merger.connect(shard, index);
+    });
+    this.merger.listen((error) => void (this.failure ??= error));
   }
 
   get primary(): Strategy {
@@ -145,7 +153,7 @@ export class ShardedPipeline implements LivePipeline {
       }
       await Promise.all(inFlight);
       // every batch folded: the final publish of each shard is the run's result
-      await Promise.all(this.shards.map((shard) => shard.publish()));
+      await this.merger.final(await Promise.all(this.shards.map((shard) => shard.publish())));
       this.throwIfFailed();
       this.done = true;
       this.updatedAt = this.clock.now();
@@ -154,7 +162,7 @@ export class ShardedPipeline implements LivePipeline {
       throw this.failure ?? error;
     } finally {
       // everything is published: the threads end in the background, not on the run's time
-      const ended = Promise.all(this.shards.map((shard) => (this.failure === null ? shard.close() : shard.terminate())));
+      const ended = Promise.all([...this.shards, this.merger].map((thread) => (this.failure === null ? thread.close() : thread.terminate())));
       this.ended = ended.then(() => {});
     }
   }
@@ -168,7 +176,7 @@ export class ShardedPipeline implements LivePipeline {
   }
 
   async dispose(): Promise<void> {
-    if (!this.started) await Promise.all(this.shards.map((shard) => shard.terminate()));
+    if (!this.started) await Promise.all([...this.shards, this.merger].map((thread) => thread.terminate()));
     await this.ended;
   }
 
@@ -178,7 +186,8 @@ export class ShardedPipeline implements LivePipeline {
 
   snapshot(strategy: Strategy = this.primary): ReportSnapshot {
     this.checkStrategy(strategy);
-    return { strategy, progress: this.progressWithSource(), reports: this.published.reports(strategy) };
+    this.merger.wanted();
+    return { strategy, progress: this.progressWithSource(), reports: this.rendered.reports(strategy) };
   }
 
   /**
@@ -187,7 +196,8 @@ export class ShardedPipeline implements LivePipeline {
    */
   snapshotJson(strategy: Strategy): readonly (string | Uint8Array)[] {
     this.checkStrategy(strategy);
-    const reports = this.published.reportsJson(strategy);
+    this.merger.wanted();
+    const reports = this.rendered.json(strategy);
     return [`{"strategy":${JSON.stringify(strategy)},"progress":${JSON.stringify(this.progressWithSource())},"reports":`, reports, '}'];
   }
 
@@ -200,13 +210,13 @@ export class ShardedPipeline implements LivePipeline {
 
   planAdRevenue(strategy: Strategy = this.primary): Map<string, number> {
     this.checkStrategy(strategy);
-    const groups = this.published.reportSet(strategy).aggregate('subscription_analysis').groups(this.published.dicts);
-    return new Map(groups.map((g) => [g.key[0], unitsToNumber(g.values.adUnits, AD_REVENUE_SCALE)]));
+    this.merger.wanted();
+    return new Map(this.rendered.planAdRevenue(strategy));
   }
 
   /** The progress as of the shards' last publishes: it counts exactly the events the reports hold. */
   private view(): RunProgressView {
-    const partitions = this.published.partitions();
+    const partitions = this.rendered.partitions();
     let position: SourcePosition | null = null;
     if (this.splitting) {
       // each shard read ranges scattered over the file: the lines and bytes they have read between them
@@ -222,7 +232,7 @@ export class ShardedPipeline implements LivePipeline {
     const view = combineProgress(
       this.strategies,
       partitions.map((p) => p.progress),
-      { cost: this.published.cost(), dimensions: this.dimensions, position, startedAt: this.startedAt, updatedAt: this.updatedAt, done: this.done },
+      { cost: this.rendered.cost(), dimensions: this.dimensions, position, startedAt: this.startedAt, updatedAt: this.updatedAt, done: this.done },
     );
     return { ...view, shards: partitions.map((p) => ({ partition: p.partition, events_read: p.progress.eventsRead, position: p.position })) };
   }

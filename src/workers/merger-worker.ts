@@ -1,0 +1,113 @@
+import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
+import { unitsToNumber, AD_REVENUE_SCALE } from '../domain/records/fixed-point.ts';
+import { errorToData, InternalError } from '../errors.ts';
+import { PublishedReports } from './published-reports.ts';
+import { lowerThreadPriority, MERGER_NICE } from './thread-priority.ts';
+import type { FromMerger, MergerInit, Published, Rendered, ToMerger } from './shard-protocol.ts';
+
+/**
+ * The merger: a worker thread that takes every shard's publishes, merges them and writes the
+ * reports as JSON, so the main thread answers a query with bytes it already has and never stops
+ * to merge or render. It renders only while queries come (and once at the end of a run), at most
+ * every `renderMs`: a run nobody queries spends no CPU on it while the shards need the cores.
+ */
+const port = parentPort;
+if (port === null) throw new InternalError('merger-worker.ts runs as a worker thread');
+const channel = port;
+const init = workerData as MergerInit;
+// below the main thread, which answers queries, and above the shards, so renders stay fresh
+lowerThreadPriority(MERGER_NICE);
+
+/** How long a query keeps the merger rendering: a poller asking again within it sees fresh points. */
+const WANTED_MS = 1_000;
+
+const published = new PublishedReports(init.shards, init.strategies);
+const seqs = new Array<number>(init.shards).fill(0);
+const ports: MessagePort[] = [];
+let wantedUntil = -Infinity;
+let lastRender = -Infinity;
+let rendered = -1;
+let scheduled: NodeJS.Timeout | NodeJS.Immediate | null = null;
+let final: readonly number[] | null = null;
+let failed = false;
+
+const post = (message: FromMerger, transfer: ArrayBuffer[] = []): void => channel.postMessage(message, transfer);
+const fail = (error: unknown): void => {
+  if (failed) return;
+  failed = true;
+  post({ type: 'failed', error: errorToData(error) });
+};
+
+function render(isFinal: boolean): void {
+  scheduled = null;
+  lastRender = performance.now();
+  const partitions = published.partitions().map(({ partition, progress, position }) => ({ partition, progress, position }));
+  const json: Partial<Record<string, Uint8Array>> = {};
+  const planAdRevenue: Partial<Record<string, [string, number][]>> = {};
+  const transfer: ArrayBuffer[] = [];
+  for (const strategy of init.strategies) {
+    // its own buffer (not a slice of Node's pool), so it moves to the main thread without a copy
+    const bytes = new TextEncoder().encode(JSON.stringify(published.reports(strategy)));
+    json[strategy] = bytes;
+    transfer.push(bytes.buffer as ArrayBuffer);
+    const groups = published.reportSet(strategy).aggregate('subscription_analysis').groups(published.dicts);
+    planAdRevenue[strategy] = groups.map((g) => [g.key[0], unitsToNumber(g.values.adUnits, AD_REVENUE_SCALE)]);
+  }
+  rendered = published.publishes;
+  const message: Rendered = { type: 'rendered', generation: rendered, final: isFinal, partitions, cost: published.cost(), json, planAdRevenue };
+  post(message, transfer);
+}
+
+/** Renders when the end of the run asks for it, or while queries come and there is news, at most every renderMs. */
+function consider(): void {
+  if (scheduled !== null || failed) return;
+  if (final !== null && final.every((seq, shard) => seqs[shard] >= seq)) {
+    final = null;
+    scheduled = setImmediate(() => guarded(() => render(true)));
+    return;
+  }
+  if (performance.now() > wantedUntil || published.publishes === rendered) return;
+  const wait = lastRender + init.renderMs - performance.now();
+  const go = (): void => guarded(() => {
+    render(false);
+    consider();
+  });
+  scheduled = wait <= 0 ? setImmediate(go) : setTimeout(go, wait);
+}
+
+function guarded(work: () => void): void {
+  try {
+    work();
+  } catch (error) {
+    fail(error);
+  }
+}
+
+channel.on('message', (message: ToMerger) => guarded(() => {
+  switch (message.type) {
+    case 'shard':
+      ports.push(message.port);
+      message.port.on('message', (p: Published) => guarded(() => {
+        published.accept(p);
+        seqs[p.shard] = p.seq;
+        consider();
+      }));
+      break;
+    case 'wanted':
+      wantedUntil = performance.now() + WANTED_MS;
+      consider();
+      break;
+    case 'final':
+      final = message.seqs;
+      consider();
+      break;
+    case 'close':
+      if (scheduled !== null) {
+        clearTimeout(scheduled as NodeJS.Timeout);
+        clearImmediate(scheduled as NodeJS.Immediate);
+      }
+      for (const p of ports) p.close();
+      channel.close();
+      break;
+  }
+}));

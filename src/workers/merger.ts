@@ -1,0 +1,109 @@
+import { MessageChannel, Worker } from 'node:worker_threads';
+import { errorFromData, InternalError, type StreamPulseError } from '../errors.ts';
+import type { Shard } from './shard.ts';
+import type { FromMerger, MergerInit, Rendered, ToMerger } from './shard-protocol.ts';
+
+/** The merger's code: compiled beside this module in the build, a tsx shim when run from source. */
+function mergerUrl(): URL {
+  return import.meta.url.endsWith('.ts') ? new URL('./merger-worker-dev.mjs', import.meta.url) : new URL('./merger-worker.js', import.meta.url);
+}
+
+/** Least time between two 'wanted' messages: queries come far more often than the merger needs telling. */
+const WANTED_EVERY_MS = 100;
+
+/**
+ * The main thread's handle on the merger thread: connects each shard's publishes to it, tells it
+ * when queries come, and keeps its latest render, which every query is answered from.
+ */
+export class Merger {
+  private readonly worker: Worker;
+  private latest: Rendered | null = null;
+  private failure: StreamPulseError | null = null;
+  private closing = false;
+  private lastWanted = -Infinity;
+  private finalWaiter: { resolve: (rendered: Rendered) => void; reject: (error: Error) => void } | null = null;
+  private onFailure: (error: StreamPulseError) => void = () => {};
+
+  constructor(init: MergerInit) {
+    this.worker = new Worker(mergerUrl(), { workerData: init, stdout: false, stderr: false });
+    // like the shards, it never keeps the process alive by itself
+    this.worker.unref();
+    this.worker.on('message', (message: FromMerger) => this.receive(message));
+    this.worker.on('error', (error) => this.fail(new InternalError(`the merger failed: ${error.stack ?? error.message}`, { cause: error })));
+    this.worker.on('exit', (code) => {
+      if (!this.closing) this.fail(new InternalError(`the merger exited (code ${code}) before the run ended`));
+    });
+  }
+
+  /** Who is told of the merger's failure (one that came before is told at once). */
+  listen(onFailure: (error: StreamPulseError) => void): void {
+    this.onFailure = onFailure;
+    if (this.failure !== null) onFailure(this.failure);
+  }
+
+  /** Sends `shard`'s publishes (it is shard number `index`) straight to the merger. */
+  connect(shard: Shard, index: number): void {
+    const { port1, port2 } = new MessageChannel();
+    shard.connect(port1);
+    this.worker.postMessage({ type: 'shard', shard: index, port: port2 } satisfies ToMerger, [port2]);
+  }
+
+  /** The latest render, null before the first. */
+  get rendered(): Rendered | null {
+    return this.latest;
+  }
+
+  /** A query came: the merger renders the publishes as they come, for a while. */
+  wanted(): void {
+    const now = performance.now();
+    if (now - this.lastWanted < WANTED_EVERY_MS || this.closing) return;
+    this.lastWanted = now;
+    this.worker.postMessage({ type: 'wanted' } satisfies ToMerger);
+  }
+
+  /** Resolves with the render of every shard's publish `seqs[shard]` (and all before it). */
+  final(seqs: readonly number[]): Promise<Rendered> {
+    if (this.failure !== null) return Promise.reject(this.failure);
+    const rendered = new Promise<Rendered>((resolve, reject) => (this.finalWaiter = { resolve, reject }));
+    this.worker.postMessage({ type: 'final', seqs } satisfies ToMerger);
+    return rendered;
+  }
+
+  async close(): Promise<void> {
+    this.closing = true;
+    this.worker.postMessage({ type: 'close' } satisfies ToMerger);
+    // a merger that does not end by itself is ended: the run's result is rendered already
+    const timer = setTimeout(() => void this.worker.terminate(), 2_000);
+    await new Promise<void>((resolve) => {
+      this.worker.once('exit', () => resolve());
+      if (this.worker.threadId === -1) resolve();
+    });
+    clearTimeout(timer);
+  }
+
+  async terminate(): Promise<void> {
+    this.closing = true;
+    await this.worker.terminate();
+  }
+
+  private receive(message: FromMerger): void {
+    if (message.type === 'failed') {
+      this.fail(errorFromData(message.error, 'the merger: '));
+      return;
+    }
+    // renders come in order: each is newer than the one before
+    this.latest = message;
+    if (message.final) {
+      this.finalWaiter?.resolve(message);
+      this.finalWaiter = null;
+    }
+  }
+
+  private fail(error: StreamPulseError): void {
+    if (this.failure !== null) return;
+    this.failure = error;
+    this.finalWaiter?.reject(error);
+    this.finalWaiter = null;
+    this.onFailure(error);
+  }
+}
