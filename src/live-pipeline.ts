@@ -2,6 +2,7 @@ import type { Strategy, RunProgressView } from './domain/run-progress.ts';
 import type { ReportSnapshot } from './pipeline.ts';
 import type { BatchProgress } from '../topology/graph.ts';
 import type { SourcePosition } from './domain/records/raw-batch.ts';
+import type { DimensionName } from './domain/records/schema.ts';
 import type { SourceItem } from '../topology/ports.ts';
 
 /**
@@ -21,8 +22,21 @@ export interface EventFileItem {
   readonly onRead?: (read: SourcePosition) => void;
 }
 
-/** What a run feeds a pipeline: the source's items, or (readsEventFiles) a file to read. */
-export type RunItem = SourceItem | EventFileItem;
+/**
+ * A whole NDJSON dimension table file, for a pipeline that reads files itself: every shard reads
+ * all of it (each needs every row), so no thread reads, copies and sends it to the others.
+ */
+export interface DimensionFileItem {
+  readonly kind: 'dimension-file';
+  readonly table: DimensionName;
+  readonly path: string;
+  readonly bytes: number;
+  readonly batchSize: number;
+  readonly maxRecordBytes: number;
+}
+
+/** What a run feeds a pipeline: the source's items, or (readsEventFiles) files to read. */
+export type RunItem = SourceItem | EventFileItem | DimensionFileItem;
 
 /**
  * What a run, its HTTP server and its metrics need of a pipeline, whether it folds on this thread

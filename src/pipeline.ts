@@ -51,7 +51,7 @@ const discardDeadLetters: DeadLetterSink = { write: () => {} };
 /** The assembled pipeline: dimensions, per-strategy reports and the progress, fed by a source. */
 /** A source hands whole files only to a pipeline that reads them (readsEventFiles), which this one does not. */
 function sourceItem(item: RunItem): SourceItem {
-  if (item.kind === 'event-file') throw new InternalError(`an event file (${item.path}) was handed to a pipeline that does not read files`);
+  if (item.kind === 'event-file' || item.kind === 'dimension-file') throw new InternalError(`a file (${item.path}) was handed to a pipeline that does not read files`);
   return item;
 }
 

@@ -18,7 +18,7 @@ export class EmptyRunCheck {
   async *guard(items: AsyncIterable<RunItem>): AsyncGenerator<RunItem> {
     let checked = false;
     for await (const item of items) {
-      if (!checked && item.kind !== 'dimension') {
+      if (!checked && (item.kind === 'events' || item.kind === 'event-file')) {
         checked = true;
         await this.pipeline.settle?.();
         this.checkDimensions();

@@ -128,7 +128,8 @@ export class FileSource implements Source {
           this.exhausted = true;
           return;
         }
-        if (next.value.kind !== 'event-file') {
+        if (next.value.kind === 'dimension-file') this.position = { input: this.dir, file: next.value.path, line: 0 };
+        else if (next.value.kind !== 'event-file') {
           const { position } = next.value.batch;
           this.position = { input: this.dir, file: position.origin, line: position.seq, ...(position.bytes === undefined ? {} : { bytes: position.bytes }) };
         }

@@ -130,8 +130,9 @@ export async function* readInputLayout(layout: InputLayout, batchSize: number, m
 }
 
 /**
- * readInputLayout for a pipeline that reads NDJSON event files itself: the dimension tables, then
- * each event file handed on whole (other formats are read here, as readInputLayout reads them).
+ * readInputLayout for a pipeline that reads NDJSON files itself: each dimension table's files,
+ * then each event file, handed on whole (other formats are read here, as readInputLayout reads
+ * them).
  */
 export async function* readInputLayoutHandingOn(
   layout: InputLayout,
@@ -139,7 +140,17 @@ export async function* readInputLayoutHandingOn(
   maxRecordBytes: number,
   eventFile: (path: string, bytes: number) => EventFileItem,
 ): AsyncGenerator<RunItem> {
-  if (layout.events.format !== 'ndjson') return yield* readInputLayout(layout, batchSize, maxRecordBytes);
-  yield* readDimensions(layout, batchSize, maxRecordBytes);
+  for (const table of ['subscriptions', 'ad_rates', 'payouts'] as const) {
+    const input = layout[table];
+    if (input.format !== 'ndjson') {
+      for await (const batch of readTable(input, batchSize, maxRecordBytes)) yield { kind: 'dimension', table, batch };
+      continue;
+    }
+    for (const path of input.files) yield { kind: 'dimension-file', table, path, bytes: (await isFile(path)) ?? 0, batchSize, maxRecordBytes };
+  }
+  if (layout.events.format !== 'ndjson') {
+    for await (const batch of readTable(layout.events, batchSize, maxRecordBytes)) yield { kind: 'events', batch };
+    return;
+  }
   for (const file of layout.events.files) yield eventFile(file, (await isFile(file)) ?? 0);
 }

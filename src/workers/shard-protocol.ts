@@ -29,6 +29,8 @@ export type ToShard =
   | { readonly type: 'events'; readonly id: number; readonly partition: string; readonly batch: PackedBatch }
   /** Read a range of an NDJSON events file and fold it, answering each batch with a ReadBatch. */
   | { readonly type: 'read'; readonly id: number; readonly path: string; readonly range: ByteRange; readonly batchSize: number; readonly maxRecordBytes: number }
+  /** Read a whole NDJSON dimension table file and apply it, answering once at its end. */
+  | { readonly type: 'read-dimension'; readonly id: number; readonly table: DimensionName; readonly path: string; readonly batchSize: number; readonly maxRecordBytes: number }
   /** End the read in progress after its current batch, and skip the reads queued. */
   | { readonly type: 'stop-reading' }
   /** Publish now, whatever the interval (the end of a run). */
@@ -75,6 +77,8 @@ export interface ItemDone {
   readonly buffer?: ArrayBuffer;
   /** After a dimension batch: how the shard numbers users (every shard must alike). */
   readonly users?: UserNumbering;
+  /** After a dimension file: its lines. */
+  readonly lines?: number;
 }
 
 /**

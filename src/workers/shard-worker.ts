@@ -82,7 +82,7 @@ function publishSoon(): void {
 
 let numbered = NO_USERS;
 
-function done(id: number, events: number, extra: { buffer?: ArrayBuffer; users?: UserNumbering; dimensions?: ItemDone['dimensions'] } = {}): void {
+function done(id: number, events: number, extra: { buffer?: ArrayBuffer; users?: UserNumbering; dimensions?: ItemDone['dimensions']; lines?: number } = {}): void {
   const letters = deadLetters;
   deadLetters = [];
   const { buffer } = extra;
@@ -128,6 +128,19 @@ async function readRange(message: Extract<ToShard, { type: 'read' }>): Promise<v
   done(id, 0);
 }
 
+/** Reads a whole dimension table file and applies it batch by batch, as if each batch had been sent. */
+async function readDimension(message: Extract<ToShard, { type: 'read-dimension' }>): Promise<void> {
+  const { id, table, path, batchSize, maxRecordBytes } = message;
+  let lines = 0;
+  for await (const batch of readNdjsonRecords(path, { batchSize, maxRecordBytes })) {
+    items.next({ kind: 'dimension', table, batch });
+    if (failed) return;
+    lines = batch.position.seq;
+  }
+  numbered = numberUsers(pipeline.dims.dicts.user, numbered);
+  done(id, 0, { users: numbered, dimensions: pipeline.progress.view().dimensions, lines });
+}
+
 /** Messages in the order sent; a read holds those after it until it ends. */
 let queue: Promise<void> = Promise.resolve();
 
@@ -145,6 +158,9 @@ async function handle(message: Exclude<ToShard, { type: 'stop-reading' }>): Prom
         break;
       case 'read':
         await readRange(message);
+        break;
+      case 'read-dimension':
+        await readDimension(message);
         break;
       case 'dimension':
         items.next({ kind: 'dimension', table: message.table, batch: unpackBatch(message.batch) });

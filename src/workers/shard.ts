@@ -1,6 +1,7 @@
 import { Worker, type MessagePort } from 'node:worker_threads';
 import { errorFromData, InternalError, type StreamPulseError } from '../errors.ts';
 import type { PackedBatch } from './packed-batch.ts';
+import type { DimensionName } from '../domain/records/schema.ts';
 import type { ByteRange } from '../sources/ndjson-reader.ts';
 import type { FromShard, ItemDone, PublishSent, ReadBatch, ShardInit, ToShard } from './shard-protocol.ts';
 
@@ -70,6 +71,15 @@ export class Shard {
     this.reading.set(id, onBatch);
     const done = new Promise<ItemDone>((resolve, reject) => this.pending.set(id, { resolve, reject })).finally(() => this.reading.delete(id));
     this.worker.postMessage({ type: 'read', id, ...request } satisfies ToShard);
+    return done;
+  }
+
+  /** Has the shard read a whole NDJSON dimension table file and apply it; resolves when it is applied. */
+  readDimension(request: { table: DimensionName; path: string; batchSize: number; maxRecordBytes: number }): Promise<ItemDone> {
+    if (this.failure !== null) return Promise.reject(this.failure);
+    const id = this.nextId++;
+    const done = new Promise<ItemDone>((resolve, reject) => this.pending.set(id, { resolve, reject }));
+    this.worker.postMessage({ type: 'read-dimension', id, ...request } satisfies ToShard);
     return done;
   }
 

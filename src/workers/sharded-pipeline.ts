@@ -118,6 +118,18 @@ export class ShardedPipeline implements LivePipeline {
     try {
       for await (const item of source) {
         this.throwIfFailed();
+        if (item.kind === 'dimension-file') {
+          // every shard reads the whole table (each needs every row), in its message order as a batch would be
+          while (this.dimensionsPending.size >= MAX_DIMENSIONS_IN_FLIGHT) await Promise.race(this.dimensionsPending);
+          const { table, path, batchSize, maxRecordBytes } = item;
+          const applied = Promise.all(this.shards.map((shard) => shard.readDimension({ table, path, batchSize, maxRecordBytes }))).then((dones) =>
+            this.afterDimension(dones, { origin: path, seq: dones[0].lines ?? 0, bytes: item.bytes, totalBytes: item.bytes }),
+          );
+          this.dimensionsPending.add(applied);
+          void applied.finally(() => this.dimensionsPending.delete(applied)).catch(() => {});
+          track(applied);
+          continue;
+        }
         if (item.kind === 'dimension') {
           // not awaited: a shard takes its messages in order, so it applies this batch before any
           // later event batch; settle() waits for it where a check needs it applied

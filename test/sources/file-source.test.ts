@@ -53,7 +53,7 @@ describe('FileSource', () => {
     const counted = new Map<string, number>();
     const seen = async function* (items: AsyncIterable<RunItem>): AsyncGenerator<SourceItem> {
       for await (const item of items) {
-        if (item.kind === 'event-file') throw new Error('a main-thread pipeline is handed batches, not files');
+        if (item.kind === 'event-file' || item.kind === 'dimension-file') throw new Error('a main-thread pipeline is handed batches, not files');
         const name = item.kind === 'events' ? 'events' : item.table;
         kinds.push(item.kind);
         counted.set(name, (counted.get(name) ?? 0) + item.batch.count);

@@ -27,7 +27,12 @@ beforeAll(async () => {
   await generateDataset({ outDir: clean, seed: 23, events: EVENTS, users: 4_000, artists: 400 });
   oracle = await computeReportsWithDuckDB(clean);
   dirty = await makeTempDir('streampulse-split-dirty-');
-  for (const table of ['subscriptions', 'ad_rates', 'payouts']) await writeFile(join(dirty, `${table}.ndjson`), await readFile(join(clean, `${table}.ndjson`)));
+  for (const table of ['ad_rates', 'payouts']) await writeFile(join(dirty, `${table}.ndjson`), await readFile(join(clean, `${table}.ndjson`)));
+  // bad dimension rows too: every shard reads the table, but its dead letters are written once
+  const subscriptions = (await readFile(join(clean, 'subscriptions.ndjson'), 'utf8')).split('\n').filter((l) => l !== '');
+  subscriptions.splice(1_000, 0, 'not a row');
+  subscriptions.splice(3_000, 0, '{"user_id":"USR-999999"}');
+  await writeFile(join(dirty, 'subscriptions.ndjson'), subscriptions.join('\n') + '\n');
   const lines = (await readFile(join(clean, 'events.ndjson'), 'utf8')).split('\n').filter((l) => l !== '');
   const mixed: string[] = [];
   lines.forEach((line, i) => {
@@ -67,7 +72,7 @@ describe('splitRanges', () => {
 });
 
 describe('ShardedPipeline reading an events file itself', () => {
-  it('gives the reports of the DuckDB oracle, and the dead letters (with the file line numbers) of one thread reading it', async () => {
+  it('gives the reports of the DuckDB oracle, and the dead letters of one thread reading the files (with their line numbers, a dimension row\'s once)', async () => {
     const fromShards: DeadLetter[] = [];
     const pipeline = new ShardedPipeline({ strategies: ['cached'], cacheSize: 2_000, workers: 2, publishMs: 5, deadLetters: { write: (letters) => void fromShards.push(...letters) } });
     const positions: number[] = [];
@@ -78,10 +83,12 @@ describe('ShardedPipeline reading an events file itself', () => {
 
     expect(pipeline.snapshot().reports).toEqual(oracle);
     expect(rejectable).toBeGreaterThan(20);
-    expect(fromOne).toHaveLength(rejectable);
+    expect(fromOne.filter((l) => l.table === 'events')).toHaveLength(rejectable);
+    expect(fromOne.filter((l) => l.table === 'subscriptions').map((l) => l.seq)).toEqual([1_001, 3_001]);
     expect(fromShards.map(key).sort()).toEqual(fromOne.map(key).sort());
     const { progress } = pipeline.snapshot();
     expect(progress.events_read).toBe(one.snapshot().progress.events_read);
+    expect(progress.dimensions).toEqual(one.snapshot().progress.dimensions);
     expect(progress.done).toBe(true);
     // both shards read ranges; between them they read the whole file, and the progress never went back
     for (const shard of progress.shards ?? []) expect(shard.events_read).toBeGreaterThan(0);
