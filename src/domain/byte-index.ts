@@ -73,6 +73,13 @@ export class ByteIndex {
     this.entries++;
   }
 
+  /** Room for `entries` in all without a rehash on the way (a table's expected size). */
+  reserve(entries: number): void {
+    let size = this.mask + 1;
+    while (entries * 2 > size) size *= 2;
+    if (size > this.mask + 1) this.rehash(size);
+  }
+
   private rehash(size: number): void {
     const old = this.slots;
     const slots = new Int32Array(size * STRIDE);

@@ -24,6 +24,11 @@ export class Dictionary {
     return this.values.length;
   }
 
+  /** Room for `values` in all, indexed by bytes, without growing on the way. */
+  reserve(values: number): void {
+    this.byBytes.reserve(values);
+  }
+
   /** The id of `value`, or -1 when it was never interned. */
   idOf(value: string): number {
     this.mapAll();

@@ -40,6 +40,7 @@ const PAYOUT_SCANNER = new FieldScanner(PAYOUT_FIELDS);
  * first; what it cannot settle is decoded as text by the reference decoder, whose verdict is final.
  */
 export function applyDimensionBatch(dims: Dimensions, table: DimensionName, batch: RawBatch): DimensionApplyResult {
+  if (table === 'subscriptions') expectSubscriptions(dims, batch);
   const rejected: DeadLetter[] = [];
   let applied = 0;
   for (let i = 0; i < batch.count; i++) {
@@ -58,6 +59,18 @@ export function applyDimensionBatch(dims: Dimensions, table: DimensionName, batc
   }
   for (const r of batch.rejects ?? []) rejected.push({ table, origin: batch.origin, seq: r.seq, raw: r.raw, reason: r.reason, detail: r.detail });
   return { applied, rejected };
+}
+
+/**
+ * A file's subscriptions: from the first batch, how many rows the whole file holds at this
+ * batch's bytes per row (with a tenth to spare), reserved at once. Sources without a size (Kafka)
+ * grow as they go.
+ */
+function expectSubscriptions(dims: Dimensions, batch: RawBatch): void {
+  const { bytes, totalBytes } = batch.position;
+  if (bytes === undefined || totalBytes === undefined || bytes <= 0 || batch.count === 0 || dims.subscriptions.size > 0) return;
+  const rows = Math.ceil(((batch.count * totalBytes) / bytes) * 1.1);
+  dims.subscriptions.expect(rows, Math.ceil(totalBytes * 1.1));
 }
 
 /** The fast path: true when the field scanner read the row and it was applied. */

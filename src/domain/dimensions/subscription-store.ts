@@ -145,6 +145,21 @@ export class SubscriptionStore {
     return record instanceof Rejection ? undefined : record;
   }
 
+  /**
+   * Room for `rows` rows of `bytes` in all, the users' dictionary included, so loading a table of
+   * known size grows nothing row by row (each doubling copies and rehashes everything held).
+   */
+  expect(rows: number, bytes: number): void {
+    this.dicts.user.reserve(rows);
+    const slots = this.dicts.user.size + rows;
+    if (slots > this.rowLength.length) this.reserve(slots - 1, 0);
+    if (this.arenaLength + bytes > this.arena.length) {
+      const arena = new Uint8Array(this.arenaLength + bytes);
+      arena.set(this.arena.subarray(0, this.arenaLength));
+      this.arena = arena;
+    }
+  }
+
   /** Room for user's slot and `length` more arena bytes: grows, or compacts once replaced rows are half the arena. */
   private reserve(user: number, length: number): void {
     if (user >= this.rowLength.length) {
