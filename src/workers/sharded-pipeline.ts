@@ -39,11 +39,14 @@ const MAX_IN_FLIGHT = 4;
 const MAX_DIMENSIONS_IN_FLIGHT = 4;
 
 /**
- * The pipeline on worker threads: the main thread reads the source and deals event batches to the
- * shards (each shard a partition of the state: its own reports, folded from the batches it was
- * dealt), sends every dimension batch to all of them before any later event batch, and answers
- * queries from the partials the shards publish, never waiting for a batch. Merging is exact (sums
- * add, distinct sets unite), so the reports do not depend on which shard folded which batch.
+ * The pipeline on worker threads. Each shard is a partition of the state (its own reports, folded
+ * from what it read or was dealt). NDJSON files the shards read themselves: every shard a whole
+ * dimension table, and ranges of an events file, each taking the next as it ends one; other
+ * sources the main thread reads, dealing event batches and sending every dimension batch to all
+ * shards before any later event batch. The shards publish to the merger thread, which renders
+ * while queries come; queries are answered from its latest render, never waiting for a batch or a
+ * merge. Merging is exact (sums add, distinct sets unite), so the reports do not depend on which
+ * shard folded which events.
  */
 export class ShardedPipeline implements LivePipeline {
   readonly strategies: readonly Strategy[];
@@ -100,10 +103,11 @@ export class ShardedPipeline implements LivePipeline {
 
 
   /**
-   * Deals the source to the shards. A dimension batch goes to every shard and is applied by all
-   * before the next item is read, so an event batch read after it is joined against it whichever
-   * shard folds it, and checks made between items see it applied. Event batches go to the shard
-   * with the fewest in flight; each shard is one partition (its index).
+   * Feeds the source to the shards. Dimension rows (a batch or a file) go to every shard, ahead
+   * of any later events in each shard's message order, so an event read after them is joined
+   * against them whichever shard folds it; settle() waits until all have applied them. Event
+   * batches go to the shard with the fewest in flight, event files are read by the shards in
+   * ranges; each shard is one partition (its index).
    */
   async run(source: AsyncIterable<RunItem> | Iterable<RunItem>, onBatch?: (progress: BatchProgress) => void): Promise<void> {
     const inFlight = new Set<Promise<unknown>>();
@@ -118,24 +122,11 @@ export class ShardedPipeline implements LivePipeline {
     try {
       for await (const item of source) {
         this.throwIfFailed();
-        if (item.kind === 'dimension-file') {
-          // every shard reads the whole table (each needs every row), in its message order as a batch would be
+        if (item.kind === 'dimension' || item.kind === 'dimension-file') {
+          // not awaited: a shard takes its messages in order, so it applies these rows before any
+          // later event batch; settle() waits for them where a check needs them applied
           while (this.dimensionsPending.size >= MAX_DIMENSIONS_IN_FLIGHT) await Promise.race(this.dimensionsPending);
-          const { table, path, batchSize, maxRecordBytes } = item;
-          const applied = Promise.all(this.shards.map((shard) => shard.readDimension({ table, path, batchSize, maxRecordBytes }))).then((dones) =>
-            this.afterDimension(dones, { origin: path, seq: dones[0].lines ?? 0, bytes: item.bytes, totalBytes: item.bytes }),
-          );
-          this.dimensionsPending.add(applied);
-          void applied.finally(() => this.dimensionsPending.delete(applied)).catch(() => {});
-          track(applied);
-          continue;
-        }
-        if (item.kind === 'dimension') {
-          // not awaited: a shard takes its messages in order, so it applies this batch before any
-          // later event batch; settle() waits for it where a check needs it applied
-          while (this.dimensionsPending.size >= MAX_DIMENSIONS_IN_FLIGHT) await Promise.race(this.dimensionsPending);
-          const position = item.batch.position;
-          const applied = Promise.all(this.shards.map((shard) => shard.send({ type: 'dimension', table: item.table, batch: packBatch(item.batch) }))).then((dones) => this.afterDimension(dones, position));
+          const applied = this.applyDimension(item);
           this.dimensionsPending.add(applied);
           void applied.finally(() => this.dimensionsPending.delete(applied)).catch(() => {});
           track(applied);
@@ -177,6 +168,18 @@ export class ShardedPipeline implements LivePipeline {
       const ended = Promise.all([...this.shards, this.merger].map((thread) => (this.failure === null ? thread.close() : thread.terminate())));
       this.ended = ended.then(() => {});
     }
+  }
+
+  /** Dimension rows to every shard: a batch sent to each, or a file each reads whole (each needs every row). */
+  private async applyDimension(item: Extract<RunItem, { kind: 'dimension' | 'dimension-file' }>): Promise<void> {
+    if (item.kind === 'dimension') {
+      const dones = await Promise.all(this.shards.map((shard) => shard.send({ type: 'dimension', table: item.table, batch: packBatch(item.batch) })));
+      this.afterDimension(dones, item.batch.position);
+      return;
+    }
+    const { table, path, batchSize, maxRecordBytes } = item;
+    const dones = await Promise.all(this.shards.map((shard) => shard.readDimension({ table, path, batchSize, maxRecordBytes })));
+    this.afterDimension(dones, { origin: path, seq: dones[0].lines ?? 0, bytes: item.bytes, totalBytes: item.bytes });
   }
 
   /** The shards read the file themselves, each taking the next range of it as it ends one. */
