@@ -28,6 +28,14 @@ const ENTRY_POINTS = [
  */
 const BUNDLED = new Set(['rxjs', '@js-joda/core', 'lru-cache']);
 
+/** rxjs resolved to its ES2015 module build, whatever its exports map says for Node. */
+const esmBuilds = {
+  name: 'esm-builds',
+  setup(build) {
+    build.onResolve({ filter: /^rxjs$/ }, () => ({ path: join(ROOT, 'node_modules/rxjs/dist/esm/index.js') }));
+  },
+};
+
 function externalPackages() {
   const manifest = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
   const names = Object.keys({ ...manifest.dependencies, ...manifest.devDependencies, ...manifest.optionalDependencies });
@@ -67,6 +75,11 @@ export async function build() {
     platform: 'node',
     target: 'node20',
     external: externalPackages(),
+    // ESM builds where a package has one: Node's resolution would pick rxjs's CommonJS build (its
+    // exports list "node" first) and js-joda's UMD file, which bundle whole, unshaken, and are
+    // evaluated at every start of every thread
+    mainFields: ['module', 'main'],
+    plugins: [esmBuilds],
     sourcemap: true,
     metafile: true,
     write: false,
