@@ -3,13 +3,15 @@ import { unitsToNumber, AD_REVENUE_SCALE } from '../domain/records/fixed-point.t
 import { errorToData, InternalError } from '../errors.ts';
 import { PublishedReports } from './published-reports.ts';
 import { lowerThreadPriority, MERGER_NICE } from './thread-priority.ts';
+import { nextRender, type ScheduledRender } from './render-schedule.ts';
 import type { FromMerger, MergerInit, Published, Rendered, ToMerger } from './shard-protocol.ts';
 
 /**
  * The merger: a worker thread that takes every shard's publishes, merges them and writes the
  * reports as JSON, so the main thread answers a query with bytes it already has and never stops
- * to merge or render. It renders only while queries come (and once at the end of a run), at most
- * every `renderMs`: a run nobody queries spends no CPU on it while the shards need the cores.
+ * to merge or render. While queries come it renders at most every `renderMs`, otherwise every
+ * second (and once at the end of a run): a run nobody queries spends little CPU on it while the
+ * shards need the cores, and nothing the main thread shows is more than a second behind.
  */
 const port = parentPort;
 if (port === null) throw new InternalError('merger-worker.ts runs as a worker thread');
@@ -18,8 +20,10 @@ const init = workerData as MergerInit;
 // below the main thread, which answers queries, and above the shards, so renders stay fresh
 lowerThreadPriority(MERGER_NICE);
 
-/** How long a query keeps the merger rendering: a poller asking again within it sees fresh points. */
+/** How long a query keeps the merger rendering every renderMs: a poller asking again within it sees fresh points. */
 const WANTED_MS = 1_000;
+/** Renders without queries: what the gauges and a first query see is never older than this. */
+const IDLE_RENDER_MS = 1_000;
 
 const published = new PublishedReports(init.shards, init.strategies);
 const seqs = new Array<number>(init.shards).fill(0);
@@ -28,6 +32,7 @@ let wantedUntil = -Infinity;
 let lastRender = -Infinity;
 let rendered = -1;
 let scheduled: NodeJS.Timeout | NodeJS.Immediate | null = null;
+let scheduledRender: ScheduledRender = { due: Infinity, final: false };
 let final: readonly number[] | null = null;
 let failed = false;
 
@@ -39,7 +44,6 @@ const fail = (error: unknown): void => {
 };
 
 function render(isFinal: boolean): void {
-  scheduled = null;
   lastRender = performance.now();
   const partitions = published.partitions().map(({ partition, progress, position }) => ({ partition, progress, position }));
   const json: Partial<Record<string, Uint8Array>> = {};
@@ -58,21 +62,30 @@ function render(isFinal: boolean): void {
   post(message, transfer);
 }
 
-/** Renders when the end of the run asks for it, or while queries come and there is news, at most every renderMs. */
+/** Schedules the next render (see nextRender), replacing one due later. */
 function consider(): void {
-  if (scheduled !== null || failed) return;
-  if (final !== null && final.every((seq, shard) => seqs[shard] >= seq)) {
-    final = null;
-    scheduled = setImmediate(() => guarded(() => render(true)));
-    return;
-  }
-  if (performance.now() > wantedUntil || published.publishes === rendered) return;
-  const wait = lastRender + init.renderMs - performance.now();
-  const go = (): void => guarded(() => {
-    render(false);
-    consider();
-  });
-  scheduled = wait <= 0 ? setImmediate(go) : setTimeout(go, wait);
+  if (failed) return;
+  const now = performance.now();
+  const finalReady = final !== null && final.every((seq, shard) => seqs[shard] >= seq);
+  const next = nextRender({ now, lastRender, wantedUntil, news: published.publishes !== rendered, finalReady, scheduled: scheduled === null ? null : scheduledRender }, init.renderMs, IDLE_RENDER_MS);
+  if (next === null || next === 'keep') return;
+  cancel();
+  if (next.final) final = null;
+  const go = (): void =>
+    guarded(() => {
+      scheduled = null;
+      render(next.final);
+      consider();
+    });
+  scheduledRender = next;
+  scheduled = next.due <= now ? setImmediate(go) : setTimeout(go, next.due - now);
+}
+
+function cancel(): void {
+  if (scheduled === null) return;
+  clearTimeout(scheduled as NodeJS.Timeout);
+  clearImmediate(scheduled as NodeJS.Immediate);
+  scheduled = null;
 }
 
 function guarded(work: () => void): void {
@@ -102,10 +115,7 @@ channel.on('message', (message: ToMerger) => guarded(() => {
       consider();
       break;
     case 'close':
-      if (scheduled !== null) {
-        clearTimeout(scheduled as NodeJS.Timeout);
-        clearImmediate(scheduled as NodeJS.Immediate);
-      }
+      cancel();
       for (const p of ports) p.close();
       channel.close();
       break;

@@ -85,7 +85,7 @@ export class ShardedPipeline implements LivePipeline {
     this.metrics = options.metrics ?? noMetrics;
     this.deadLetters = options.deadLetters ?? { write: () => {} };
     this.startedAt = this.clock.now();
-    this.merger = new Merger({ shards: options.workers, strategies: options.strategies, renderMs: options.renderMs ?? 100 });
+    this.merger = new Merger({ shards: options.workers, strategies: options.strategies, renderMs: options.renderMs ?? 250 });
     this.rendered = new RenderedReports(options.strategies, this.merger);
     // started now at the latest, so their start-up overlaps the rest of the run's
     this.shards = [...(options.shards ?? startShards(options.workers, { strategies: this.strategies, cacheSize: options.cacheSize, publishMs: options.publishMs ?? 100 }))];
