@@ -58,7 +58,7 @@ function render(isFinal: boolean): void {
     planAdRevenue[strategy] = groups.map((g) => [g.key[0], unitsToNumber(g.values.adUnits, AD_REVENUE_SCALE)]);
   }
   rendered = published.publishes;
-  const message: Rendered = { type: 'rendered', generation: rendered, final: isFinal, partitions, cost: published.cost(), json, planAdRevenue };
+  const message: Rendered = { type: 'rendered', generation: rendered, final: isFinal, at: Date.now(), partitions, cost: published.cost(), json, planAdRevenue };
   post(message, transfer);
 }
 

@@ -25,7 +25,7 @@ export class RenderedReports {
     const none = new ReportSet().snapshot(createDictionaries());
     const json: Partial<Record<Strategy, Uint8Array>> = {};
     for (const strategy of strategies) json[strategy] = encoder.encode(JSON.stringify(none));
-    this.empty = { type: 'rendered', generation: 0, final: false, partitions: [], cost: {}, json, planAdRevenue: {} };
+    this.empty = { type: 'rendered', generation: 0, final: false, at: 0, partitions: [], cost: {}, json, planAdRevenue: {} };
   }
 
   private get latest(): Rendered {
@@ -47,6 +47,16 @@ export class RenderedReports {
       this.parsed.reports.set(strategy, reports);
     }
     return reports;
+  }
+
+  /** Counts the publishes the latest render took in (0 before the first). */
+  get generation(): number {
+    return this.latest.generation;
+  }
+
+  /** When the latest render was made, null before the first. */
+  get at(): number | null {
+    return this.latest === this.empty ? null : this.latest.at;
   }
 
   partitions(): Rendered['partitions'] {

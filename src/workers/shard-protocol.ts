@@ -130,6 +130,8 @@ export interface Rendered {
   readonly generation: number;
   /** Set when this answers a 'final' request: every publish asked for is in. */
   readonly final: boolean;
+  /** When it was rendered (ms since the epoch): the answers' last update. */
+  readonly at: number;
   readonly partitions: readonly Omit<PublishedPartition, 'reports'>[];
   readonly cost: Readonly<Partial<Record<Strategy, StrategyCost>>>;
   readonly json: Readonly<Partial<Record<Strategy, Uint8Array>>>;

@@ -70,6 +70,9 @@ export class ShardedPipeline implements LivePipeline {
   private dimensions: RunProgressView['dimensions'] = { subscriptions: { rows_applied: 0, rejected: 0 }, ad_rates: { rows_applied: 0, rejected: 0 }, payouts: { rows_applied: 0, rejected: 0 } };
   private position: SourcePosition | null = null;
   private updatedAt: number | null = null;
+  /** Dimension batches and files applied: a part of the progress the renders do not carry. */
+  private dimensionsApplied = 0;
+  private progressJson: { key: string; json: string } | null = null;
   private done = false;
   private failure: StreamPulseError | null = null;
   private eventsRead = 0;
@@ -213,7 +216,12 @@ export class ShardedPipeline implements LivePipeline {
     this.checkStrategy(strategy);
     this.merger.wanted();
     const reports = this.rendered.json(strategy);
-    return [`{"strategy":${JSON.stringify(strategy)},"progress":${JSON.stringify(this.progressWithSource())},"reports":`, reports, '}'];
+    // the progress is written once per render (and dimension batch): only the source's position is new per answer
+    const key = `${this.rendered.generation}|${this.dimensionsApplied}|${this.done}|${this.splitting}`;
+    if (this.progressJson?.key !== key) this.progressJson = { key, json: JSON.stringify(this.view()) };
+    const source = this.options.describeSource?.();
+    const progress = source === undefined ? this.progressJson.json : `${this.progressJson.json.slice(0, -1)},"source":${JSON.stringify(source)}}`;
+    return [`{"strategy":${JSON.stringify(strategy)},"progress":${progress},"reports":`, reports, '}'];
   }
 
   /** The progress of an answer: the shards' points, and where the source is read to. */
@@ -247,7 +255,8 @@ export class ShardedPipeline implements LivePipeline {
     const view = combineProgress(
       this.strategies,
       partitions.map((p) => p.progress),
-      { cost: this.rendered.cost(), dimensions: this.dimensions, position, startedAt: this.startedAt, updatedAt: this.updatedAt, done: this.done },
+      // the events' counters and reports are as of the render; before it, the dimensions' last batch
+      { cost: this.rendered.cost(), dimensions: this.dimensions, position, startedAt: this.startedAt, updatedAt: this.done || partitions.length === 0 ? this.updatedAt : (this.rendered.at ?? this.updatedAt), done: this.done },
     );
     return { ...view, shards: partitions.map((p) => ({ partition: p.partition, events_read: p.progress.eventsRead, position: p.position })) };
   }
@@ -261,6 +270,7 @@ export class ShardedPipeline implements LivePipeline {
       throw this.failure;
     }
     this.dimensions = first.dimensions ?? this.dimensions;
+    this.dimensionsApplied++;
     if (first.deadLetters.length > 0) this.deadLetters.write(first.deadLetters);
     replayMetrics(first.metrics, this.metrics);
     this.position = position;
