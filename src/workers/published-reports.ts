@@ -42,9 +42,9 @@ const MAX_PENDING = 64;
 
 /**
  * The shards' latest publishes, merged as they are read: one ReportSet per strategy over every
- * shard's partitions, each as of its last publish, so a query reads it and never waits for a
- * batch. A publish costs what changed since the shard's previous one; rendering the rows happens
- * once per publish at most, when a query asks.
+ * shard's partitions, each as of its last publish (the merger thread holds it and renders from
+ * it). A publish costs what changed since the shard's previous one; rendering the rows happens
+ * once per publish at most, when a render asks.
  */
 export class PublishedReports {
   readonly dicts: Dictionaries = createDictionaries();
@@ -71,7 +71,7 @@ export class PublishedReports {
   /**
    * Takes a shard's publish: every publish of every shard, in the order the shard sent them. It is
    * merged when something reads the reports (or once enough wait), so a run nobody queries spends
-   * no main-thread time merging while the shards need the cores.
+   * little time merging while the shards need the cores.
    */
   accept(published: Published): void {
     this.accepted++;
