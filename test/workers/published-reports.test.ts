@@ -21,7 +21,7 @@ afterAll(async () => {
   await removeTempDir(dir);
 });
 
-/** A shard's publish made in this thread, as shard-worker.ts posts it: through a structured clone. */
+/** A shard's publish made in this thread, as shard-thread.ts posts it: through a structured clone. */
 function publisher(shard: number, pipeline: Pipeline): () => Published {
   const p = new Publisher(shard, pipeline, ['cached']);
   return () => structuredClone(p.publish(new Map()).message);

@@ -1,0 +1,194 @@
+import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
+import { Subject } from 'rxjs';
+import type { SourcePosition } from '../domain/records/raw-batch.ts';
+import type { DeadLetter } from '../domain/records/rejection.ts';
+import { errorToData, InternalError } from '../errors.ts';
+import { Pipeline } from '../pipeline.ts';
+import type { BatchProgress } from '../../topology/graph.ts';
+import type { SourceItem } from '../../topology/ports.ts';
+import { readNdjsonRecords } from '../sources/ndjson-reader.ts';
+import { unpackBatch } from './packed-batch.ts';
+import { RecordingMetrics } from './recording-metrics.ts';
+import { Publisher } from './publisher.ts';
+import type { FromShard, ItemDone, ShardInit, ToShard } from './shard-protocol.ts';
+import { NO_USERS, numberUsers, type UserNumbering } from './user-numbering.ts';
+
+/**
+ * A shard: one worker thread running the whole topology (decode, enrich, six folds) over the
+ * batches the main thread deals it, for the partitions it is given. It answers every item with
+ * what the main thread needs at once (progress, dead letters, metrics), and publishes its partials
+ * at batch boundaries, at most every `publishMs`, so queries never wait for a batch.
+ */
+const port = parentPort;
+if (port === null) throw new InternalError('shard-thread.ts runs as a worker thread');
+const init = workerData as ShardInit;
+const channel = port;
+
+const post = (message: FromShard, transfer: ArrayBuffer[] = []): void => port.postMessage(message, transfer);
+
+let deadLetters: DeadLetter[] = [];
+const metrics = new RecordingMetrics();
+let partition = '0';
+const positions = new Map<string, SourcePosition>();
+const pipeline = new Pipeline({
+  strategies: init.strategies,
+  cacheSize: init.cacheSize,
+  metrics,
+  // a dead letter's bytes are a view of the whole batch: copied, so posting it does not clone the batch
+  deadLetters: { write: (letters) => void deadLetters.push(...letters.map((l) => (l.bytes === undefined ? l : { ...l, bytes: l.bytes.slice() }))) },
+  partitionOf: () => partition,
+});
+
+const items = new Subject<SourceItem>();
+let last: BatchProgress | null = null;
+let failed = false;
+const fail = (error: unknown): void => {
+  if (failed) return;
+  failed = true;
+  post({ type: 'failed', error: errorToData(error) });
+};
+pipeline.run(items, (p) => void (last = p)).catch(fail);
+
+const publisher = new Publisher(init.shard, pipeline, init.strategies);
+let lastPublish = 0;
+let dirty = false;
+let timer: NodeJS.Timeout | null = null;
+
+/** Where publishes go: the merger's port, given before any item. */
+let merger: MessagePort | null = null;
+
+function publish(request?: number): void {
+  if (timer !== null) clearTimeout(timer);
+  timer = null;
+  if (pipeline.dims.dicts.user.size !== numbered.count) throw new InternalError(`shard ${init.shard} numbered ${pipeline.dims.dicts.user.size - numbered.count} users outside dimension rows`);
+  if (merger === null) throw new InternalError(`shard ${init.shard} has nowhere to publish`);
+  const { message, transfer } = publisher.publish(positions, request);
+  merger.postMessage(message, transfer);
+  if (request !== undefined) post({ type: 'publish-sent', request, seq: message.seq });
+  lastPublish = performance.now();
+  dirty = false;
+}
+
+/** After a batch: publish if the interval has passed, or once it has (an idle shard still publishes its last batch). */
+function publishSoon(): void {
+  dirty = true;
+  const wait = lastPublish + init.publishMs - performance.now();
+  if (wait <= 0) publish();
+  else timer ??= setTimeout(() => dirty && publish(), wait);
+}
+
+let numbered = NO_USERS;
+
+function done(id: number, events: number, extra: { buffer?: ArrayBuffer; users?: UserNumbering; dimensions?: ItemDone['dimensions']; lines?: number } = {}): void {
+  const letters = deadLetters;
+  deadLetters = [];
+  const { buffer } = extra;
+  const message: FromShard = { type: 'done', id, events, results: last?.results ?? [], deadLetters: letters, metrics: metrics.take(), ...extra };
+  post(message, buffer === undefined ? [] : [buffer]);
+}
+
+/** Lines and bytes of the events file this shard has read in ranges finished, for its position. */
+const filesRead = { lines: 0, bytes: 0 };
+let stopReading = false;
+
+/**
+ * Reads one range of an events file and folds it batch by batch, as if each batch had been dealt:
+ * the position of the partition counts the lines and bytes this shard has read of the file, since
+ * its ranges are scattered over it.
+ */
+async function readRange(message: Extract<ToShard, { type: 'read' }>): Promise<void> {
+  const { id, path, range, batchSize, maxRecordBytes } = message;
+  partition = String(init.shard);
+  let lines = 0;
+  let bytes = 0;
+  if (!stopReading) {
+    // half a megabyte a read: a range reads past its end by at most that much
+    for await (const batch of readNdjsonRecords(path, { batchSize, maxRecordBytes, range, chunkBytes: 1 << 19 })) {
+      last = null;
+      items.next({ kind: 'events', batch });
+      if (failed) return;
+      lines = batch.position.seq;
+      bytes = Math.max(0, Math.min(batch.position.bytes ?? range.start, range.end) - range.start);
+      positions.set(partition, { origin: path, seq: filesRead.lines + lines, bytes: filesRead.bytes + bytes });
+      const letters = deadLetters;
+      deadLetters = [];
+      const folded = last as BatchProgress | null;
+      post({ type: 'read-batch', id, events: folded?.batchEvents ?? 0, results: folded?.results ?? [], deadLetters: letters, metrics: metrics.take(), lines, bytes });
+      publishSoon();
+      if (stopReading) break;
+    }
+    // read to its end: every byte of it is accounted for, up to the end of the file
+    if (!stopReading) bytes = range.end - range.start;
+  }
+  filesRead.lines += lines;
+  filesRead.bytes += bytes;
+  done(id, 0);
+}
+
+/** Reads a whole dimension table file and applies it batch by batch, as if each batch had been sent. */
+async function readDimension(message: Extract<ToShard, { type: 'read-dimension' }>): Promise<void> {
+  const { id, table, path, batchSize, maxRecordBytes } = message;
+  let lines = 0;
+  for await (const batch of readNdjsonRecords(path, { batchSize, maxRecordBytes })) {
+    items.next({ kind: 'dimension', table, batch });
+    if (failed) return;
+    lines = batch.position.seq;
+  }
+  numbered = numberUsers(pipeline.dims.dicts.user, numbered);
+  done(id, 0, { users: numbered, dimensions: pipeline.progress.view().dimensions, lines });
+}
+
+/** Messages in the order sent; a read holds those after it until it ends. */
+let queue: Promise<void> = Promise.resolve();
+
+port.on('message', (message: ToShard) => {
+  if (message.type === 'stop-reading') stopReading = true;
+  else queue = queue.then(() => handle(message));
+});
+
+async function handle(message: Exclude<ToShard, { type: 'stop-reading' }>): Promise<void> {
+  if (failed) return;
+  try {
+    switch (message.type) {
+      case 'merger':
+        merger = message.port;
+        break;
+      case 'read':
+        await readRange(message);
+        break;
+      case 'read-dimension':
+        await readDimension(message);
+        break;
+      case 'dimension':
+        items.next({ kind: 'dimension', table: message.table, batch: unpackBatch(message.batch) });
+        if (failed) break;
+        numbered = numberUsers(pipeline.dims.dicts.user, numbered);
+        done(message.id, 0, { users: numbered, dimensions: pipeline.progress.view().dimensions });
+        break;
+      case 'events': {
+        partition = message.partition;
+        last = null;
+        const batch = unpackBatch(message.batch);
+        items.next({ kind: 'events', batch });
+        if (failed) break;
+        positions.set(partition, batch.position);
+        // nothing holds a view of an event batch once it is folded (dead letters are copies): its
+        // buffer goes back. A dimension batch's stays: the subscription store may keep its bytes.
+        done(message.id, last === null ? 0 : (last as BatchProgress).batchEvents, { buffer: message.batch.buffer });
+        publishSoon();
+        break;
+      }
+      case 'publish':
+        publish(message.id);
+        break;
+      case 'close':
+        if (timer !== null) clearTimeout(timer);
+        items.complete();
+        merger?.close();
+        channel.close();
+        break;
+    }
+  } catch (error) {
+    fail(error);
+  }
+}
