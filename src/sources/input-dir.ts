@@ -146,11 +146,18 @@ export async function* readInputLayoutHandingOn(
       for await (const batch of readTable(input, batchSize, maxRecordBytes)) yield { kind: 'dimension', table, batch };
       continue;
     }
-    for (const path of input.files) yield { kind: 'dimension-file', table, path, bytes: (await isFile(path)) ?? 0, batchSize, maxRecordBytes };
+    for (const path of input.files) yield { kind: 'dimension-file', table, path, bytes: await sizeOf(path), batchSize, maxRecordBytes };
   }
   if (layout.events.format !== 'ndjson') {
     for await (const batch of readTable(layout.events, batchSize, maxRecordBytes)) yield { kind: 'events', batch };
     return;
   }
-  for (const file of layout.events.files) yield eventFile(file, (await isFile(file)) ?? 0);
+  for (const file of layout.events.files) yield eventFile(file, await sizeOf(file));
+}
+
+/** A file handed on must be there: one gone since the folder was listed is an error, not an empty file. */
+async function sizeOf(path: string): Promise<number> {
+  const size = await isFile(path);
+  if (size === null) throw new InputError(`cannot read NDJSON file ${path}: it is gone or not a file`);
+  return size;
 }

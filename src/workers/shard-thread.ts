@@ -88,7 +88,7 @@ function done(id: number, events: number, extra: { buffer?: ArrayBuffer; users?:
 }
 
 /** Lines and bytes of the events file this shard has read in ranges finished, for its position. */
-const filesRead = { lines: 0, bytes: 0 };
+const filesRead = { path: '', lines: 0, bytes: 0 };
 let stopReading = false;
 
 /**
@@ -99,6 +99,8 @@ let stopReading = false;
 async function readRange(message: Extract<ToShard, { type: 'read' }>): Promise<void> {
   const { id, path, range, batchSize, maxRecordBytes } = message;
   partition = String(init.shard);
+  // a position counts what this shard read of one file: the next file starts from nothing
+  if (filesRead.path !== path) Object.assign(filesRead, { path, lines: 0, bytes: 0 });
   let lines = 0;
   let bytes = 0;
   if (!stopReading) {

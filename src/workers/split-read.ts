@@ -35,6 +35,8 @@ export class SplitRead {
   /** Line bases asked for (only ranges with dead letters need one), and the writes waiting on them. */
   private readonly bases = new Map<number, Promise<number>>();
   private readonly writes = new Set<Promise<void>>();
+  /** The first failure of a dead-letter write or of the batch callback: the read stops and run() throws it. */
+  private failure: unknown = null;
 
   constructor(
     private readonly item: EventFileItem,
@@ -56,7 +58,9 @@ export class SplitRead {
     this.item.signal.addEventListener('abort', stop, { once: true });
     try {
       await Promise.all(this.shards.flatMap((shard) => Array.from({ length: QUEUED_PER_SHARD }, () => this.readOn(shard))));
-      await Promise.all(this.writes);
+      await Promise.allSettled(this.writes);
+      // a dead letter that could not be written (its line never numbered) must not end in a success
+      if (this.failure !== null) throw this.failure;
     } finally {
       this.item.signal.removeEventListener('abort', stop);
     }
@@ -75,16 +79,21 @@ export class SplitRead {
 
   private async readOn(shard: Shard): Promise<void> {
     const { path, batchSize, maxRecordBytes } = this.item;
-    while (this.next < this.ranges.length && !this.item.signal.aborted) {
+    while (this.next < this.ranges.length && !this.item.signal.aborted && this.failure === null) {
       const r = this.next++;
       const range = this.ranges[r];
       await shard.read({ path, range, batchSize, maxRecordBytes }, (batch) => {
-        this.lines[r] = batch.lines;
-        this.bytes[r] = batch.bytes;
-        if (batch.deadLetters.length > 0) this.writeDeadLetters(r, batch.deadLetters);
-        const read = this.position();
-        this.item.onRead?.(read);
-        this.onBatch(batch, read);
+        // called from the shard's message listener: a throw here would escape the run
+        try {
+          this.lines[r] = batch.lines;
+          this.bytes[r] = batch.bytes;
+          if (batch.deadLetters.length > 0) this.writeDeadLetters(r, batch.deadLetters);
+          const read = this.position();
+          this.item.onRead?.(read);
+          this.onBatch(batch, read);
+        } catch (error) {
+          this.fail(error);
+        }
       });
       // read to its end: all its bytes are read (a stopped read's are as its last batch said)
       if (!this.item.signal.aborted) this.bytes[r] = range.end - range.start;
@@ -102,8 +111,13 @@ export class SplitRead {
       base = lineBase(this.item.path, range);
       this.bases.set(r, base);
     }
-    const write = base.then((lines) => this.deadLetters.write(letters.map((l) => ({ ...l, seq: l.seq + lines }))));
+    const write = base.then((lines) => this.deadLetters.write(letters.map((l) => ({ ...l, seq: l.seq + lines })))).catch((error: unknown) => this.fail(error));
     this.writes.add(write);
-    void write.finally(() => this.writes.delete(write)).catch(() => {});
+  }
+
+  private fail(error: unknown): void {
+    if (this.failure !== null) return;
+    this.failure = error;
+    for (const shard of this.shards) shard.stopReading();
   }
 }

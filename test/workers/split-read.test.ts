@@ -112,4 +112,30 @@ describe('ShardedPipeline reading an events file itself', () => {
     expect(streams).toBe(progress.strategies.cached?.counted);
     await pipeline.dispose();
   }, 60_000);
+
+  it('fails the run, not a success, when a dead letter cannot be written', async () => {
+    let writes = 0;
+    const pipeline = new ShardedPipeline({
+      strategies: ['cached'],
+      cacheSize: 2_000,
+      workers: 2,
+      publishMs: 5,
+      deadLetters: {
+        write: () => {
+          if (++writes === 3) throw new Error('the dead-letter disk is full');
+        },
+      },
+    });
+    await expect(pipeline.run(await eventFile(dirty, new AbortController().signal))).rejects.toThrow('the dead-letter disk is full');
+    await pipeline.dispose();
+  }, 60_000);
+
+  it('fails the run when a file of the layout is gone by the time it is read', async () => {
+    const layout = await resolveInputDir(dirty);
+    const gone = { ...layout, events: { ...layout.events, files: [...layout.events.files, join(dirty, 'events-part-2.ndjson')] } };
+    const items = readInputLayoutHandingOn(gone, 1_000, MAX_RECORD_BYTES, (path, bytes) => ({ kind: 'event-file', path, bytes, batchSize: 1_000, maxRecordBytes: MAX_RECORD_BYTES, signal: new AbortController().signal }));
+    const pipeline = new ShardedPipeline({ strategies: ['cached'], cacheSize: 2_000, workers: 2, publishMs: 5 });
+    await expect(pipeline.run(items)).rejects.toThrow(/events-part-2\.ndjson: it is gone/);
+    await pipeline.dispose();
+  }, 60_000);
 });
