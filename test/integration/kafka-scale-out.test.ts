@@ -113,6 +113,10 @@ async function eventsByOffset(): Promise<{ partition: number; offset: number; va
   return out;
 }
 
+async function heldBy(instance: Instance): Promise<number[]> {
+  return ((await (await fetch(`${await instance.url}/health`)).json()) as { assignment: { held: number[] } }).assignment.held;
+}
+
 async function until(what: string, check: () => Promise<boolean>, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await check())) {
@@ -126,6 +130,9 @@ describe('scale-out: several instances of one group, state in Kafka (real broker
     // a and c share one folder with the same flags (but the port): nothing instance-specific lives there
     const [a, b, c] = [start('a', [], 'shared'), start('b'), start('c', [], 'shared')];
     await Promise.all([a.url, b.url, c.url]);
+    // the group is formed with all three before the queries start: a member not yet assigned says
+    // so (no partitions, with a reason), which is not what a kill or a rebalance may answer
+    await until('the three sharing the six partitions', async () => (await Promise.all([a, b, c].map(heldBy))).every((held) => held.length > 0), 120_000);
     // the events arrive live, paced, while the three fold them
     const producing = replayToKafka({ brokers: [broker.brokers], topics, layout, batchSize: 2_000, rate: 20_000, compression: 'none', log, only: 'events' });
     await until('b folding its partitions', async () => (await eventsRead(b)) >= 5_000, 120_000);
