@@ -1,6 +1,7 @@
 import { MessageChannel, Worker } from 'node:worker_threads';
 import { errorFromData, InternalError, type StreamPulseError } from '../errors.ts';
 import type { Shard } from './shard.ts';
+import { closeWorker } from './worker-exit.ts';
 import type { FromMerger, MergerInit, Rendered, ToMerger } from './shard-protocol.ts';
 
 /** The merger's code: compiled beside this module in the build, a tsx shim when run from source. */
@@ -71,14 +72,7 @@ export class Merger {
 
   async close(): Promise<void> {
     this.closing = true;
-    this.worker.postMessage({ type: 'close' } satisfies ToMerger);
-    // a merger that does not end by itself is ended: the run's result is rendered already
-    const timer = setTimeout(() => void this.worker.terminate(), 2_000);
-    await new Promise<void>((resolve) => {
-      this.worker.once('exit', () => resolve());
-      if (this.worker.threadId === -1) resolve();
-    });
-    clearTimeout(timer);
+    await closeWorker(this.worker, { type: 'close' } satisfies ToMerger);
   }
 
   async terminate(): Promise<void> {

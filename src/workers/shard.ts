@@ -3,6 +3,7 @@ import { errorFromData, InternalError, type StreamPulseError } from '../errors.t
 import type { PackedBatch } from './packed-batch.ts';
 import type { DimensionName } from '../domain/records/schema.ts';
 import type { ByteRange } from '../sources/ndjson-reader.ts';
+import { closeWorker } from './worker-exit.ts';
 import type { FromShard, ItemDone, PublishSent, ReadBatch, ShardInit, ToShard } from './shard-protocol.ts';
 
 /** The shard's code: compiled beside this module in the build, a tsx shim when run from source. */
@@ -54,11 +55,7 @@ export class Shard {
 
   /** Posts a batch (its buffers move to the shard); resolves when the shard has folded it. */
   send(item: { type: 'dimension'; table: Extract<ToShard, { type: 'dimension' }>['table']; batch: PackedBatch } | { type: 'events'; partition: string; batch: PackedBatch }): Promise<ItemDone> {
-    if (this.failure !== null) return Promise.reject(this.failure);
-    const id = this.nextId++;
-    const done = new Promise<ItemDone>((resolve, reject) => this.pending.set(id, { resolve, reject }));
-    this.worker.postMessage({ ...item, id } satisfies ToShard, [item.batch.buffer]);
-    return done;
+    return this.ask<ItemDone>((id) => ({ ...item, id }), [item.batch.buffer]);
   }
 
   /**
@@ -66,21 +63,15 @@ export class Shard {
    * batch folded. Resolves when the range is read (or the reading stopped).
    */
   read(request: { path: string; range: ByteRange; batchSize: number; maxRecordBytes: number }, onBatch: (batch: ReadBatch) => void): Promise<ItemDone> {
-    if (this.failure !== null) return Promise.reject(this.failure);
-    const id = this.nextId++;
-    this.reading.set(id, onBatch);
-    const done = new Promise<ItemDone>((resolve, reject) => this.pending.set(id, { resolve, reject })).finally(() => this.reading.delete(id));
-    this.worker.postMessage({ type: 'read', id, ...request } satisfies ToShard);
-    return done;
+    return this.ask<ItemDone>((id) => {
+      this.reading.set(id, onBatch);
+      return { type: 'read', id, ...request };
+    });
   }
 
   /** Has the shard read a whole NDJSON dimension table file and apply it; resolves when it is applied. */
   readDimension(request: { table: DimensionName; path: string; batchSize: number; maxRecordBytes: number }): Promise<ItemDone> {
-    if (this.failure !== null) return Promise.reject(this.failure);
-    const id = this.nextId++;
-    const done = new Promise<ItemDone>((resolve, reject) => this.pending.set(id, { resolve, reject }));
-    this.worker.postMessage({ type: 'read-dimension', id, ...request } satisfies ToShard);
-    return done;
+    return this.ask<ItemDone>((id) => ({ type: 'read-dimension', id, ...request }));
   }
 
   /** Ends the shard's read in progress after its current batch; the reads queued end at once. */
@@ -98,23 +89,21 @@ export class Shard {
    * is on its way to the merger.
    */
   async publish(): Promise<number> {
-    if (this.failure !== null) throw this.failure;
+    return (await this.ask<PublishSent>((id) => ({ type: 'publish', id }))).seq;
+  }
+
+  /** Posts the message made for the next id; resolves with the shard's answer to that id. */
+  private ask<A extends ItemDone | PublishSent>(message: (id: number) => ToShard, transfer: ArrayBuffer[] = []): Promise<A> {
+    if (this.failure !== null) return Promise.reject(this.failure);
     const id = this.nextId++;
-    const sent = new Promise<PublishSent>((resolve, reject) => this.pending.set(id, { resolve, reject }));
-    this.worker.postMessage({ type: 'publish', id } satisfies ToShard);
-    return (await sent).seq;
+    const answer = new Promise<A>((resolve, reject) => this.pending.set(id, { resolve: resolve as (a: ItemDone & PublishSent) => void, reject }));
+    this.worker.postMessage(message(id), transfer);
+    return answer;
   }
 
   async close(): Promise<void> {
     this.closing = true;
-    this.worker.postMessage({ type: 'close' } satisfies ToShard);
-    // a shard that does not end by itself is ended: its results are already published
-    const timer = setTimeout(() => void this.worker.terminate(), 2_000);
-    await new Promise<void>((resolve) => {
-      this.worker.once('exit', () => resolve());
-      if (this.worker.threadId === -1) resolve();
-    });
-    clearTimeout(timer);
+    await closeWorker(this.worker, { type: 'close' } satisfies ToShard);
   }
 
   async terminate(): Promise<void> {
@@ -142,6 +131,7 @@ export class Shard {
   private answer(id: number, message: ItemDone | PublishSent): void {
     const waiter = this.pending.get(id);
     this.pending.delete(id);
+    this.reading.delete(id);
     // each id was asked for one kind of answer, and gets that kind
     waiter?.resolve(message as ItemDone & PublishSent);
   }
@@ -151,6 +141,7 @@ export class Shard {
     this.failure = error;
     for (const waiter of this.pending.values()) waiter.reject(error);
     this.pending.clear();
+    this.reading.clear();
     this.onFailure(error);
   }
 }
