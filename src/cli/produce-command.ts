@@ -7,8 +7,8 @@ import { resolveInputDir } from '../sources/input-dir.ts';
 import { ensureDataset } from './ensure-dataset.ts';
 import { preflightProduce } from './preflight.ts';
 import { Progress } from './progress.ts';
+import { thousands } from './thousands.ts';
 
-const fmt = (n: number): string => Math.round(n).toLocaleString('en-US');
 
 /** `streampulse produce`: replay a directory into Kafka with progress and a closing summary. */
 export async function produceCommand(config: ProduceConfig, out: NodeJS.WritableStream = process.stdout): Promise<void> {
@@ -35,7 +35,7 @@ export async function produceCommand(config: ProduceConfig, out: NodeJS.Writable
     onProgress: (events) => {
       if (!started) {
         started = true;
-        progress.start(config.rate > 0 ? `producing events at ${fmt(config.rate)}/s` : 'producing events', config.generate?.events ?? 0, 'events');
+        progress.start(config.rate > 0 ? `producing events at ${thousands(config.rate)}/s` : 'producing events', config.generate?.events ?? 0, 'events');
       }
       progress.update(events);
     },
@@ -43,10 +43,10 @@ export async function produceCommand(config: ProduceConfig, out: NodeJS.Writable
   progress.stop();
   const rows = summary.dimensionRows;
   out.write(
-    `produced ${fmt(summary.events)} events to ${config.kafka.topics.events} in ${summary.eventSeconds.toFixed(2)} s: ${fmt(summary.eventsPerSecond)} events/s, ` +
-      `${(summary.bytes / 1e6).toFixed(1)} MB (after ${fmt(rows.subscriptions)} subscriptions, ${fmt(rows.ad_rates)} ad rates, ${fmt(rows.payouts)} payouts)` +
-      (summary.rejected > 0 ? `; ${fmt(summary.rejected)} records the readers could not frame were not produced (see ${deadLetters.path ?? 'the log'})` : '') +
+    `produced ${thousands(summary.events)} events to ${config.kafka.topics.events} in ${summary.eventSeconds.toFixed(2)} s: ${thousands(summary.eventsPerSecond)} events/s, ` +
+      `${(summary.bytes / 1e6).toFixed(1)} MB (after ${thousands(rows.subscriptions)} subscriptions, ${thousands(rows.ad_rates)} ad rates, ${thousands(rows.payouts)} payouts)` +
+      (summary.rejected > 0 ? `; ${thousands(summary.rejected)} records the readers could not frame were not produced (see ${deadLetters.path ?? 'the log'})` : '') +
       '\n',
   );
-  if (deadLetters.unwritten > 0) throw new IncompleteRunError(`the replay finished, but ${fmt(deadLetters.unwritten)} rejected records could not be appended to ${deadLetters.path}`);
+  if (deadLetters.unwritten > 0) throw new IncompleteRunError(`the replay finished, but ${thousands(deadLetters.unwritten)} rejected records could not be appended to ${deadLetters.path}`);
 }

@@ -1,5 +1,6 @@
 import { Presets, SingleBar } from 'cli-progress';
 import type { LogFn } from '../log/logger.ts';
+import { thousands } from './thousands.ts';
 
 const RATE_WINDOW_MS = 2_000;
 
@@ -48,7 +49,7 @@ export class Progress {
     this.label = label;
     this.total = total;
     this.unit = unit;
-    if (this.bar === null) this.line(`${label}: started${total > 0 ? `, ${total.toLocaleString('en-US')} ${unit} to go` : ''}`, { value: 0, total });
+    if (this.bar === null) this.line(`${label}: started${total > 0 ? `, ${thousands(total)} ${unit} to go` : ''}`, { value: 0, total });
     this.samples.length = 0;
     this.samples.push({ at: this.started, value: 0 });
   }
@@ -66,11 +67,11 @@ export class Progress {
     const now = performance.now();
     const rate = this.recentRate(now, value);
     if (this.bar !== null) {
-      this.bar.update(Math.min(value, this.total), { rate: rate.toLocaleString('en-US') });
+      this.bar.update(Math.min(value, this.total), { rate: thousands(rate) });
     } else if (now - this.lastLine >= 2_000) {
       this.lastLine = now;
-      const of = this.total > 0 ? `/${this.total.toLocaleString('en-US')} ${this.unit} (${Math.floor((100 * value) / this.total)}%)` : ` ${this.unit}`;
-      this.line(`${this.label}: ${value.toLocaleString('en-US')}${of}, ${rate.toLocaleString('en-US')} ${this.unit}/s`, { value, total: this.total, rate });
+      const of = this.total > 0 ? `/${thousands(this.total)} ${this.unit} (${Math.floor((100 * value) / this.total)}%)` : ` ${this.unit}`;
+      this.line(`${this.label}: ${thousands(value)}${of}, ${thousands(rate)} ${this.unit}/s`, { value, total: this.total, rate });
     }
   }
 

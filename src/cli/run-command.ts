@@ -13,8 +13,8 @@ import { ShardedPipeline, type Shard } from '../workers/index.ts';
 import { openDeadLetterLog, openSource, sourceLogContext } from '../sources/index.ts';
 import { preflightRun } from './preflight.ts';
 import { Progress } from './progress.ts';
+import { thousands } from './thousands.ts';
 
-const fmt = (n: number): string => Math.round(n).toLocaleString('en-US');
 
 function waitForSignal(): { promise: Promise<string>; dispose: () => void } {
   let dispose = (): void => {};
@@ -33,10 +33,10 @@ function waitForSignal(): { promise: Promise<string>; dispose: () => void } {
 function printSummary(out: NodeJS.WritableStream, config: RunConfig, snapshot: ReportSnapshot, eventSeconds: number, totalSeconds: number, deadLetterFile: string | null): void {
   const w = snapshot.progress;
   for (const name of REPORT_NAMES) out.write(`\n${renderTable(name, snapshot.reports[name], config.printRows)}\n`);
-  const rejected = w.rejected_total > 0 ? `, ${fmt(w.rejected_total)} rejected (see ${deadLetterFile ?? '/dead-letters'})` : '';
-  const counted = config.strategies.map((s) => `${s}: ${fmt(w.strategies[s]?.counted ?? 0)} counted`).join(', ');
+  const rejected = w.rejected_total > 0 ? `, ${thousands(w.rejected_total)} rejected (see ${deadLetterFile ?? '/dead-letters'})` : '';
+  const counted = config.strategies.map((s) => `${s}: ${thousands(w.strategies[s]?.counted ?? 0)} counted`).join(', ');
   out.write(
-    `\nreplayed ${fmt(w.events_read)} events in ${eventSeconds.toFixed(2)} s: ${fmt(w.events_read / Math.max(eventSeconds, 1e-9))} events/s` +
+    `\nreplayed ${thousands(w.events_read)} events in ${eventSeconds.toFixed(2)} s: ${thousands(w.events_read / Math.max(eventSeconds, 1e-9))} events/s` +
       ` (${counted}${rejected}; total ${totalSeconds.toFixed(2)} s with dimensions)\n`,
   );
 }
@@ -151,8 +151,8 @@ async function run(config: RunConfig, out: NodeJS.WritableStream, shards: readon
   const unwritten = outcome.deadLettersUnwritten;
   const lost = [
     ...(outcome.checkpointed ? [] : ['the final checkpoint could not be written']),
-    ...(unwritten === null ? [] : [`${fmt(unwritten.count)} dead letters could not be written to ${unwritten.to}`]),
-    ...(fileDeadLetters.unwritten > 0 ? [`${fmt(fileDeadLetters.unwritten)} dead letters could not be appended to ${fileDeadLetters.path}`] : []),
+    ...(unwritten === null ? [] : [`${thousands(unwritten.count)} dead letters could not be written to ${unwritten.to}`]),
+    ...(fileDeadLetters.unwritten > 0 ? [`${thousands(fileDeadLetters.unwritten)} dead letters could not be appended to ${fileDeadLetters.path}`] : []),
   ];
   // a --once run was asked for the whole input: stopped short of it, it did not do its job
   const cut = config.once && stopped !== null && !exhausted ? `stopped by ${stopped} before the input was exhausted` : null;

@@ -31,9 +31,12 @@ const SHORT_ROW = 256;
 /**
  * Subscriptions keyed by user_id, stored serialized as they arrived (like a changelog-backed state
  * store), read through an LRU cache of decoded rows. Each row's bytes are copied into one growing
- * arena, so loading decodes no text; a cache miss decodes the row from its bytes. Every access goes
- * through the key, so the store can later be split by `partitionOf(user_id)` (key-partition.ts,
- * Kafka's own partitioner) without changing its callers.
+ * arena, so loading decodes no text. A row the field scanner validates at load also keeps the
+ * dictionary ids of its plan and country, which the scan has just found: a cache miss then builds
+ * the cached row from them instead of scanning the row again (each shard misses once per user it
+ * sees, 95,000 times in 300,000 events at 100,000 users). Any other row is decoded from its bytes
+ * on a miss. Every access goes through the key, so the store can later be split by
+ * `partitionOf(user_id)` (key-partition.ts, Kafka's own partitioner) without changing its callers.
  */
 export class SubscriptionStore {
   private arena = new Uint8Array(1 << 16);
@@ -43,6 +46,9 @@ export class SubscriptionStore {
   /** Per user dictionary id: where its row starts in the arena, and its length (0: no row). */
   private rowStart = new Float64Array(1 << 10);
   private rowLength = new Int32Array(1 << 10);
+  /** Per user: the plan's and country's dictionary ids as the load's scan found them; -1 when the row must be decoded on a miss. */
+  private rowPlan = new Int32Array(1 << 10);
+  private rowCountry = new Int32Array(1 << 10);
   private readonly cache: LRUCache<number, CachedSubscription>;
   private readonly scanner = new FieldScanner(SUBSCRIPTION_FIELDS);
   private readonly userField = this.scanner.fieldIndex('user_id');
@@ -82,7 +88,10 @@ export class SubscriptionStore {
   putScanned(bytes: Uint8Array, start: number, end: number): boolean {
     const scanner = this.scanner;
     if (!scanner.scan(bytes, start, end)) return false;
-    this.put(this.dicts.user.internPlain(bytes, scanner.starts[this.userField], scanner.ends[this.userField]), bytes, start, end);
+    const user = this.dicts.user.internPlain(bytes, scanner.starts[this.userField], scanner.ends[this.userField]);
+    this.put(user, bytes, start, end);
+    this.rowPlan[user] = this.plans.id(bytes, scanner.starts[this.planField], scanner.ends[this.planField]);
+    this.rowCountry[user] = this.countries.id(bytes, scanner.starts[this.countryField], scanner.ends[this.countryField]);
     return true;
   }
 
@@ -102,6 +111,7 @@ export class SubscriptionStore {
     else arena.set(bytes.subarray(start, end), at);
     this.rowStart[user] = at;
     this.rowLength[user] = length;
+    this.rowPlan[user] = -1;
     this.arenaLength += length;
     this.liveBytes += length;
   }
@@ -116,6 +126,14 @@ export class SubscriptionStore {
     }
     this.counters.misses++;
     if (user >= this.rowLength.length || this.rowLength[user] === 0) return undefined;
+    const plan = this.rowPlan[user];
+    const row = plan >= 0 ? { plan, country: this.rowCountry[user] } : this.decode(user);
+    this.cache.set(user, row);
+    return row;
+  }
+
+  /** A row's cached form from its bytes: the field scanner's reading, or the reference decoder's. */
+  private decode(user: number): CachedSubscription {
     const start = this.rowStart[user];
     const end = start + this.rowLength[user];
     const arena = this.arena;
@@ -130,7 +148,6 @@ export class SubscriptionStore {
       const record = decodeSubscription(decoder.decode(arena.subarray(start, end))) as SubscriptionRecord;
       row = { plan: this.dicts.plan.intern(record.plan), country: this.dicts.country.intern(record.country) };
     }
-    this.cache.set(user, row);
     return row;
   }
 
@@ -166,10 +183,16 @@ export class SubscriptionStore {
       const size = Math.max(this.rowLength.length * 2, user + 1);
       const starts = new Float64Array(size);
       const lengths = new Int32Array(size);
+      const plans = new Int32Array(size);
+      const countries = new Int32Array(size);
       starts.set(this.rowStart);
       lengths.set(this.rowLength);
+      plans.set(this.rowPlan);
+      countries.set(this.rowCountry);
       this.rowStart = starts;
       this.rowLength = lengths;
+      this.rowPlan = plans;
+      this.rowCountry = countries;
     }
     if (this.arenaLength + length <= this.arena.length) return;
     const size = Math.max(this.arena.length, 2 * (this.liveBytes + length));
