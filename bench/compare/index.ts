@@ -10,7 +10,7 @@ import { disagreements } from './agreement.ts';
 import { renderChart } from './chart.ts';
 import { BIN, duckdbNode, duckdbPython, hasWorkersFlag, kafka, log, ROOT, spark, streampulse, type EngineRun } from './engines.ts';
 import { mergeCost } from './merge-cost.ts';
-import { CLIENTS, POLL_MS, queryLoad } from './query-load.ts';
+import { CLIENTS, PAIRS, POLL_MS, queryLoad } from './query-load.ts';
 import { scalingTable } from './scaling.ts';
 import { median } from './stats.ts';
 import { judgeTargets } from './targets.ts';
@@ -135,7 +135,7 @@ export async function runCompare(quick: boolean): Promise<number> {
 
     const manyRow = results.find((r) => r.kind === 'streampulse-n') as EngineResult;
     const oneRow = results.find((r) => r.kind === 'streampulse-1');
-    const load = await queryLoad(dir, out, many, manyLabel, workersFlag, reference as Reports, events, quick ? 1 : 3);
+    const load = await queryLoad(dir, out, many, manyLabel, workersFlag, reference as Reports, events, quick ? 1 : PAIRS);
     console.table(load.rows);
     if (load.problems.length > 0) {
       results.push({ engine: 'StreamPulse with /reports clients', kind: 'other', seconds: 0, cpuSeconds: 0, peakRssMb: load.peakRssMb, eventsPerSecond: 0, agrees: false, problems: load.problems });

@@ -15,6 +15,12 @@ export const CLIENTS = 4;
  */
 export const POLL_MS = 10;
 
+/**
+ * Pairs (a replay without clients, then one with) in a full run. The pairs of one run have spread
+ * from 12.8% to 31.4%: the median of five moves less with one unlucky pair than that of three.
+ */
+export const PAIRS = 5;
+
 export interface QueryLoad {
   /** Table rows: the paced clients, the closed loop, and the main-thread pipeline under it. */
   readonly rows: readonly Record<string, string | number>[];
@@ -28,6 +34,13 @@ export interface QueryLoad {
 }
 
 const rateOf = (r: { replayEventsPerSecond?: number; m: { seconds: number } }, events: number): number => r.replayEventsPerSecond ?? events / r.m.seconds;
+
+/** The clients' own CPU per answer over `runs`: what the instrument takes from the cores it measures. */
+function clientCpu(runs: readonly LatencyRun[]): string {
+  const ms = runs.reduce((sum, l) => sum + l.outcome.clientCpuMs, 0);
+  const answers = runs.reduce((sum, l) => sum + l.outcome.latenciesMs.length + l.outcome.otherStatuses, 0);
+  return `${fmt(ms)} ms (${(ms / Math.max(1, answers)).toFixed(2)} an answer)`;
+}
 
 function row(run: string, l: LatencyRun, latencies: readonly number[], extra: Record<string, string>, agrees: boolean): Record<string, string | number> {
   return {
@@ -73,6 +86,7 @@ export async function queryLoad(dir: string, out: (name: string) => string, work
       'ingest events/s without': rates.map((r) => fmt(r.without)).join(' / '),
       'ingest events/s with': rates.map((r) => fmt(r.with)).join(' / '),
       slowdown: `${(slowdown * 100).toFixed(1)}% (median of ${slowdowns.map((s) => `${(s * 100).toFixed(1)}%`).join(', ')})`,
+      "clients' CPU": clientCpu(paced),
     }, problems.length === 0),
   ];
   log(`query load: ${label} with ${CLIENTS} clients in a closed loop…`);
@@ -84,6 +98,7 @@ export async function queryLoad(dir: string, out: (name: string) => string, work
       'ingest events/s without': `${fmt(pairedWithout)} (the pairs' median)`,
       'ingest events/s with': fmt(saturatingRate),
       slowdown: `${(((pairedWithout - saturatingRate) / pairedWithout) * 100).toFixed(1)}% (not paired)`,
+      "clients' CPU": clientCpu([saturating]),
     }, disagreements(reference, saturating.reports, 0).length === 0),
   );
   if (withInThread) {
@@ -95,6 +110,7 @@ export async function queryLoad(dir: string, out: (name: string) => string, work
         'ingest events/s without': '-',
         'ingest events/s with': fmt(rateOf(inThread.run, events)),
         slowdown: '-',
+        "clients' CPU": clientCpu([inThread]),
       }, disagreements(reference, inThread.reports, 0).length === 0),
     );
   }
