@@ -8,7 +8,8 @@ const CHUNK = 1 << 20;
 /**
  * What to add to a range's line numbers (readNdjsonRecords counts them from the range's first
  * line) to make them the file's: the lines before the range's first line. Reads the file up to
- * the range, so a split read asks for it only when it must name a line (a dead letter).
+ * the range: a split read sums its ranges' own line counts instead, and asks for this only when
+ * a range before the dead letter's was stopped partway.
  */
 export async function lineBase(path: string, range: ByteRange): Promise<number> {
   if (range.start === 0) return 0;

@@ -35,7 +35,8 @@ async function* chunksOf(path: string, highWaterMark: number, start: number): As
 /**
  * A byte range of a file, for readers that split one file between threads: the lines whose first
  * byte is in [start, end). Line numbers count from the range's first line (1), so the reader of a
- * range need not read what comes before it; lineBase() gives what to add.
+ * range need not read what comes before it: what to add is the lines of the ranges before it
+ * (each read's `onEnd` tells its own), or lineBase() when one of those was not read to its end.
  */
 export interface ByteRange {
   readonly start: number;
@@ -51,7 +52,14 @@ export interface ByteRange {
  */
 export async function* readNdjsonRecords(
   path: string,
-  options: { batchSize: number; chunkBytes?: number; maxRecordBytes?: number; range?: ByteRange },
+  options: {
+    batchSize: number;
+    chunkBytes?: number;
+    maxRecordBytes?: number;
+    range?: ByteRange;
+    /** Called once the file (or range) is read to its end: its lines, blank ones and those after its last record included. */
+    onEnd?: (lines: number) => void;
+  },
 ): AsyncGenerator<RawBatch> {
   let totalBytes: number;
   try {
@@ -61,7 +69,10 @@ export async function* readNdjsonRecords(
   }
   const max = options.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES;
   const { start, end } = options.range ?? { start: 0, end: Infinity };
-  if (start >= Math.min(end, totalBytes)) return;
+  if (start >= Math.min(end, totalBytes)) {
+    options.onEnd?.(0);
+    return;
+  }
   // a range after the first starts at the line after the first newline at or after start - 1:
   // the line running through start belongs to the range it started in
   const stream = chunksOf(path, options.chunkBytes ?? 1 << 20, start === 0 ? 0 : start - 1);
@@ -175,4 +186,5 @@ export async function* readNdjsonRecords(
     if (!isBlank(last, 0, last.length)) builder.add(plain(last), 0, last.length, line);
   }
   if (builder.pending > 0) yield flush();
+  options.onEnd?.(line);
 }

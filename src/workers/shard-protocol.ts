@@ -77,7 +77,7 @@ export interface ItemDone {
   readonly buffer?: ArrayBuffer;
   /** After a dimension batch: how the shard numbers users (every shard must alike). */
   readonly users?: UserNumbering;
-  /** After a dimension file: its lines. */
+  /** After a dimension file: its lines; after a range read to its end: the range's lines (blank ones included). */
   readonly lines?: number;
 }
 

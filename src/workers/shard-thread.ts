@@ -103,9 +103,11 @@ async function readRange(message: Extract<ToShard, { type: 'read' }>): Promise<v
   if (filesRead.path !== path) Object.assign(filesRead, { path, lines: 0, bytes: 0 });
   let lines = 0;
   let bytes = 0;
+  /** The range's lines once it is read to its end: what the next range's line numbers start after. */
+  let total: number | undefined;
   if (!stopReading) {
     // half a megabyte a read: a range reads past its end by at most that much
-    for await (const batch of readNdjsonRecords(path, { batchSize, maxRecordBytes, range, chunkBytes: 1 << 19 })) {
+    for await (const batch of readNdjsonRecords(path, { batchSize, maxRecordBytes, range, chunkBytes: 1 << 19, onEnd: (n) => (total = n) })) {
       last = null;
       items.next({ kind: 'events', batch });
       if (failed) return;
@@ -119,12 +121,15 @@ async function readRange(message: Extract<ToShard, { type: 'read' }>): Promise<v
       publishSoon();
       if (stopReading) break;
     }
-    // read to its end: every byte of it is accounted for, up to the end of the file
-    if (!stopReading) bytes = range.end - range.start;
+    // read to its end: every byte and line of it is accounted for, up to the end of the file
+    if (total !== undefined) {
+      bytes = range.end - range.start;
+      lines = total;
+    }
   }
   filesRead.lines += lines;
   filesRead.bytes += bytes;
-  done(id, 0);
+  done(id, 0, total === undefined ? {} : { lines: total });
 }
 
 /** Reads a whole dimension table file and applies it batch by batch, as if each batch had been sent. */

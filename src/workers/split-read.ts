@@ -26,14 +26,25 @@ export function splitRanges(bytes: number, shards: number): ByteRange[] {
  * One NDJSON events file read by the shards themselves, each taking the next range when one ends
  * (the main thread reads none of it): what is read so far, over all ranges, and the dead letters
  * with their line numbers made the file's (a shard counts lines from its range's first).
+ *
+ * A range's dead letters are written once every range before it is read to its end: their lines
+ * add up to what its numbers start after, and the letters go out in file order, as one thread
+ * reading the file would write them. Ranges end nearly in order (each shard takes the next), so
+ * few wait. Only when a range before was not read to its end (the read was stopped) is the file
+ * itself counted up to the range (lineBase).
  */
 export class SplitRead {
   private readonly ranges: readonly ByteRange[];
   private readonly lines: number[];
   private readonly bytes: number[];
   private next = 0;
-  /** Line bases asked for (only ranges with dead letters need one), and the writes waiting on them. */
-  private readonly bases = new Map<number, Promise<number>>();
+  /** Per range: its lines once read to its end, else null. */
+  private readonly totals: (number | null)[];
+  /** Per range: dead letters waiting for an earlier range to end. */
+  private readonly waiting: DeadLetter[][];
+  /** The first range not read to its end yet, and the lines of those before it. */
+  private frontier = 0;
+  private linesBefore = 0;
   private readonly writes = new Set<Promise<void>>();
   /** The first failure of a dead-letter write or of the batch callback: the read stops and run() throws it. */
   private failure: unknown = null;
@@ -48,6 +59,8 @@ export class SplitRead {
     this.ranges = splitRanges(item.bytes, shards.length);
     this.lines = this.ranges.map(() => 0);
     this.bytes = this.ranges.map(() => 0);
+    this.totals = this.ranges.map(() => null);
+    this.waiting = this.ranges.map(() => []);
   }
 
   /** Reads the whole file (or until the item's signal stops it); resolves once every dead letter is written. */
@@ -58,6 +71,7 @@ export class SplitRead {
     this.item.signal.addEventListener('abort', stop, { once: true });
     try {
       await Promise.all(this.shards.flatMap((shard) => Array.from({ length: QUEUED_PER_SHARD }, () => this.readOn(shard))));
+      this.writeStranded();
       await Promise.allSettled(this.writes);
       // a dead letter that could not be written (its line never numbered) must not end in a success
       if (this.failure !== null) throw this.failure;
@@ -82,7 +96,7 @@ export class SplitRead {
     while (this.next < this.ranges.length && !this.item.signal.aborted && this.failure === null) {
       const r = this.next++;
       const range = this.ranges[r];
-      await shard.read({ path, range, batchSize, maxRecordBytes }, (batch) => {
+      const done = await shard.read({ path, range, batchSize, maxRecordBytes }, (batch) => {
         // called from the shard's message listener: a throw here would escape the run
         try {
           this.lines[r] = batch.lines;
@@ -95,24 +109,52 @@ export class SplitRead {
           this.fail(error);
         }
       });
-      // read to its end: all its bytes are read (a stopped read's are as its last batch said)
-      if (!this.item.signal.aborted) this.bytes[r] = range.end - range.start;
+      // read to its end: all its bytes and lines are read (a stopped read's are as its last batch said)
+      if (done.lines !== undefined) {
+        this.bytes[r] = range.end - range.start;
+        this.lines[r] = done.lines;
+        this.totals[r] = done.lines;
+        this.advance();
+      }
     }
   }
 
   private writeDeadLetters(r: number, letters: readonly DeadLetter[]): void {
-    const range = this.ranges[r];
-    if (range.start === 0) {
-      this.deadLetters.write(letters);
-      return;
+    if (r === this.frontier) this.write(letters, this.linesBefore);
+    else this.waiting[r].push(...letters);
+  }
+
+  /** Every range before the frontier is read to its end: the letters of each newly reached range go out. */
+  private advance(): void {
+    while (this.frontier < this.ranges.length && this.totals[this.frontier] !== null) {
+      this.linesBefore += this.totals[this.frontier] as number;
+      this.frontier++;
+      if (this.frontier < this.ranges.length && this.waiting[this.frontier].length > 0) {
+        this.write(this.waiting[this.frontier], this.linesBefore);
+        this.waiting[this.frontier] = [];
+      }
     }
-    let base = this.bases.get(r);
-    if (base === undefined) {
-      base = lineBase(this.item.path, range);
-      this.bases.set(r, base);
+  }
+
+  /** After a stopped read: letters behind a range not read to its end, numbered from the file itself, in order. */
+  private writeStranded(): void {
+    const stranded = this.waiting.flatMap((letters, r) => (letters.length === 0 ? [] : [{ r, letters }]));
+    if (stranded.length === 0) return;
+    const written = (async () => {
+      for (const { r, letters } of stranded) {
+        const base = await lineBase(this.item.path, this.ranges[r]);
+        this.deadLetters.write(letters.map((l) => ({ ...l, seq: l.seq + base })));
+      }
+    })().catch((error: unknown) => this.fail(error));
+    this.writes.add(written);
+  }
+
+  private write(letters: readonly DeadLetter[], base: number): void {
+    try {
+      this.deadLetters.write(base === 0 ? letters : letters.map((l) => ({ ...l, seq: l.seq + base })));
+    } catch (error) {
+      this.fail(error);
     }
-    const write = base.then((lines) => this.deadLetters.write(letters.map((l) => ({ ...l, seq: l.seq + lines })))).catch((error: unknown) => this.fail(error));
-    this.writes.add(write);
   }
 
   private fail(error: unknown): void {

@@ -110,17 +110,19 @@ describe('readNdjsonRecords', () => {
       Buffer.from([long, short(1), '', '  ', `${short(2)}\r`, long, long, ...Array.from({ length: 30 }, (_, i) => short(i + 3)), '', long, short(40)].join('\n')),
     ]);
     let path: string;
-    type Read = { records: { text: string; line: number }[]; rejects: { seq: number; detail: string }[]; bytes: number };
+    type Read = { records: { text: string; line: number }[]; rejects: { seq: number; detail: string }[]; bytes: number; lines: number };
 
     /** A range read with the file's line numbers (lineBase added), as a split read reports them. */
     async function readRange(range: ByteRange, chunkBytes: number): Promise<Read> {
       const base = await lineBase(path, range);
       const batches: RawBatch[] = [];
-      for await (const batch of readNdjsonRecords(path, { batchSize: 4, chunkBytes, maxRecordBytes: 100, range })) batches.push(batch);
+      let lines = -1;
+      for await (const batch of readNdjsonRecords(path, { batchSize: 4, chunkBytes, maxRecordBytes: 100, range, onEnd: (n) => (lines = n) })) batches.push(batch);
       return {
         records: records(batches).map((r) => ({ ...r, line: r.line + base })),
         rejects: batches.flatMap((b) => b.rejects ?? []).map((r) => ({ seq: r.seq + base, detail: r.detail })),
         bytes: batches.at(-1)?.position.bytes ?? range.start,
+        lines,
       };
     }
 
@@ -132,20 +134,24 @@ describe('readNdjsonRecords', () => {
     it('splits into ranges whose reads are the whole read, wherever the cuts fall', async () => {
       const whole = await readRange({ start: 0, end: content.length }, 1 << 20);
       expect(whole.records).toHaveLength(33);
+      expect(whole.lines).toBe(content.toString('utf8').split('\n').length);
       expect(whole.rejects.map((r) => r.seq)).toEqual([1, 6, 7, 39]);
       for (let cut = 1; cut < content.length; cut += 3) {
         // small chunks put the cut's line across chunks; one chunk holds the whole file
         for (const chunkBytes of cut % 2 === 0 ? [61] : [1 << 20]) {
           const parts = [await readRange({ start: 0, end: cut }, chunkBytes), await readRange({ start: cut, end: content.length }, chunkBytes)];
           expect({ records: parts.flatMap((p) => p.records), rejects: parts.flatMap((p) => p.rejects) }, `cut at ${cut}`).toEqual({ records: whole.records, rejects: whole.rejects });
+          // a range's lines, blank and trailing ones included, are what the next range's numbers start after
+          expect(parts[0].lines, `cut at ${cut}`).toBe(await lineBase(path, { start: cut, end: content.length }));
+          expect(parts[0].lines + parts[1].lines, `cut at ${cut}`).toBe(whole.lines);
         }
       }
     });
 
     it('reads nothing of a range inside one line, or past the end of the file', async () => {
       const inside = content.indexOf('y'.repeat(300)) + 10;
-      expect(await readRange({ start: inside, end: inside + 20 }, 7)).toEqual({ records: [], rejects: [], bytes: inside });
-      expect(await readRange({ start: content.length, end: content.length + 10 }, 7)).toEqual({ records: [], rejects: [], bytes: content.length });
+      expect(await readRange({ start: inside, end: inside + 20 }, 7)).toEqual({ records: [], rejects: [], bytes: inside, lines: 0 });
+      expect(await readRange({ start: content.length, end: content.length + 10 }, 7)).toEqual({ records: [], rejects: [], bytes: content.length, lines: 0 });
     });
   });
 });
