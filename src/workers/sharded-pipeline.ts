@@ -55,6 +55,8 @@ export class ShardedPipeline implements LivePipeline {
   readonly readsEventFiles = true;
   /** Set once the shards read a file themselves: their positions then count what each has read of it. */
   private splitting = false;
+  /** The events file the shards are reading, while they are. */
+  private reading: SplitRead | null = null;
   private readonly shards: Shard[];
   private started = false;
   /** Resolves when every shard's thread has ended (after run()). */
@@ -94,10 +96,10 @@ export class ShardedPipeline implements LivePipeline {
     this.shards = [...(options.shards ?? startShards(options.workers, { strategies: this.strategies, cacheSize: options.cacheSize, publishMs: options.publishMs ?? 100 }))];
     if (this.shards.length !== options.workers) throw new InternalError(`${this.shards.length} shards started for ${options.workers} workers`);
     this.shards.forEach((shard, index) => {
-      shard.listen((error) => void (this.failure ??= error));
+      shard.listen((error) => this.failed(error));
       this.merger.connect(shard, index);
     });
-    this.merger.listen((error) => void (this.failure ??= error));
+    this.merger.listen((error) => this.failed(error));
   }
 
   get primary(): Strategy {
@@ -189,7 +191,12 @@ export class ShardedPipeline implements LivePipeline {
   private async readFile(item: EventFileItem, onBatch: ((progress: BatchProgress) => void) | undefined): Promise<void> {
     this.splitting = true;
     const read = new SplitRead(item, this.shards, this.deadLetters, (batch, position) => this.afterRead(batch, position, onBatch));
-    await read.run();
+    this.reading = read;
+    try {
+      await read.run();
+    } finally {
+      this.reading = null;
+    }
     this.throwIfFailed();
   }
 
@@ -294,6 +301,16 @@ export class ShardedPipeline implements LivePipeline {
     this.updatedAt = this.clock.now();
     this.eventsSince ??= performance.now();
     onBatch?.({ eventsRead: this.eventsRead, batchEvents: batch.events, position, results: batch.results, ...(this.eventsSince === null ? {} : { eventsSince: this.eventsSince }) });
+  }
+
+  /**
+   * A thread failed: the run ends with its error. A file the shards are reading is one item, so
+   * its read is stopped now rather than read to its end (minutes, for a large file) with queries
+   * answered meanwhile from the last render before the failure.
+   */
+  private failed(error: StreamPulseError): void {
+    this.failure ??= error;
+    this.reading?.abort(this.failure);
   }
 
   private throwIfFailed(): void {

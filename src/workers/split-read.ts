@@ -157,6 +157,11 @@ export class SplitRead {
     }
   }
 
+  /** Ends the read after each shard's current batch: run() then rejects with `error`. */
+  abort(error: unknown): void {
+    this.fail(error);
+  }
+
   private fail(error: unknown): void {
     if (this.failure !== null) return;
     this.failure = error;

@@ -1,3 +1,4 @@
+import type { Worker } from 'node:worker_threads';
 import { readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -135,6 +136,20 @@ describe('ShardedPipeline reading an events file itself', () => {
       else expect(lines[letter.seq - 1], `line ${letter.seq}`).toBe(letter.raw);
     }
     expect(new Set(events.map((l) => l.seq)).size).toBe(events.length);
+    await pipeline.dispose();
+  }, 60_000);
+
+  it('stops reading the file at once when the merger thread dies, and fails the run with why', async () => {
+    const pipeline = new ShardedPipeline({ strategies: ['cached'], cacheSize: 2_000, workers: 2, publishMs: 5 });
+    // the merger's thread itself, as a crash would end it (its handle's terminate() is a clean end)
+    const thread = (pipeline as unknown as { merger: { worker: Worker } }).merger.worker;
+    let batches = 0;
+    const run = pipeline.run(await eventFile(clean, new AbortController().signal), () => {
+      if (++batches === 2) void thread.terminate();
+    });
+    await expect(run).rejects.toThrow(/the merger exited \(code 1\) before the run ended/);
+    // the shards stopped after their batches in hand: far from the 40 batches of the file
+    expect(batches).toBeLessThan(20);
     await pipeline.dispose();
   }, 60_000);
 
