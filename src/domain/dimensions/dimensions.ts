@@ -61,16 +61,21 @@ export function applyDimensionBatch(dims: Dimensions, table: DimensionName, batc
   return { applied, rejected };
 }
 
+/** The most a first batch reserves at once: beyond, the store grows by doubling as rows come. */
+const MAX_EXPECTED_ROWS = 1 << 20;
+const MAX_EXPECTED_BYTES = 128 << 20;
+
 /**
  * A file's subscriptions: from the first batch, how many rows the whole file holds at this
- * batch's bytes per row (with a tenth to spare), reserved at once. Sources without a size (Kafka)
- * grow as they go.
+ * batch's bytes per row (with a tenth to spare), reserved at once, up to a bound: a file of
+ * gigabytes, or one whose first rows are short, must not take memory its rows may never fill.
+ * Sources without a size (Kafka) grow as they go.
  */
 function expectSubscriptions(dims: Dimensions, batch: RawBatch): void {
   const { bytes, totalBytes } = batch.position;
   if (bytes === undefined || totalBytes === undefined || bytes <= 0 || batch.count === 0 || dims.subscriptions.size > 0) return;
-  const rows = Math.ceil(((batch.count * totalBytes) / bytes) * 1.1);
-  dims.subscriptions.expect(rows, Math.ceil(totalBytes * 1.1));
+  const rows = Math.min(MAX_EXPECTED_ROWS, Math.ceil(((batch.count * totalBytes) / bytes) * 1.1));
+  dims.subscriptions.expect(rows, Math.min(MAX_EXPECTED_BYTES, Math.ceil(totalBytes * 1.1)));
 }
 
 /** The fast path: true when the field scanner read the row and it was applied. */

@@ -153,4 +153,14 @@ describe('applyDimensionBatch agrees with the reference decoders', () => {
     const replaced = dims.subscriptions.get(u1);
     expect(replaced && dims.dicts.plan.value(replaced.plan)).toBe('student');
   });
+
+  it('a first batch of a huge file reserves a bounded store, which grows as rows come', () => {
+    const dims = createDimensions({ cacheSize: 16 });
+    const batch = rawBatchFromLines(valid.subscriptions.slice(0, 50));
+    // the batch says it is the first 4 KB of 200 GB: reserving that would throw (no such buffer)
+    const huge = { ...batch, position: { ...batch.position, bytes: 4_096, totalBytes: 200e9 } };
+    expect(applyDimensionBatch(dims, 'subscriptions', huge).applied).toBe(50);
+    expect(applyDimensionBatch(dims, 'subscriptions', rawBatchFromLines(valid.subscriptions.slice(50))).applied).toBe(valid.subscriptions.length - 50);
+    expect(dims.subscriptions.size).toBe(valid.subscriptions.length);
+  });
 });
