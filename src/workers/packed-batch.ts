@@ -2,14 +2,18 @@ import type { RawBatch, SourcePosition, SourceReject } from '../domain/records/r
 import type { BufferPool } from './buffer-pool.ts';
 
 /**
- * A RawBatch in one ArrayBuffer (per-record seqs, starts and ends, then the record bytes), so it
- * moves to a worker thread by transfer, not by copy, and comes back to be filled again. Records
- * that share a source buffer (a file chunk, a fetch) are contiguous in it, so packing copies a few
- * runs of bytes per batch, never one record at a time.
+ * A RawBatch in one SharedArrayBuffer (per-record seqs, starts and ends, then the record bytes):
+ * a worker thread reads it where it is, and the buffer comes back to be filled again. Shared, not
+ * transferred: transferring detaches the sender's ArrayBuffer, and the first ArrayBuffer detached
+ * in a thread invalidates V8's "array buffer detaching" protector for that thread's whole isolate;
+ * from then on its optimized code checks every typed array access for a detached buffer. One
+ * transferred publish made a whole 600,000-event run 9% slower, in paired runs. Records that
+ * share a source buffer (a file chunk, a fetch) are contiguous in it, so packing copies a few runs
+ * of bytes per batch, never one record at a time.
  */
 export interface PackedBatch {
   readonly count: number;
-  readonly buffer: ArrayBuffer;
+  readonly buffer: SharedArrayBuffer;
   /** Bytes of records in `buffer`, after the three per-record arrays. */
   readonly byteLength: number;
   readonly origin: string;
@@ -40,7 +44,7 @@ export function packBatch(batch: RawBatch, pool?: BufferPool): PackedBatch {
   let total = 0;
   for (let r = 0; r < runs.length; r += 2) total += ends[runs[r + 1]] - starts[runs[r]];
   const header = headerBytes(count);
-  const buffer = pool === undefined ? new ArrayBuffer(header + total) : pool.take(header + total);
+  const buffer = pool === undefined ? new SharedArrayBuffer(header + total) : pool.take(header + total);
   new Float64Array(buffer, 0, count).set(batch.seqs);
   const packedStarts = new Int32Array(buffer, count * 8, count);
   const packedEnds = new Int32Array(buffer, count * 12, count);

@@ -1,4 +1,4 @@
-import type { AggregatePartial, ReportSetPartial } from '../domain/aggregates/index.ts';
+import type { ReportSetPartial } from '../domain/aggregates/index.ts';
 import type { SourcePosition } from '../domain/records/raw-batch.ts';
 import type { Strategy } from '../domain/run-progress.ts';
 import type { Pipeline } from '../pipeline.ts';
@@ -6,9 +6,9 @@ import type { DictionaryName, Published, PublishedPartition } from './shard-prot
 
 /**
  * What a shard publishes of its pipeline, between batches: every partition's partials and
- * counters as one point, the dictionary values new since the previous publish, and the buffers the
- * message can give up rather than copy. Distinct sets go as their changed words (see
- * KeyedAggregate.publish), so every publish must reach the reader, in order.
+ * counters as one point, and the dictionary values new since the previous publish. Distinct sets
+ * go as their changed words (see KeyedAggregate.publish), so every publish must reach the reader,
+ * in order. The message is copied to the merger, never transferred (see packed-batch.ts).
  */
 export class Publisher {
   private readonly sent: Partial<Record<DictionaryName, number>> = {};
@@ -21,7 +21,7 @@ export class Publisher {
   ) {}
 
   /** The next publish; `positions`: each partition's last batch folded. */
-  publish(positions: ReadonlyMap<string, SourcePosition>, request?: number): { message: Published; transfer: ArrayBuffer[] } {
+  publish(positions: ReadonlyMap<string, SourcePosition>, request?: number): Published {
     const dicts = this.pipeline.dims.dicts;
     const dictionaries: Partial<Record<DictionaryName, string[]>> = {};
     for (const name of Object.keys(dicts) as DictionaryName[]) {
@@ -32,19 +32,10 @@ export class Publisher {
       if (dicts[name].size > from) dictionaries[name] = dicts[name].valuesFrom(from);
       this.sent[name] = dicts[name].size;
     }
-    const transfer: ArrayBuffer[] = [];
     const partitions: PublishedPartition[] = this.pipeline.reports.partitions().map((p) => {
       const reports: Partial<Record<Strategy, ReportSetPartial>> = {};
       for (const strategy of this.strategies) {
-        const partial = this.pipeline.reports.reportSet(strategy, p).publish();
-        for (const aggregate of Object.values(partial) as AggregatePartial[]) {
-          transfer.push(aggregate.firsts.buffer as ArrayBuffer, aggregate.seconds.buffer as ArrayBuffer);
-          for (const measure of aggregate.measures) {
-            if (measure instanceof Float64Array) transfer.push(measure.buffer as ArrayBuffer);
-            else transfer.push(measure.offsets.buffer as ArrayBuffer, measure.index.buffer as ArrayBuffer, measure.words.buffer as ArrayBuffer);
-          }
-        }
-        reports[strategy] = partial;
+        reports[strategy] = this.pipeline.reports.reportSet(strategy, p).publish();
       }
       return { partition: p, reports, progress: this.pipeline.progress.exportPartition(p), position: positions.get(p) ?? null };
     });
@@ -58,6 +49,6 @@ export class Publisher {
       cost: this.pipeline.progress.view().cost,
       at: Date.now(),
     };
-    return { message, transfer };
+    return message;
   }
 }

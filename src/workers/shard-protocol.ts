@@ -74,7 +74,7 @@ export interface ItemDone {
   /** After a dimension batch: the shard's dimension counters (every shard's are the same). */
   readonly dimensions?: RunProgressView['dimensions'];
   /** An event batch's buffer, given back to carry another batch. */
-  readonly buffer?: ArrayBuffer;
+  readonly buffer?: SharedArrayBuffer;
   /** After a dimension batch: how the shard numbers users (every shard must alike). */
   readonly users?: UserNumbering;
   /** After a dimension file: its lines; after a range read to its end: the range's lines (blank ones included). */

@@ -24,7 +24,8 @@ if (port === null) throw new InternalError('shard-thread.ts runs as a worker thr
 const init = workerData as ShardInit;
 const channel = port;
 
-const post = (message: FromShard, transfer: ArrayBuffer[] = []): void => port.postMessage(message, transfer);
+// nothing a shard posts is transferred: see packed-batch.ts for what one detached buffer costs
+const post = (message: FromShard): void => port.postMessage(message);
 
 let deadLetters: DeadLetter[] = [];
 const metrics = new RecordingMetrics();
@@ -62,8 +63,9 @@ function publish(request?: number): void {
   timer = null;
   if (pipeline.dims.dicts.user.size !== numbered.count) throw new InternalError(`shard ${init.shard} numbered ${pipeline.dims.dicts.user.size - numbered.count} users outside dimension rows`);
   if (merger === null) throw new InternalError(`shard ${init.shard} has nowhere to publish`);
-  const { message, transfer } = publisher.publish(positions, request);
-  merger.postMessage(message, transfer);
+  const message = publisher.publish(positions, request);
+  // copied, not transferred (packed-batch.ts): the copy is a few hundred kilobytes a publish
+  merger.postMessage(message);
   if (request !== undefined) post({ type: 'publish-sent', request, seq: message.seq });
   lastPublish = performance.now();
   dirty = false;
@@ -79,12 +81,10 @@ function publishSoon(): void {
 
 let numbered = NO_USERS;
 
-function done(id: number, events: number, extra: { buffer?: ArrayBuffer; users?: UserNumbering; dimensions?: ItemDone['dimensions']; lines?: number } = {}): void {
+function done(id: number, events: number, extra: { buffer?: SharedArrayBuffer; users?: UserNumbering; dimensions?: ItemDone['dimensions']; lines?: number } = {}): void {
   const letters = deadLetters;
   deadLetters = [];
-  const { buffer } = extra;
-  const message: FromShard = { type: 'done', id, events, results: last?.results ?? [], deadLetters: letters, metrics: metrics.take(), ...extra };
-  post(message, buffer === undefined ? [] : [buffer]);
+  post({ type: 'done', id, events, results: last?.results ?? [], deadLetters: letters, metrics: metrics.take(), ...extra });
 }
 
 /** Lines and bytes of the events file this shard has read in ranges finished, for its position. */

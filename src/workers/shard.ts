@@ -53,9 +53,9 @@ export class Shard {
     return this.pending.size;
   }
 
-  /** Posts a batch (its buffers move to the shard); resolves when the shard has folded it. */
+  /** Posts a batch (its buffer is shared with the shard); resolves when the shard has folded it. */
   send(item: { type: 'dimension'; table: Extract<ToShard, { type: 'dimension' }>['table']; batch: PackedBatch } | { type: 'events'; partition: string; batch: PackedBatch }): Promise<ItemDone> {
-    return this.ask<ItemDone>((id) => ({ ...item, id }), [item.batch.buffer]);
+    return this.ask<ItemDone>((id) => ({ ...item, id }));
   }
 
   /**
@@ -93,11 +93,11 @@ export class Shard {
   }
 
   /** Posts the message made for the next id; resolves with the shard's answer to that id. */
-  private ask<A extends ItemDone | PublishSent>(message: (id: number) => ToShard, transfer: ArrayBuffer[] = []): Promise<A> {
+  private ask<A extends ItemDone | PublishSent>(message: (id: number) => ToShard): Promise<A> {
     if (this.failure !== null) return Promise.reject(this.failure);
     const id = this.nextId++;
     const answer = new Promise<A>((resolve, reject) => this.pending.set(id, { resolve: resolve as (a: ItemDone & PublishSent) => void, reject }));
-    this.worker.postMessage(message(id), transfer);
+    this.worker.postMessage(message(id));
     return answer;
   }
 

@@ -39,7 +39,7 @@ describe('packed batches: one buffer to a worker and back', () => {
 
   it('keeps the largest buffers when more come back than it holds', () => {
     const pool = new BufferPool(2);
-    for (const size of [100, 400, 200, 300]) pool.give(new ArrayBuffer(size));
+    for (const size of [100, 400, 200, 300]) pool.give(new SharedArrayBuffer(size));
     expect(pool.take(1).byteLength).toBe(300);
     expect(pool.take(1).byteLength).toBe(400);
     expect(pool.take(50).byteLength).toBeGreaterThanOrEqual(50);

@@ -24,7 +24,7 @@ afterAll(async () => {
 /** A shard's publish made in this thread, as shard-thread.ts posts it: through a structured clone. */
 function publisher(shard: number, pipeline: Pipeline): () => Published {
   const p = new Publisher(shard, pipeline, ['cached']);
-  return () => structuredClone(p.publish(new Map()).message);
+  return () => structuredClone(p.publish(new Map()));
 }
 
 async function shardedRun(): Promise<{ published: PublishedReports; single: Pipeline }> {
