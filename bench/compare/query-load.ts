@@ -35,7 +35,7 @@ export interface QueryLoad {
 
 const rateOf = (r: { replayEventsPerSecond?: number; m: { seconds: number } }, events: number): number => r.replayEventsPerSecond ?? events / r.m.seconds;
 
-/** The clients' own CPU per answer over `runs`: what the instrument takes from the cores it measures. */
+/** This process's CPU while the clients ran (they, and the harness reading /proc), per answer: what the instrument takes from the cores it measures. */
 function clientCpu(runs: readonly LatencyRun[]): string {
   const ms = runs.reduce((sum, l) => sum + l.outcome.clientCpuMs, 0);
   const answers = runs.reduce((sum, l) => sum + l.outcome.latenciesMs.length + l.outcome.otherStatuses, 0);
@@ -86,7 +86,7 @@ export async function queryLoad(dir: string, out: (name: string) => string, work
       'ingest events/s without': rates.map((r) => fmt(r.without)).join(' / '),
       'ingest events/s with': rates.map((r) => fmt(r.with)).join(' / '),
       slowdown: `${(slowdown * 100).toFixed(1)}% (median of ${slowdowns.map((s) => `${(s * 100).toFixed(1)}%`).join(', ')})`,
-      "clients' CPU": clientCpu(paced),
+      'bench CPU': clientCpu(paced),
     }, problems.length === 0),
   ];
   log(`query load: ${label} with ${CLIENTS} clients in a closed loop…`);
@@ -98,7 +98,7 @@ export async function queryLoad(dir: string, out: (name: string) => string, work
       'ingest events/s without': `${fmt(pairedWithout)} (the pairs' median)`,
       'ingest events/s with': fmt(saturatingRate),
       slowdown: `${(((pairedWithout - saturatingRate) / pairedWithout) * 100).toFixed(1)}% (not paired)`,
-      "clients' CPU": clientCpu([saturating]),
+      'bench CPU': clientCpu([saturating]),
     }, disagreements(reference, saturating.reports, 0).length === 0),
   );
   if (withInThread) {
@@ -110,7 +110,7 @@ export async function queryLoad(dir: string, out: (name: string) => string, work
         'ingest events/s without': '-',
         'ingest events/s with': fmt(rateOf(inThread.run, events)),
         slowdown: '-',
-        "clients' CPU": clientCpu([inThread]),
+        'bench CPU': clientCpu([inThread]),
       }, disagreements(reference, inThread.reports, 0).length === 0),
     );
   }

@@ -9,7 +9,7 @@ export interface ClientsOutcome {
   readonly failures: number;
   /** Body bytes of the 200 answers, all clients together. */
   readonly bytes: number;
-  /** CPU milliseconds this process spent while the clients ran: the instrument's own cost. */
+  /** CPU milliseconds this process spent while the clients ran (they, and whatever else it ran meanwhile). */
   readonly clientCpuMs: number;
 }
 
