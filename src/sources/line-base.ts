@@ -14,22 +14,35 @@ const CHUNK = 1 << 20;
 export async function lineBase(path: string, range: ByteRange): Promise<number> {
   if (range.start === 0) return 0;
   // the range's first line is the one after the first newline at or after start - 1
-  const upTo = range.start - 1;
+  const [newlines] = await newlinesUpTo(path, 0, [range.start - 1]);
+  return newlines + 1;
+}
+
+/**
+ * The newlines of the file from byte `from` up to each of `cuts` (ascending, each at least
+ * `from`), in one read: what several ranges' line bases differ by.
+ */
+export async function newlinesUpTo(path: string, from: number, cuts: readonly number[]): Promise<number[]> {
+  const counts: number[] = [];
   let newlines = 0;
   let handle;
   try {
     handle = await open(path, 'r');
     const buffer = Buffer.allocUnsafe(CHUNK);
-    for (let at = 0; at < upTo; ) {
-      const { bytesRead } = await handle.read(buffer, 0, Math.min(CHUNK, upTo - at), at);
-      if (bytesRead === 0) break;
-      for (let i = buffer.indexOf(NEWLINE, 0); i !== -1 && i < bytesRead; i = buffer.indexOf(NEWLINE, i + 1)) newlines++;
-      at += bytesRead;
+    let at = from;
+    for (const cut of cuts) {
+      while (at < cut) {
+        const { bytesRead } = await handle.read(buffer, 0, Math.min(CHUNK, cut - at), at);
+        if (bytesRead === 0) break;
+        for (let i = buffer.indexOf(NEWLINE, 0); i !== -1 && i < bytesRead; i = buffer.indexOf(NEWLINE, i + 1)) newlines++;
+        at += bytesRead;
+      }
+      counts.push(newlines);
     }
   } catch (error) {
     throw new IoError(`failed reading NDJSON file ${path}: ${(error as Error).message}`, { cause: error });
   } finally {
     await handle?.close();
   }
-  return newlines + 1;
+  return counts;
 }

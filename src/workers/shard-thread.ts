@@ -180,7 +180,7 @@ async function handle(message: Exclude<ToShard, { type: 'stop-reading' }>): Prom
         if (failed) break;
         positions.set(partition, batch.position);
         // nothing holds a view of an event batch once it is folded (dead letters are copies): its
-        // buffer goes back. A dimension batch's stays: the subscription store may keep its bytes.
+        // buffer goes back to the main thread's pool, to carry the next batch
         done(message.id, last === null ? 0 : (last as BatchProgress).batchEvents, { buffer: message.batch.buffer });
         publishSoon();
         break;

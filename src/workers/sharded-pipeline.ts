@@ -189,6 +189,8 @@ export class ShardedPipeline implements LivePipeline {
 
   /** The shards read the file themselves, each taking the next range of it as it ends one. */
   private async readFile(item: EventFileItem, onBatch: ((progress: BatchProgress) => void) | undefined): Promise<void> {
+    // a thread that failed while the dimensions were applied fails the run before any of the file is read
+    this.throwIfFailed();
     this.splitting = true;
     const read = new SplitRead(item, this.shards, this.deadLetters, (batch, position) => this.afterRead(batch, position, onBatch));
     this.reading = read;

@@ -1,7 +1,7 @@
 import type { SourcePosition } from '../domain/records/raw-batch.ts';
 import type { DeadLetter } from '../domain/records/rejection.ts';
 import type { EventFileItem } from '../live-pipeline.ts';
-import { lineBase } from '../sources/line-base.ts';
+import { newlinesUpTo } from '../sources/line-base.ts';
 import type { ByteRange } from '../sources/ndjson-reader.ts';
 import type { DeadLetterSink } from '../../topology/ports.ts';
 import type { Shard } from './shard.ts';
@@ -63,14 +63,20 @@ export class SplitRead {
     this.waiting = this.ranges.map(() => []);
   }
 
-  /** Reads the whole file (or until the item's signal stops it); resolves once every dead letter is written. */
+  /**
+   * Reads the whole file (or until the item's signal stops it); resolves once every dead letter is
+   * written. A shard that fails ends the read too, but only after the dead letters the shards
+   * already sent are written: what was rejected is never lost, even by a run that fails.
+   */
   async run(): Promise<void> {
     const stop = (): void => {
       for (const shard of this.shards) shard.stopReading();
     };
     this.item.signal.addEventListener('abort', stop, { once: true });
     try {
-      await Promise.all(this.shards.flatMap((shard) => Array.from({ length: QUEUED_PER_SHARD }, () => this.readOn(shard))));
+      const reads = await Promise.allSettled(this.shards.flatMap((shard) => Array.from({ length: QUEUED_PER_SHARD }, () => this.readOn(shard))));
+      const failed = reads.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+      if (failed !== undefined) this.fail(failed.reason);
       this.writeStranded();
       await Promise.allSettled(this.writes);
       // a dead letter that could not be written (its line never numbered) must not end in a success
@@ -136,16 +142,21 @@ export class SplitRead {
     }
   }
 
-  /** After a stopped read: letters behind a range not read to its end, numbered from the file itself, in order. */
+  /**
+   * After a stopped (or failed) read: the letters behind the frontier, a range not read to its end,
+   * numbered from the file itself, in order. One read of the file from the frontier's start to the
+   * last such range: the ranges before the frontier have told their lines.
+   */
   private writeStranded(): void {
     const stranded = this.waiting.flatMap((letters, r) => (letters.length === 0 ? [] : [{ r, letters }]));
     if (stranded.length === 0) return;
-    const written = (async () => {
-      for (const { r, letters } of stranded) {
-        const base = await lineBase(this.item.path, this.ranges[r]);
-        this.deadLetters.write(letters.map((l) => ({ ...l, seq: l.seq + base })));
-      }
-    })().catch((error: unknown) => this.fail(error));
+    const frontier = this.ranges[this.frontier];
+    // a range's first line is the one after the first newline at or after its start - 1 (lineBase)
+    const from = frontier.start === 0 ? 0 : frontier.start - 1;
+    const before = frontier.start === 0 ? 1 : this.linesBefore;
+    const written = newlinesUpTo(this.item.path, from, stranded.map(({ r }) => this.ranges[r].start - 1))
+      .then((newlines) => stranded.forEach(({ letters }, i) => this.write(letters, before + newlines[i])))
+      .catch((error: unknown) => this.fail(error));
     this.writes.add(written);
   }
 
