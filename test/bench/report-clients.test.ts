@@ -63,9 +63,10 @@ describe('startReportClients', () => {
     const clients = startReportClients(url, 4, 50);
     await new Promise((r) => setTimeout(r, 1_000));
     const outcome = await clients.stop();
-    // 4 clients at 20 a second for 1 s, give or take the last interval
-    expect(outcome.latenciesMs.length).toBeGreaterThanOrEqual(70);
-    expect(outcome.latenciesMs.length).toBeLessThanOrEqual(84);
+    // 4 clients at 20 a second for 1 s: never more than the schedule allows (one early start each),
+    // and not far fewer, though a loaded machine fires timers late (a closed loop answers thousands)
+    expect(outcome.latenciesMs.length).toBeGreaterThanOrEqual(56);
+    expect(outcome.latenciesMs.length).toBeLessThanOrEqual(88);
   });
 
   it('counts an answer it cannot delimit (no Content-Length) as a failure, and a refused server too', async () => {
