@@ -1,7 +1,5 @@
 import { VarintCursor } from '../kafka/wire/codec.ts';
-import { codecOfId, decompress } from '../kafka/wire/compression.ts';
-import { RecordBatchFormatError } from '../kafka/wire/protocol-error.ts';
-import { BATCH_HEADER_BYTES } from '../kafka/wire/record-batch.ts';
+import { walkBatches } from '../kafka/wire/record-batch.ts';
 
 /** One record of a compacted topic: its key, and its value or null for a tombstone. */
 export interface KeyedRecord {
@@ -16,12 +14,6 @@ export interface KeyedRecords {
   readonly nextOffset: number;
 }
 
-const LOG_OVERHEAD = 12;
-const MAGIC_AT = 16;
-const ATTRIBUTES_AT = 21;
-const CONTROL_FLAG = 0x20;
-const readInt64 = (b: Buffer, at: number): number => b.readInt32BE(at) * 4294967296 + b.readUInt32BE(at + 4);
-
 /**
  * Decodes fetched record batches with their keys and tombstones, which the events decoder
  * (record-batch.ts) skips for speed: a compacted topic is read by key, and a null value there
@@ -31,37 +23,22 @@ const readInt64 = (b: Buffer, at: number): number => b.readInt32BE(at) * 4294967
  */
 export function decodeKeyedRecords(bytes: Buffer, fromOffset: number): KeyedRecords {
   const records: KeyedRecord[] = [];
-  let nextOffset = fromOffset;
-  for (let at = 0; at + MAGIC_AT + 1 <= bytes.length; ) {
-    const magic = bytes.readInt8(at + MAGIC_AT);
-    if (magic !== 2) throw new RecordBatchFormatError(`record batch at offset ${readInt64(bytes, at)} has message format v${magic}; only v2 (Kafka 0.11+) is read`);
-    const size = LOG_OVERHEAD + bytes.readInt32BE(at + 8);
-    if (size < BATCH_HEADER_BYTES || at + size > bytes.length) break;
-    const baseOffset = readInt64(bytes, at);
-    const attributes = bytes.readInt16BE(at + ATTRIBUTES_AT);
-    const lastOffset = baseOffset + bytes.readInt32BE(at + 23);
-    const count = bytes.readInt32BE(at + 57);
-    if ((attributes & CONTROL_FLAG) === 0 && lastOffset >= nextOffset) {
-      const codec = codecOfId(attributes & 7);
-      const body = codec === 'none' ? bytes : decompress(codec, bytes.subarray(at + BATCH_HEADER_BYTES, at + size));
-      const cursor = new VarintCursor(body, codec === 'none' ? at + BATCH_HEADER_BYTES : 0);
-      for (let i = 0; i < count; i++) {
-        const length = cursor.varint();
-        const recordEnd = cursor.at + length;
-        cursor.at++;
-        cursor.skipVarint();
-        const offset = baseOffset + cursor.varint();
-        const keyLength = cursor.varint();
-        const key = keyLength < 0 ? null : body.toString('utf8', cursor.at, cursor.at + keyLength);
-        cursor.at += Math.max(keyLength, 0);
-        const valueLength = cursor.varint();
-        const value = valueLength < 0 ? null : body.subarray(cursor.at, cursor.at + valueLength);
-        if (offset >= fromOffset) records.push({ offset, key, value });
-        cursor.at = recordEnd;
-      }
+  const nextOffset = walkBatches(bytes, fromOffset, ({ body, at, baseOffset, records: count }) => {
+    const cursor = new VarintCursor(body, at);
+    for (let i = 0; i < count; i++) {
+      const length = cursor.varint();
+      const recordEnd = cursor.at + length;
+      cursor.at++;
+      cursor.skipVarint();
+      const offset = baseOffset + cursor.varint();
+      const keyLength = cursor.varint();
+      const key = keyLength < 0 ? null : body.toString('utf8', cursor.at, cursor.at + keyLength);
+      cursor.at += Math.max(keyLength, 0);
+      const valueLength = cursor.varint();
+      const value = valueLength < 0 ? null : body.subarray(cursor.at, cursor.at + valueLength);
+      if (offset >= fromOffset) records.push({ offset, key, value });
+      cursor.at = recordEnd;
     }
-    nextOffset = Math.max(nextOffset, lastOffset + 1);
-    at += size;
-  }
+  });
   return { records, nextOffset };
 }

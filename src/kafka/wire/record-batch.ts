@@ -119,6 +119,41 @@ function wholeBatchAt(bytes: Buffer, at: number): number {
   return size < BATCH_HEADER_BYTES || at + size > bytes.length ? -1 : size;
 }
 
+/** Where one batch's records are: its body (the response, or the batch decompressed), the first record's position in it, its offsets. */
+export interface BatchRecords {
+  readonly body: Buffer;
+  readonly at: number;
+  readonly baseOffset: number;
+  readonly records: number;
+}
+
+/**
+ * Walks the whole v2 batches of a fetch response: `visit` is called for each data batch holding an
+ * offset at or past the next one to read (control batches and batches wholly before it are
+ * skipped), with its records decompressed when they are. Returns the offset to fetch next: past the
+ * last whole batch. Each reader decodes the records itself: the events' reader skips keys, the
+ * state topic's reads them.
+ */
+export function walkBatches(bytes: Buffer, fromOffset: number, visit: (batch: BatchRecords, nextOffset: number) => void): number {
+  let nextOffset = fromOffset;
+  for (let at = 0; ; ) {
+    const size = wholeBatchAt(bytes, at);
+    if (size < 0) break;
+    const baseOffset = readInt64(bytes, at);
+    const attributes = bytes.readInt16BE(at + ATTRIBUTES_AT);
+    const lastOffset = baseOffset + bytes.readInt32BE(at + 23);
+    const records = bytes.readInt32BE(at + 57);
+    if ((attributes & CONTROL_FLAG) === 0 && lastOffset >= nextOffset) {
+      const codec = codecOfId(attributes & 7);
+      if (codec === 'none') visit({ body: bytes, at: at + BATCH_HEADER_BYTES, baseOffset, records }, nextOffset);
+      else visit({ body: decompress(codec, bytes.subarray(at + BATCH_HEADER_BYTES, at + size)), at: 0, baseOffset, records }, nextOffset);
+    }
+    nextOffset = Math.max(nextOffset, lastOffset + 1);
+    at += size;
+  }
+  return nextOffset;
+}
+
 /**
  * Decodes the record batches of a fetch response without copying values: uncompressed values are
  * views of the response frame. Records below `fromOffset` (a batch may start before it) and
@@ -141,44 +176,29 @@ export function decodeRecordBatches(bytes: Buffer, fromOffset: number): DecodedR
   const ends = new Int32Array(capacity);
   const offsets = new Float64Array(capacity);
   let count = 0;
-  let nextOffset = fromOffset;
-  for (let at = 0; ; ) {
-    const size = wholeBatchAt(bytes, at);
-    if (size < 0) break;
-    const baseOffset = readInt64(bytes, at);
-    const attributes = bytes.readInt16BE(at + ATTRIBUTES_AT);
-    const lastOffset = baseOffset + bytes.readInt32BE(at + 23);
-    const records = bytes.readInt32BE(at + 57);
-    if ((attributes & CONTROL_FLAG) === 0 && lastOffset >= nextOffset) {
-      const codec = codecOfId(attributes & 7);
-      let body = bytes;
-      let cursorAt = at + BATCH_HEADER_BYTES;
-      if (codec !== 'none') {
-        body = decompress(codec, bytes.subarray(at + BATCH_HEADER_BYTES, at + size));
-        cursorAt = 0;
+  const nextOffset = walkBatches(bytes, fromOffset, ({ body, at, baseOffset, records }, from) => {
+    // a local in the per-record loop, not the closure's variable
+    let n = count;
+    const cursor = new VarintCursor(body, at);
+    for (let i = 0; i < records; i++) {
+      const length = cursor.varint();
+      const recordEnd = cursor.at + length;
+      cursor.at++;
+      cursor.skipVarint();
+      const offset = baseOffset + cursor.varint();
+      const keyLength = cursor.varint();
+      if (keyLength > 0) cursor.at += keyLength;
+      const valueLength = cursor.varint();
+      if (offset >= from) {
+        buffers[n] = body;
+        starts[n] = cursor.at;
+        ends[n] = cursor.at + Math.max(valueLength, 0);
+        offsets[n] = offset;
+        n++;
       }
-      const cursor = new VarintCursor(body, cursorAt);
-      for (let i = 0; i < records; i++) {
-        const length = cursor.varint();
-        const recordEnd = cursor.at + length;
-        cursor.at++;
-        cursor.skipVarint();
-        const offset = baseOffset + cursor.varint();
-        const keyLength = cursor.varint();
-        if (keyLength > 0) cursor.at += keyLength;
-        const valueLength = cursor.varint();
-        if (offset >= nextOffset) {
-          buffers[count] = body;
-          starts[count] = cursor.at;
-          ends[count] = cursor.at + Math.max(valueLength, 0);
-          offsets[count] = offset;
-          count++;
-        }
-        cursor.at = recordEnd;
-      }
+      cursor.at = recordEnd;
     }
-    nextOffset = Math.max(nextOffset, lastOffset + 1);
-    at += size;
-  }
+    count = n;
+  });
   return { count, buffers, starts, ends, offsets, nextOffset };
 }
