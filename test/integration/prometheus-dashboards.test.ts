@@ -20,6 +20,8 @@ let dir: string;
 let broker: TestBroker;
 let app: ChildProcess;
 let appUrl: string;
+/** What the pipeline wrote on stderr, for a failure's message. */
+let appStderr = '';
 let prometheus: RunningPrometheus;
 let trickle: Promise<unknown>;
 const topics = uniqueTopics('prometheus');
@@ -37,14 +39,13 @@ function startApp(): Promise<string> {
   const args = [BIN, 'run', '--source', 'kafka', '--brokers', broker.brokers, '--topic-prefix', topics.prefix, '--group', `g-${topics.prefix}`];
   args.push('--strategy', 'both', '--port', '0', '--no-progress', '--no-dead-letters', '--checkpoint-interval', '500');
   app = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'] });
-  let stderr = '';
   return new Promise((resolveUrl, reject) => {
     app.stderr?.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString();
-      const match = /serving live reports on (http:\/\/[\d.:]+)/.exec(stderr);
+      appStderr += chunk.toString();
+      const match = /serving live reports on (http:\/\/[\d.:]+)/.exec(appStderr);
       if (match) resolveUrl(match[1]);
     });
-    app.once('exit', (code) => reject(new Error(`run exited (${code}):\n${stderr}`)));
+    app.once('exit', (code) => reject(new Error(`run exited (${code}):\n${appStderr}`)));
   });
 }
 
@@ -84,8 +85,11 @@ describe('dashboards against a real Prometheus', () => {
   });
 
   it('returns data for every panel query of every dashboard', async () => {
+    // scrapes that succeeded in the last 30 s (the panels' shortest rate window): on a loaded
+    // machine a scrape can time out (its timeout is the 1 s interval), and a count of all scrapes
+    // then let the queries run on too few samples for a rate
     const scrapedFor = async (): Promise<number> => {
-      const answer = await prometheus.query('count_over_time(up[1m])');
+      const answer = await prometheus.query('sum_over_time(up[30s])');
       return Number((answer.data.result[0] as { value?: [number, string] } | undefined)?.value?.[1] ?? 0);
     };
     // a reader of the live reports, as the page or a client would be (snapshot-time panels); it
@@ -94,7 +98,12 @@ describe('dashboards against a real Prometheus', () => {
       void fetch(`${appUrl}/reports`).then((r) => r.arrayBuffer(), () => {});
       void fetch(`${appUrl}/reports/genre_revenue`).then((r) => r.arrayBuffer(), () => {});
     }, 500);
-    while ((await scrapedFor()) < 12) await new Promise((r) => setTimeout(r, 1_000));
+    const deadline = Date.now() + 60_000;
+    while ((await scrapedFor()) < 12) {
+      expect(app.exitCode, `the pipeline exited:\n${appStderr.slice(-3_000)}`).toBeNull();
+      expect(Date.now(), `fewer than 12 scrapes of the pipeline succeeded in 30 s, for a minute:\n${appStderr.slice(-3_000)}`).toBeLessThan(deadline);
+      await new Promise((r) => setTimeout(r, 1_000));
+    }
     clearInterval(reader);
     expect(PANEL_QUERIES.length).toBeGreaterThan(15);
     const empty: string[] = [];
@@ -103,6 +112,6 @@ describe('dashboards against a real Prometheus', () => {
       expect(answer.status, `${q.dashboard} / ${q.panel}: ${q.expr}`).toBe('success');
       if (answer.data.result.length === 0) empty.push(`${q.dashboard} / ${q.panel}: ${q.expr}`);
     }
-    expect(empty).toEqual([]);
+    expect(empty, `pipeline stderr:\n${appStderr.slice(-3_000)}`).toEqual([]);
   });
 });
