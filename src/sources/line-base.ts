@@ -12,17 +12,23 @@ const CHUNK = 1 << 20;
  * a range before the dead letter's was stopped partway.
  */
 export async function lineBase(path: string, range: ByteRange): Promise<number> {
-  if (range.start === 0) return 0;
-  // the range's first line is the one after the first newline at or after start - 1
-  const [newlines] = await newlinesUpTo(path, 0, [range.start - 1]);
-  return newlines + 1;
+  const [base] = await lineBases(path, [range.start]);
+  return base;
 }
 
 /**
- * The newlines of the file from byte `from` up to each of `cuts` (ascending, each at least
- * `from`), in one read: what several ranges' line bases differ by.
+ * lineBase() of ranges starting at each of `starts` (ascending), in one read of the file: from
+ * the start of a range whose base is `known` (the file's start by default), not from byte 0.
  */
-export async function newlinesUpTo(path: string, from: number, cuts: readonly number[]): Promise<number[]> {
+export async function lineBases(path: string, starts: readonly number[], known: { start: number; base: number } = { start: 0, base: 0 }): Promise<number[]> {
+  // a range's first line is the one after the first newline at or after its start - 1
+  const from = known.start === 0 ? 0 : known.start - 1;
+  const newlines = await newlinesUpTo(path, from, starts.map((start) => Math.max(from, start - 1)));
+  return starts.map((start, i) => (start === 0 ? 0 : known.base + newlines[i] + (known.start === 0 ? 1 : 0)));
+}
+
+/** The newlines of the file from byte `from` up to each of `cuts` (ascending, each at least `from`), in one read. */
+async function newlinesUpTo(path: string, from: number, cuts: readonly number[]): Promise<number[]> {
   const counts: number[] = [];
   let newlines = 0;
   let handle;

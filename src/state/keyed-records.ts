@@ -1,5 +1,4 @@
-import { VarintCursor } from '../kafka/wire/codec.ts';
-import { walkBatches } from '../kafka/wire/record-batch.ts';
+import { RecordCursor, walkBatches } from '../kafka/wire/record-batch.ts';
 
 /** One record of a compacted topic: its key, and its value or null for a tombstone. */
 export interface KeyedRecord {
@@ -23,21 +22,12 @@ export interface KeyedRecords {
  */
 export function decodeKeyedRecords(bytes: Buffer, fromOffset: number): KeyedRecords {
   const records: KeyedRecord[] = [];
-  const nextOffset = walkBatches(bytes, fromOffset, ({ body, at, baseOffset, records: count }) => {
-    const cursor = new VarintCursor(body, at);
-    for (let i = 0; i < count; i++) {
-      const length = cursor.varint();
-      const recordEnd = cursor.at + length;
-      cursor.at++;
-      cursor.skipVarint();
-      const offset = baseOffset + cursor.varint();
-      const keyLength = cursor.varint();
-      const key = keyLength < 0 ? null : body.toString('utf8', cursor.at, cursor.at + keyLength);
-      cursor.at += Math.max(keyLength, 0);
-      const valueLength = cursor.varint();
-      const value = valueLength < 0 ? null : body.subarray(cursor.at, cursor.at + valueLength);
-      if (offset >= fromOffset) records.push({ offset, key, value });
-      cursor.at = recordEnd;
+  const nextOffset = walkBatches(bytes, fromOffset, (batch) => {
+    const { body } = batch;
+    for (const record = new RecordCursor(batch); record.next(); ) {
+      if (record.offset < fromOffset) continue;
+      const { keyAt, keyLength, valueAt, valueLength } = record;
+      records.push({ offset: record.offset, key: keyLength < 0 ? null : body.toString('utf8', keyAt, keyAt + keyLength), value: valueLength < 0 ? null : body.subarray(valueAt, valueAt + valueLength) });
     }
   });
   return { records, nextOffset };

@@ -1,7 +1,7 @@
 import type { SourcePosition } from '../domain/records/raw-batch.ts';
 import type { DeadLetter } from '../domain/records/rejection.ts';
 import type { EventFileItem } from '../live-pipeline.ts';
-import { newlinesUpTo } from '../sources/line-base.ts';
+import { lineBases } from '../sources/line-base.ts';
 import type { ByteRange } from '../sources/ndjson-reader.ts';
 import type { DeadLetterSink } from '../../topology/ports.ts';
 import type { Shard } from './shard.ts';
@@ -38,14 +38,15 @@ export class SplitRead {
   private readonly lines: number[];
   private readonly bytes: number[];
   private next = 0;
-  /** Per range: its lines once read to its end, else null. */
-  private readonly totals: (number | null)[];
+  /** Per range: read to its end (its `lines` are then all of them). */
+  private readonly ended: boolean[];
   /** Per range: dead letters waiting for an earlier range to end. */
   private readonly waiting: DeadLetter[][];
   /** The first range not read to its end yet, and the lines of those before it. */
   private frontier = 0;
   private linesBefore = 0;
-  private readonly writes = new Set<Promise<void>>();
+  /** The letters behind a range not read to its end, being numbered from the file. */
+  private stranded: Promise<void> = Promise.resolve();
   /** The first failure of a dead-letter write or of the batch callback: the read stops and run() throws it. */
   private failure: unknown = null;
 
@@ -59,7 +60,7 @@ export class SplitRead {
     this.ranges = splitRanges(item.bytes, shards.length);
     this.lines = this.ranges.map(() => 0);
     this.bytes = this.ranges.map(() => 0);
-    this.totals = this.ranges.map(() => null);
+    this.ended = this.ranges.map(() => false);
     this.waiting = this.ranges.map(() => []);
   }
 
@@ -78,7 +79,7 @@ export class SplitRead {
       const failed = reads.find((r): r is PromiseRejectedResult => r.status === 'rejected');
       if (failed !== undefined) this.fail(failed.reason);
       this.writeStranded();
-      await Promise.allSettled(this.writes);
+      await this.stranded;
       // a dead letter that could not be written (its line never numbered) must not end in a success
       if (this.failure !== null) throw this.failure;
     } finally {
@@ -119,7 +120,7 @@ export class SplitRead {
       if (done.lines !== undefined) {
         this.bytes[r] = range.end - range.start;
         this.lines[r] = done.lines;
-        this.totals[r] = done.lines;
+        this.ended[r] = true;
         this.advance();
       }
     }
@@ -132,8 +133,8 @@ export class SplitRead {
 
   /** Every range before the frontier is read to its end: the letters of each newly reached range go out. */
   private advance(): void {
-    while (this.frontier < this.ranges.length && this.totals[this.frontier] !== null) {
-      this.linesBefore += this.totals[this.frontier] as number;
+    while (this.frontier < this.ranges.length && this.ended[this.frontier]) {
+      this.linesBefore += this.lines[this.frontier];
       this.frontier++;
       if (this.frontier < this.ranges.length && this.waiting[this.frontier].length > 0) {
         this.write(this.waiting[this.frontier], this.linesBefore);
@@ -150,14 +151,10 @@ export class SplitRead {
   private writeStranded(): void {
     const stranded = this.waiting.flatMap((letters, r) => (letters.length === 0 ? [] : [{ r, letters }]));
     if (stranded.length === 0) return;
-    const frontier = this.ranges[this.frontier];
-    // a range's first line is the one after the first newline at or after its start - 1 (lineBase)
-    const from = frontier.start === 0 ? 0 : frontier.start - 1;
-    const before = frontier.start === 0 ? 1 : this.linesBefore;
-    const written = newlinesUpTo(this.item.path, from, stranded.map(({ r }) => this.ranges[r].start - 1))
-      .then((newlines) => stranded.forEach(({ letters }, i) => this.write(letters, before + newlines[i])))
+    const known = { start: this.ranges[this.frontier].start, base: this.linesBefore };
+    this.stranded = lineBases(this.item.path, stranded.map(({ r }) => this.ranges[r].start), known)
+      .then((bases) => stranded.forEach(({ letters }, i) => this.write(letters, bases[i])))
       .catch((error: unknown) => this.fail(error));
-    this.writes.add(written);
   }
 
   private write(letters: readonly DeadLetter[], base: number): void {

@@ -89,14 +89,17 @@ export class SubscriptionStore {
     const scanner = this.scanner;
     if (!scanner.scan(bytes, start, end)) return false;
     const user = this.dicts.user.internPlain(bytes, scanner.starts[this.userField], scanner.ends[this.userField]);
-    this.put(user, bytes, start, end);
-    this.rowPlan[user] = this.plans.id(bytes, scanner.starts[this.planField], scanner.ends[this.planField]);
-    this.rowCountry[user] = this.countries.id(bytes, scanner.starts[this.countryField], scanner.ends[this.countryField]);
+    const plan = this.plans.id(bytes, scanner.starts[this.planField], scanner.ends[this.planField]);
+    this.put(user, bytes, start, end, plan, this.countries.id(bytes, scanner.starts[this.countryField], scanner.ends[this.countryField]));
     return true;
   }
 
-  /** Stores a validated row's bytes under its user's id; a replaced row is dropped from the cache so later events see it. */
-  put(user: number, bytes: Uint8Array, start: number, end: number): void {
+  /**
+   * Stores a validated row's bytes under its user's id, with its plan's and country's ids when the
+   * caller has them (-1: decoded from the bytes on a miss); a replaced row is dropped from the
+   * cache so later events see it.
+   */
+  put(user: number, bytes: Uint8Array, start: number, end: number, plan = -1, country = -1): void {
     const length = end - start;
     if (user >= this.rowLength.length || this.arenaLength + length > this.arena.length) this.reserve(user, length);
     const old = this.rowLength[user];
@@ -111,7 +114,8 @@ export class SubscriptionStore {
     else arena.set(bytes.subarray(start, end), at);
     this.rowStart[user] = at;
     this.rowLength[user] = length;
-    this.rowPlan[user] = -1;
+    this.rowPlan[user] = plan;
+    this.rowCountry[user] = country;
     this.arenaLength += length;
     this.liveBytes += length;
   }

@@ -155,6 +155,46 @@ export function walkBatches(bytes: Buffer, fromOffset: number, visit: (batch: Ba
 }
 
 /**
+ * The records of one batch in turn: after each next(), the record's offset and where its key and
+ * value are in the batch's body (a length of -1: null). Headers are not read.
+ */
+export class RecordCursor {
+  offset = 0;
+  keyAt = 0;
+  keyLength = 0;
+  valueAt = 0;
+  valueLength = 0;
+  private readonly cursor: VarintCursor;
+  private left: number;
+  private recordEnd: number;
+
+  constructor(private readonly batch: BatchRecords) {
+    this.cursor = new VarintCursor(batch.body, batch.at);
+    this.left = batch.records;
+    this.recordEnd = batch.at;
+  }
+
+  next(): boolean {
+    if (this.left === 0) return false;
+    this.left--;
+    const cursor = this.cursor;
+    cursor.at = this.recordEnd;
+    const length = cursor.varint();
+    this.recordEnd = cursor.at + length;
+    // attributes, then the timestamp delta
+    cursor.at++;
+    cursor.skipVarint();
+    this.offset = this.batch.baseOffset + cursor.varint();
+    this.keyLength = cursor.varint();
+    this.keyAt = cursor.at;
+    cursor.at += Math.max(this.keyLength, 0);
+    this.valueLength = cursor.varint();
+    this.valueAt = cursor.at;
+    return true;
+  }
+}
+
+/**
  * Decodes the record batches of a fetch response without copying values: uncompressed values are
  * views of the response frame. Records below `fromOffset` (a batch may start before it) and
  * control batches are skipped; a batch cut short at the end of the response is left for the next
@@ -176,27 +216,16 @@ export function decodeRecordBatches(bytes: Buffer, fromOffset: number): DecodedR
   const ends = new Int32Array(capacity);
   const offsets = new Float64Array(capacity);
   let count = 0;
-  const nextOffset = walkBatches(bytes, fromOffset, ({ body, at, baseOffset, records }, from) => {
+  const nextOffset = walkBatches(bytes, fromOffset, (batch, from) => {
     // a local in the per-record loop, not the closure's variable
     let n = count;
-    const cursor = new VarintCursor(body, at);
-    for (let i = 0; i < records; i++) {
-      const length = cursor.varint();
-      const recordEnd = cursor.at + length;
-      cursor.at++;
-      cursor.skipVarint();
-      const offset = baseOffset + cursor.varint();
-      const keyLength = cursor.varint();
-      if (keyLength > 0) cursor.at += keyLength;
-      const valueLength = cursor.varint();
-      if (offset >= from) {
-        buffers[n] = body;
-        starts[n] = cursor.at;
-        ends[n] = cursor.at + Math.max(valueLength, 0);
-        offsets[n] = offset;
-        n++;
-      }
-      cursor.at = recordEnd;
+    for (const record = new RecordCursor(batch); record.next(); ) {
+      if (record.offset < from) continue;
+      buffers[n] = batch.body;
+      starts[n] = record.valueAt;
+      ends[n] = record.valueAt + Math.max(record.valueLength, 0);
+      offsets[n] = record.offset;
+      n++;
     }
     count = n;
   });
