@@ -62,7 +62,7 @@ export interface LivePipeline {
    * takes the next): where a check between items needs to see them, as the empty-table check does.
    */
   settle?(): Promise<void>;
-  /** Stops what the pipeline started ahead of run(), when run() will not be called. */
+  /** Ends what the pipeline runs beside this thread (its worker threads), once nothing more is asked of it: after run(), or instead of it. */
   dispose?(): Promise<void>;
   /** Ad revenue per plan (not a report column), for the per-plan revenue gauge. */
   planAdRevenue(strategy?: Strategy): Map<string, number>;

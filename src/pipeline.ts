@@ -112,6 +112,11 @@ export class Pipeline {
    * state of the others is kept, so a partition given up and assigned back unchanged need not be
    * restored again.
    */
+  /** The partitions snapshots show; null: every partition. */
+  get heldPartitions(): readonly string[] | null {
+    return this.held;
+  }
+
   hold(partitions: readonly string[] | null): void {
     this.held = partitions === null ? null : [...partitions];
     this.progress.hold(partitions);

@@ -107,14 +107,14 @@ function buildProgram(): Command {
     .addOption(connectTimeoutOption())
     .addOption(maxRecordBytesOption())
     .option('--allow-empty', 'exit 0 even if a dimension table has no valid row or no event was counted')
-    .option('--workers <n>', 'worker threads folding a file replay, each a partition of the state; 0 folds on the main thread (default: the machine\'s cores, env STREAMPULSE_WORKERS)', integer('--workers', 0, LIMITS.workers))
+    .option('--workers <n>', 'worker threads folding the events (a file replay: each a partition of the state; Kafka: each the partitions numbered alike modulo n); 0 folds on the main thread (default: the machine\'s cores, env STREAMPULSE_WORKERS)', integer('--workers', 0, LIMITS.workers))
     .option('--discard-checkpoint', 'ignore the partition states saved in the state topic (even invalid ones) and start every partition from offset 0')
     .exitOverride()
     .action(async (o: RunFlags) => {
       const config = buildRunConfig(o, process.env);
-      // a file replay's shards start before the rest of the run loads, so both start at once
+      // the shards start before the rest of the run loads, so both start at once
       const shards =
-        config.source === 'file' && config.workers > 0
+        config.workers > 0
           ? (await import('../workers/shard.ts')).startShards(config.workers, { strategies: config.strategies, cacheSize: config.cacheSize, publishMs: 100 })
           : undefined;
       const { runCommand } = await import('./run-command.ts');

@@ -36,7 +36,8 @@ function printSummary(out: NodeJS.WritableStream, config: RunConfig, snapshot: R
   const rejected = w.rejected_total > 0 ? `, ${thousands(w.rejected_total)} rejected (see ${deadLetterFile ?? '/dead-letters'})` : '';
   const counted = config.strategies.map((s) => `${s}: ${thousands(w.strategies[s]?.counted ?? 0)} counted`).join(', ');
   out.write(
-    `\nreplayed ${thousands(w.events_read)} events in ${eventSeconds.toFixed(2)} s: ${thousands(w.events_read / Math.max(eventSeconds, 1e-9))} events/s` +
+    // a run that only restored saved states folded no batch: it has no rate to give
+    `\nreplayed ${thousands(w.events_read)} events in ${eventSeconds.toFixed(2)} s: ${eventSeconds > 0 ? `${thousands(w.events_read / eventSeconds)} events/s` : 'no batch folded in this run'}` +
       ` (${counted}${rejected}; total ${totalSeconds.toFixed(2)} s with dimensions)\n`,
   );
 }
@@ -76,11 +77,14 @@ async function run(config: RunConfig, out: NodeJS.WritableStream, shards: readon
   const metrics = new PrometheusMetrics();
   const fileDeadLetters = openDeadLetterLog(config, log, metrics);
   const source = await openSource(config, { metrics, log, fileDeadLetters });
-  // a file replay folds on worker threads, one partition each; a Kafka run's partitions move
-  // between instances through this thread's pipeline (see KafkaRunSource.attach)
+  // on worker threads: a file replay's shards are a partition each; a Kafka run's partitions live
+  // on the shards, numbered alike modulo their count, and move between instances through them
+  // (see KafkaRunSource.attach); --workers 0 folds on this thread
   const common = { strategies: config.strategies, cacheSize: config.cacheSize, metrics, deadLetters: source.deadLetters, describeSource: () => source.describe() };
   const pipeline: LivePipeline =
-    config.source === 'file' && config.workers > 0 ? new ShardedPipeline({ ...common, workers: config.workers, ...(shards === undefined ? {} : { shards }) }) : new Pipeline({ ...common, partitionOf: source.partitionOf });
+    config.workers > 0
+      ? new ShardedPipeline({ ...common, workers: config.workers, ...(shards === undefined ? {} : { shards }), ...(config.source === 'kafka' && source.partitionOf !== undefined ? { partitionOf: source.partitionOf } : {}) })
+      : new Pipeline({ ...common, partitionOf: source.partitionOf });
   source.attach(pipeline);
   registerReportGauges(metrics.registry, pipeline);
   const server = await startReportServer({ host: config.host, port: config.port, allowHosts: config.allowHosts, pipeline, metrics, deadLetters: fileDeadLetters, health: () => source.health(), group: source.group, log: logFn(logger.child({ component: 'http' })) }).catch(async (error: unknown) => {
@@ -119,6 +123,8 @@ async function run(config: RunConfig, out: NodeJS.WritableStream, shards: readon
   const shutdown = async (): Promise<void> => {
     signal.dispose();
     await server.close();
+    // the source is closed: nothing asks the pipeline's threads for anything more
+    await pipeline.dispose?.();
   };
   if (failure !== null) {
     await shutdown();

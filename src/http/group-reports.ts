@@ -1,6 +1,8 @@
 import type { Strategy } from '../domain/run-progress.ts';
 import { gatherGroup, mergeGathered, type GroupPartition, type PartialsProvider, type PartitionOwnerView } from '../peers/index.ts';
-import type { Pipeline, ReportSnapshot } from '../pipeline.ts';
+import type { Dictionaries } from '../domain/dictionary.ts';
+import type { LivePipeline } from '../live-pipeline.ts';
+import type { ReportSnapshot } from '../pipeline.ts';
 
 /** An instance in a consumer group: what it answers its peers, and who owns which partition now. */
 export interface GroupQuery {
@@ -10,6 +12,8 @@ export interface GroupQuery {
   owners(): readonly PartitionOwnerView[] | null;
   /** How long a query waits for a peer. */
   readonly timeoutMs: number;
+  /** What the partials' keys are interned into for the merge: the pipeline's own where it is on this thread (most are there already). */
+  readonly dicts: Dictionaries;
 }
 
 /** A snapshot of the whole group: every partition's owner, position, and whether it is in the answer. */
@@ -30,7 +34,7 @@ export interface GroupSnapshot extends ReportSnapshot {
  * reason. Ingestion goes on meanwhile; each partial is one consistent point of its partition,
  * and the answer lists which point (offset) per partition.
  */
-export async function groupSnapshot(pipeline: Pipeline, group: GroupQuery, strategy: Strategy): Promise<GroupSnapshot> {
+export async function groupSnapshot(pipeline: LivePipeline, group: GroupQuery, strategy: Strategy): Promise<GroupSnapshot> {
   const owners = group.owners();
   if (owners === null) {
     // not a group answer yet, and it says so rather than passing this instance's nothing for one
@@ -38,7 +42,7 @@ export async function groupSnapshot(pipeline: Pipeline, group: GroupQuery, strat
   }
   const answer = await gatherGroup({ owners, local: group.partials, strategies: pipeline.strategies, timeoutMs: group.timeoutMs });
   // only the strategy asked for is merged: the merge is most of a query's cost
-  const reports = mergeGathered(answer.states, [strategy], pipeline.dims.dicts)[strategy];
+  const reports = mergeGathered(answer.states, [strategy], group.dicts)[strategy];
   const local = pipeline.snapshot(strategy);
   return {
     strategy,

@@ -3,11 +3,11 @@ import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { isReportName, renderCsv } from '../domain/reports/index.ts';
 import type { Strategy } from '../domain/run-progress.ts';
-import { InternalError, IoError } from '../errors.ts';
+import { IoError } from '../errors.ts';
 import type { LogFn } from '../log/logger.ts';
 import type { PrometheusMetrics } from '../metrics/prometheus-metrics.ts';
 import type { LivePipeline } from '../live-pipeline.ts';
-import { Pipeline, type ReportSnapshot } from '../pipeline.ts';
+import type { ReportSnapshot } from '../pipeline.ts';
 import type { DeadLetterLog } from '../sources/dead-letter-log.ts';
 import { isServing, type SourceHealth } from '../sources/source-health.ts';
 import { rawAnswer, send, sendError, sendJson, sendParts, shortMessage } from './answer.ts';
@@ -111,8 +111,6 @@ export function handleRequest(options: ReportServerOptions, hosts: HostAllowList
   const timedGroup = async (report: string): Promise<GroupSnapshot> => {
     const end = metrics?.snapshotSeconds.startTimer({ report });
     try {
-      // a group member folds on this thread (see KafkaRunSource.attach)
-      if (!(pipeline instanceof Pipeline)) throw new InternalError('a group answer needs the pipeline on this thread');
       return await groupSnapshot(pipeline, options.group as GroupQuery, strategy);
     } finally {
       end?.();
@@ -128,8 +126,7 @@ export function handleRequest(options: ReportServerOptions, hosts: HostAllowList
     const serving = isServing(health);
     sendJson(res, serving ? 200 : 503, { status: serving ? 'ok' : 'unavailable', source: health.state, ...(health.reason === undefined ? {} : { reason: health.reason }), ...(health.assignment === undefined ? {} : { assignment: health.assignment }), done: w.done, events_read: w.events_read, updated_at: w.updated_at });
   } else if (path === PARTIALS_PATH && options.group !== undefined) {
-    const answer = partialsResponse(options.group.partials, url.searchParams);
-    sendJson(res, answer.status, answer.body);
+    return partialsResponse(options.group.partials, url.searchParams).then((answer) => sendJson(res, answer.status, answer.body));
   } else if (path === '/reports' && options.group !== undefined) {
     return timedGroup('all').then((group) => sendJson(res, 200, group));
   } else if (path === '/reports' && pipeline.snapshotJson !== undefined) {

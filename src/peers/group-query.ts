@@ -77,7 +77,7 @@ export async function gatherGroup(options: GatherOptions): Promise<GroupAnswer> 
     }
     for (const partition of answer.missing) rows.set(partition, { partition, owner, missing: why });
   };
-  take('self', options.local.partials(own), 'this instance is restoring it');
+  take('self', await options.local.partials(own), 'this instance is restoring it');
   await Promise.all(
     [...byPeer].map(async ([url, partitions]) => {
       try {

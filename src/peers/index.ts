@@ -7,3 +7,4 @@ export { fetchPartials, MAX_PEER_BODY_BYTES, type FetchPartialsOptions } from '.
 export { PARTIALS_PATH, parsePartitions, partialsAnswer, partialsResponse } from './partials-route.ts';
 export { gatherGroup, mergeGathered, type GatherOptions, type GroupAnswer, type GroupPartition, type PartitionOwnerView } from './group-query.ts';
 export { pipelinePartials, type HeldPosition } from './pipeline-partials.ts';
+export { shardPartials } from './shard-partials.ts';

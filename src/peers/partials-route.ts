@@ -23,13 +23,13 @@ export function parsePartitions(text: string | null): number[] | null {
 }
 
 /** `GET /partials?partitions=…`: what this instance holds of those partitions, and which it lacks. */
-export function partialsAnswer(provider: PartialsProvider, partitions: readonly number[]): PeerAnswer {
-  return completeAnswer(provider.partials(partitions), partitions);
+export async function partialsAnswer(provider: PartialsProvider, partitions: readonly number[]): Promise<PeerAnswer> {
+  return completeAnswer(await provider.partials(partitions), partitions);
 }
 
 /** The whole route over a request's query: 400 with a reason for a bad `partitions` value. */
-export function partialsResponse(provider: PartialsProvider, query: URLSearchParams): { status: 200; body: PeerAnswer } | { status: 400; body: { error: string } } {
+export async function partialsResponse(provider: PartialsProvider, query: URLSearchParams): Promise<{ status: 200; body: PeerAnswer } | { status: 400; body: { error: string } }> {
   const partitions = parsePartitions(query.get('partitions'));
   if (partitions === null) return { status: 400, body: { error: 'partitions must be a comma-separated list of partition numbers, e.g. ?partitions=0,3' } };
-  return { status: 200, body: partialsAnswer(provider, partitions) };
+  return { status: 200, body: await partialsAnswer(provider, partitions) };
 }

@@ -19,9 +19,12 @@ export interface PeerAnswer {
   readonly missing: readonly number[];
 }
 
-/** What serves `GET /partials`: the pipeline, for the partitions it owns and has restored. */
+/**
+ * What serves `GET /partials`: the pipeline, for the partitions it owns and has restored (at
+ * once on this thread; from the shards, after the batches they were dealt before the request).
+ */
 export interface PartialsProvider {
-  partials(partitions: readonly number[]): PeerAnswer;
+  partials(partitions: readonly number[]): PeerAnswer | Promise<PeerAnswer>;
 }
 
 /**

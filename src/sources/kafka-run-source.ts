@@ -12,10 +12,13 @@ import { InternalError } from '../errors.ts';
 import { PartitionStateStore } from '../state/index.ts';
 import type { DeadLetterSink, SourceItem } from '../../topology/ports.ts';
 import type { GroupQuery } from '../http/group-reports.ts';
-import { pipelinePartials } from '../peers/index.ts';
+import { pipelinePartials, shardPartials, type HeldPosition } from '../peers/index.ts';
+import { createDictionaries } from '../domain/dictionary.ts';
+import { ShardedPipeline } from '../workers/index.ts';
+import { pipelineHost, shardHost, type PartitionHost } from './partition-host.ts';
 import { KafkaDeadLetters } from './kafka-dead-letters.ts';
 import { KafkaSource } from './kafka-source.ts';
-import { PartitionStateKeeper } from './partition-state-keeper.ts';
+import { PartitionStateKeeper, type KeptSource } from './partition-state-keeper.ts';
 import type { ProgressScale, Source, SourceOutcome } from './source.ts';
 import type { SourceHealth } from './source-health.ts';
 
@@ -133,23 +136,39 @@ export class KafkaRunSource implements Source {
     this.reader.advertise(url);
   }
 
-  /** Each partition's state moves in and out of this pipeline through the state topic. */
+  /**
+   * Each partition's state moves in and out of the pipeline through the state topic: this
+   * thread's, or the shards' (each partition on one shard, changed and saved in order with its
+   * batches).
+   */
   attach(live: LivePipeline): void {
-    // a partition's state moves through this thread's pipeline (restore, save, hold)
-    if (!(live instanceof Pipeline)) throw new InternalError('a Kafka run folds on the main thread');
-    const pipeline = live;
     const { metrics, log } = this.options;
     metrics.observeConsumerLag(() => this.reader.describe());
     metrics.observeCheckpointAge(() => this.keeper?.lastWrittenAt ?? null);
     metrics.observePartitionsOwned(() => this.reader.held().size);
+    const held = (): ReadonlyMap<number, HeldPosition> => this.reader.held();
+    let host: PartitionHost;
+    let source: KeptSource = this.reader;
+    if (live instanceof Pipeline) {
+      host = pipelineHost(live);
+      this.groupQuery = { partials: pipelinePartials(live, held), owners: () => this.reader.ownersView(), timeoutMs: PEER_TIMEOUT_MS, dicts: live.dims.dicts };
+    } else if (live instanceof ShardedPipeline && live.partitions !== null) {
+      const partitions = live.partitions;
+      host = shardHost(partitions);
+      // a state is saved from what was dealt to its shard, whatever is still queued there: any moment will do
+      const reader = this.reader;
+      source = { position: (p) => reader.position(p), idle: true, whenIdle: () => reader.whenIdle() };
+      this.groupQuery = { partials: shardPartials(partitions, held), owners: () => this.reader.ownersView(), timeoutMs: PEER_TIMEOUT_MS, dicts: createDictionaries() };
+    } else {
+      throw new InternalError('a Kafka run needs a pipeline whose partitions can move: this thread\'s, or shards given the partition of each batch');
+    }
     // nothing held until the group assigns partitions: an instance shows only what it owns, and
     // answers for the rest of the group by asking the owners
-    pipeline.hold([]);
-    this.groupQuery = { partials: pipelinePartials(pipeline, () => this.reader.held()), owners: () => this.reader.ownersView(), timeoutMs: PEER_TIMEOUT_MS };
+    void host.hold([]);
     this.keeper = new PartitionStateKeeper({
       store: () => this.openStore(),
-      pipeline,
-      source: this.reader,
+      host,
+      source,
       topic: this.config.topics.events,
       deadLetters: this.deadLetters,
       intervalMs: this.config.checkpointIntervalMs,

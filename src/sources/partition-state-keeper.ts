@@ -1,7 +1,7 @@
 import { integer, object } from '../checkpoint/json-check.ts';
 import { CheckpointError } from '../errors.ts';
 import type { LogFn } from '../log/logger.ts';
-import type { Pipeline } from '../pipeline.ts';
+import type { PartitionHost } from './partition-host.ts';
 import type { PartitionStateRecord, PartitionStateStore, RestoredPartitionState } from '../state/index.ts';
 
 /** Where a partition resumes: its next offset and the events already folded into its state. */
@@ -20,7 +20,8 @@ export interface KeptSource {
 
 export interface PartitionStateKeeperOptions {
   readonly store: () => Promise<PartitionStateStore>;
-  readonly pipeline: Pipeline;
+  /** Where the partitions' states live: this thread's pipeline, or the shards. */
+  readonly host: PartitionHost;
   readonly source: KeptSource;
   /** The events topic: dead letters are counted per origin `topic/partition`. */
   readonly topic: string;
@@ -97,22 +98,24 @@ export class PartitionStateKeeper {
     }
     const records = await store.read(partitions);
     await this.options.source.whenIdle();
-    // synchronous from here on: no batch is folded while the pipeline changes
+    // synchronous from here on: no batch is handed over while the changes are made (or posted, in
+    // order, to the shards)
+    const { host } = this.options;
+    const changes: (void | Promise<void>)[] = [];
     const starts = new Map<number, PartitionStart>();
     const plans = partitions.map((p) => ({ p, record: this.usable(p, records.get(p)) }));
     const restored = plans.map(({ p, record }) => ({ p, record, saved: record === undefined || this.unchanged(p, record) ? null : this.checked(p, record) }));
     for (const { p, record, saved } of restored) {
-      const key = String(p);
       const at = this.options.deadLetters.unwrittenOf(`${this.options.topic}/${p}`);
       if (record === undefined) {
         const base = this.discarded?.get(p);
-        this.options.pipeline.dropPartition(key);
+        changes.push(host.restore(p, null, { offset: 0, folded: 0 }));
         this.held.set(p, { step: Math.max(base ?? 0, this.tried.get(p) ?? 0), offset: 0, folded: 0, dirty: base !== undefined });
         this.unwritten.set(p, { restored: 0, at });
         starts.set(p, { offset: 0, folded: 0 });
       } else {
         if (saved !== null) {
-          this.options.pipeline.restorePartition(key, { reports: saved.reports, progress: saved.progress });
+          changes.push(host.restore(p, { reports: saved.reports, progress: saved.progress }, { offset: record.offset, folded: record.folded }));
           this.unwritten.set(p, { restored: saved.deadLettersUnwritten, at });
         }
         this.held.set(p, { step: record.step, offset: record.offset, folded: record.folded, dirty: false });
@@ -124,10 +127,19 @@ export class PartitionStateKeeper {
     for (const p of [...this.held.keys()]) {
       if (this.owned.has(p)) continue;
       this.held.delete(p);
-      this.options.pipeline.dropPartition(String(p));
+      changes.push(host.drop(p));
     }
-    this.options.pipeline.hold(this.ownedPartitions().map(String));
+    changes.push(host.hold(this.ownedPartitions()));
+    // every change made (or refused: a saved state the host found invalid) before any batch of these partitions
+    const settled = await Promise.allSettled(changes);
+    const refused = settled.find((s) => s.status === 'rejected');
+    if (refused !== undefined) throw (refused as PromiseRejectedResult).reason;
     return starts;
+  }
+
+  /** Where the partition's state stands now: as the host has it, or as handed over by the source. */
+  private position(partition: number): PartitionStart {
+    return this.options.host.position(partition) ?? this.options.source.position(partition);
   }
 
   /** The stored record, unless --discard-checkpoint set it aside (it was there when this process started). */
@@ -139,7 +151,7 @@ export class PartitionStateKeeper {
   private unchanged(partition: number, record: RestoredPartitionState): boolean {
     const held = this.held.get(partition);
     if (held === undefined || held.step !== record.step || held.offset !== record.offset || held.folded !== record.folded) return false;
-    const now = this.options.source.position(partition);
+    const now = this.position(partition);
     return now.offset === held.offset && now.folded === held.folded;
   }
 
@@ -173,8 +185,8 @@ export class PartitionStateKeeper {
     if (this.frozen || this.writing !== null || this.now() - this.lastWrite < this.options.intervalMs) return;
     this.lastWrite = this.now();
     const captured = this.capture(this.ownedPartitions());
-    if (captured.length === 0) return;
-    this.writing = this.write(captured, 'warn').finally(() => (this.writing = null));
+    if (captured === null) return;
+    this.writing = captured.then((records) => this.write(records, 'warn')).finally(() => (this.writing = null));
   }
 
   /**
@@ -185,7 +197,7 @@ export class PartitionStateKeeper {
   async release(): Promise<void> {
     await this.writing;
     const partitions = this.ownedPartitions();
-    if (!this.frozen) this.lastSaveOk = await this.write(this.capture(partitions), 'error');
+    if (!this.frozen) this.lastSaveOk = await this.write(await (this.capture(partitions) ?? []), 'error');
     this.owned.clear();
   }
 
@@ -206,24 +218,29 @@ export class PartitionStateKeeper {
   /** At the end of the run: writes what is still owned and changed; false when a last save failed. */
   async close(): Promise<boolean> {
     await this.writing;
-    if (!this.frozen && this.owned.size > 0) this.lastSaveOk = (await this.write(this.capture(this.ownedPartitions()), 'error')) && this.lastSaveOk;
+    if (!this.frozen && this.owned.size > 0) this.lastSaveOk = (await this.write(await (this.capture(this.ownedPartitions()) ?? []), 'error')) && this.lastSaveOk;
     return this.lastSaveOk;
   }
 
-  /** Each changed partition's record, taken synchronously (between batches): state, offset and count agree. */
-  private capture(partitions: readonly number[]): { partition: number; record: PartitionStateRecord }[] {
-    const out: { partition: number; record: PartitionStateRecord }[] = [];
+  /**
+   * Each changed partition's record, null when none changed. Offsets, counts and the request for
+   * the states are taken synchronously (between batches): state, offset and count agree.
+   */
+  private capture(partitions: readonly number[]): Promise<{ partition: number; record: PartitionStateRecord }[]> | null {
+    const heads: { partition: number; step: number; offset: number; folded: number }[] = [];
     for (const partition of partitions) {
       const held = this.held.get(partition);
       if (held === undefined) continue;
-      const { offset, folded } = this.options.source.position(partition);
+      const { offset, folded } = this.position(partition);
       if (!held.dirty && offset === held.offset && folded === held.folded) continue;
       const step = Math.max(held.step, this.tried.get(partition) ?? 0) + 1;
       this.tried.set(partition, step);
-      const state = { ...this.options.pipeline.savePartition(String(partition)), deadLettersUnwritten: 0 };
-      out.push({ partition, record: { step, offset, folded, state } });
+      heads.push({ partition, step, offset, folded });
     }
-    return out;
+    if (heads.length === 0) return null;
+    return this.options.host.save(heads.map((h) => h.partition)).then((states) =>
+      heads.map(({ partition, step, offset, folded }, i) => ({ partition, record: { step, offset, folded, state: { ...states[i], deadLettersUnwritten: 0 } } })),
+    );
   }
 
   /** Writes the captured records one by one; true when all were acknowledged. */

@@ -22,7 +22,7 @@ const WANTED_MS = 1_000;
 /** Renders without queries: what the gauges and a first query see is never older than this. */
 const IDLE_RENDER_MS = 1_000;
 
-const published = new PublishedReports(init.shards, init.strategies);
+const published = new PublishedReports(init.shards, init.strategies, init.partitionsMove);
 const seqs = new Array<number>(init.shards).fill(0);
 const ports: MessagePort[] = [];
 let wantedUntil = -Infinity;

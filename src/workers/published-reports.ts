@@ -2,6 +2,7 @@ import { ReportSet, type IdTranslation, type ReportSetViews } from '../domain/ag
 import { createDictionaries, type Dictionaries } from '../domain/dictionary.ts';
 import type { Strategy, StrategyCost } from '../domain/run-progress.ts';
 import type { Reports } from '../domain/reports/report-rows.ts';
+import { InternalError } from '../errors.ts';
 import type { DictionaryName, Published, PublishedPartition } from './shard-protocol.ts';
 
 /** One shard's dictionary ids mapped to the main thread's, extended by each publish's new values. */
@@ -40,11 +41,25 @@ class ShardIds {
 /** Publishes held before they are merged anyway: a bound on what a run nobody queries keeps. */
 const MAX_PENDING = 64;
 
+/** One partition's own partials, kept where partitions move, to merge again without one that left. */
+interface OwnPartials {
+  readonly sets: Partial<Record<Strategy, ReportSet>>;
+  readonly views: Partial<Record<Strategy, ReportSetViews>>;
+}
+
+const SAME_IDS: IdTranslation = () => null;
+
 /**
  * The shards' latest publishes, merged as they are read: one ReportSet per strategy over every
  * shard's partitions, each as of its last publish (the merger thread holds it and renders from
  * it). A publish costs what changed since the shard's previous one; rendering the rows happens
  * once per publish at most, when a render asks.
+ *
+ * Where partitions move (`partitionsMove`: a Kafka run's are restored, dropped and given up as
+ * the group rebalances), a partition can start over, and a distinct set cannot take a partition's
+ * members back out of a union: each partition's partials are then also kept on their own, and the
+ * merge is rebuilt from them when one starts over or leaves (rare: a rebalance), at the cost of
+ * applying every publish twice.
  */
 export class PublishedReports {
   readonly dicts: Dictionaries = createDictionaries();
@@ -53,7 +68,11 @@ export class PublishedReports {
   private readonly costs: (Published['cost'] | null)[];
   private readonly merged = new Map<Strategy, ReportSet>();
   /** Per partition and strategy: where that partial sits in the merged set. */
-  private readonly views = new Map<string, Partial<Record<Strategy, ReportSetViews>>>();
+  private views = new Map<string, Partial<Record<Strategy, ReportSetViews>>>();
+  /** Per partition, its own partials (where partitions move); null: they never do. */
+  private readonly own: Map<string, OwnPartials> | null;
+  /** Per shard, the partitions its last publish listed. */
+  private readonly listed: Set<string>[];
   private generation = 0;
   private readonly rendered = new Map<Strategy, { generation: number; reports: Reports; json: Uint8Array | null }>();
   private pending: Published[] = [];
@@ -62,9 +81,12 @@ export class PublishedReports {
   constructor(
     shards: number,
     private readonly strategies: readonly Strategy[],
+    partitionsMove = false,
   ) {
     this.ids = Array.from({ length: shards }, () => new ShardIds(this.dicts));
     this.costs = new Array<Published['cost'] | null>(shards).fill(null);
+    this.listed = Array.from({ length: shards }, () => new Set<string>());
+    this.own = partitionsMove ? new Map() : null;
     for (const s of strategies) this.merged.set(s, new ReportSet());
   }
 
@@ -88,19 +110,70 @@ export class PublishedReports {
   private merge(published: Published): void {
     const ids = this.ids[published.shard];
     ids.extend(published.dictionaries);
+    const listed = new Set(published.partitions.map((p) => p.partition));
+    let rebuild = false;
+    for (const partition of this.listed[published.shard]) {
+      if (listed.has(partition)) continue;
+      this.forget(partition);
+      rebuild = true;
+    }
+    this.listed[published.shard] = listed;
     for (const p of published.partitions) {
+      if (p.whole === true && this.latest.has(p.partition)) {
+        this.forget(p.partition);
+        rebuild = true;
+      }
+      let own: OwnPartials | undefined;
+      if (this.own !== null) {
+        own = this.own.get(p.partition);
+        if (own === undefined) {
+          own = { sets: {}, views: {} };
+          this.own.set(p.partition, own);
+        }
+      }
       let views = this.views.get(p.partition);
       if (views === undefined) {
         views = {};
         this.views.set(p.partition, views);
       }
       for (const [strategy, partial] of Object.entries(p.reports) as [Strategy, NonNullable<PublishedPartition['reports'][Strategy]>][]) {
-        this.merged.get(strategy)?.applyPublished(partial, (views[strategy] ??= {}), ids.translate);
+        if (!this.merged.has(strategy)) continue;
+        if (own !== undefined) (own.sets[strategy] ??= new ReportSet()).applyPublished(partial, (own.views[strategy] ??= {}), ids.translate);
+        // a merge about to be rebuilt takes this partial from its own set
+        if (!rebuild) this.merged.get(strategy)?.applyPublished(partial, (views[strategy] ??= {}), ids.translate);
       }
       this.latest.set(p.partition, p);
     }
+    if (rebuild) this.rebuild();
     this.costs[published.shard] = published.cost;
     this.generation++;
+  }
+
+  /** A partition started over or left: its partials go (the merge is rebuilt without them). */
+  private forget(partition: string): void {
+    if (this.own === null) throw new InternalError(`partition ${partition} started over or left, but this run's partitions never move`);
+    this.own.delete(partition);
+    this.views.delete(partition);
+    this.latest.delete(partition);
+  }
+
+  /** The merge again, from every partition's own partials, each taken whole. */
+  private rebuild(): void {
+    this.views = new Map();
+    for (const strategy of this.strategies) {
+      const merged = new ReportSet();
+      for (const [partition, own] of this.own ?? []) {
+        const set = own.sets[strategy];
+        if (set === undefined) continue;
+        let views = this.views.get(partition);
+        if (views === undefined) {
+          views = {};
+          this.views.set(partition, views);
+        }
+        merged.applyPublished(set.publish(true), (views[strategy] = {}), SAME_IDS);
+      }
+      this.merged.set(strategy, merged);
+    }
   }
 
   /** Publishes taken so far (merged or waiting): what a render of them all is a render of. */

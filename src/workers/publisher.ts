@@ -13,6 +13,8 @@ import type { DictionaryName, Published, PublishedPartition } from './shard-prot
 export class Publisher {
   private readonly sent: Partial<Record<DictionaryName, number>> = {};
   private seq = 0;
+  /** Per partition in the previous publish, the report set it was published from: another one is a partition that started over. */
+  private previous = new Map<string, object>();
 
   constructor(
     private readonly shard: number,
@@ -32,13 +34,22 @@ export class Publisher {
       if (dicts[name].size > from) dictionaries[name] = dicts[name].valuesFrom(from);
       this.sent[name] = dicts[name].size;
     }
-    const partitions: PublishedPartition[] = this.pipeline.reports.partitions().map((p) => {
+    // only the partitions held: a copy kept in case its partition comes back is not in the reports
+    const held = this.pipeline.heldPartitions;
+    const shown = this.pipeline.reports.partitions().filter((p) => held === null || held.includes(p));
+    const sets = new Map<string, object>();
+    const partitions: PublishedPartition[] = shown.map((p) => {
       const reports: Partial<Record<Strategy, ReportSetPartial>> = {};
+      const identity = this.pipeline.reports.reportSet(this.strategies[0], p);
+      sets.set(p, identity);
+      // restored (new sets) or shown again (the reader dropped it): the reader starts it over
+      const whole = this.previous.get(p) !== identity;
       for (const strategy of this.strategies) {
-        reports[strategy] = this.pipeline.reports.reportSet(strategy, p).publish();
+        reports[strategy] = this.pipeline.reports.reportSet(strategy, p).publish(whole);
       }
-      return { partition: p, reports, progress: this.pipeline.progress.exportPartition(p), position: positions.get(p) ?? null };
+      return { partition: p, reports, progress: this.pipeline.progress.exportPartition(p), position: positions.get(p) ?? null, ...(whole ? { whole: true as const } : {}) };
     });
+    this.previous = sets;
     const message: Published = {
       type: 'published',
       shard: this.shard,

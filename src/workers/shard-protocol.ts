@@ -5,6 +5,7 @@ import type { DeadLetter } from '../domain/records/rejection.ts';
 import type { DimensionName } from '../domain/records/schema.ts';
 import type { PartitionProgressState, RunProgressView, Strategy, StrategyCost } from '../domain/run-progress.ts';
 import type { MessagePort } from 'node:worker_threads';
+import type { SavedPartition } from '../pipeline.ts';
 import type { ErrorData } from '../errors.ts';
 import type { ByteRange } from '../sources/ndjson-reader.ts';
 import type { StrategyResult } from '../../topology/operators/index.ts';
@@ -31,6 +32,19 @@ export type ToShard =
   | { readonly type: 'read'; readonly id: number; readonly path: string; readonly range: ByteRange; readonly batchSize: number; readonly maxRecordBytes: number }
   /** Read a whole NDJSON dimension table file and apply it, answering once at its end. */
   | { readonly type: 'read-dimension'; readonly id: number; readonly table: DimensionName; readonly path: string; readonly batchSize: number; readonly maxRecordBytes: number }
+  /**
+   * Give users ids, as a partition's saved state restored on some shard will: every shard is sent
+   * these, in the same place among the dimension batches, so all go on numbering users alike.
+   */
+  | { readonly type: 'users'; readonly id: number; readonly users: readonly string[] }
+  /** Replace a partition's state with a saved one (validated here), or start it over (`saved` null). */
+  | { readonly type: 'restore'; readonly id: number; readonly partition: string; readonly saved: unknown }
+  /** Forget a partition's copy (it went elsewhere). */
+  | { readonly type: 'drop'; readonly id: number; readonly partition: string }
+  /** Show only these partitions in publishes (a copy not held is kept, in case its partition comes back). */
+  | { readonly type: 'hold'; readonly id: number; readonly partitions: readonly string[] }
+  /** The partitions' states, as of every item before this one: answered with Saved. */
+  | { readonly type: 'save'; readonly id: number; readonly partitions: readonly string[] }
   /** End the read in progress after its current batch, and skip the reads queued. */
   | { readonly type: 'stop-reading' }
   /** Publish now, whatever the interval (the end of a run). */
@@ -46,6 +60,11 @@ export interface PublishedPartition {
   readonly progress: PartitionProgressState;
   /** The source position of the last batch folded into this partition. */
   readonly position: SourcePosition | null;
+  /**
+   * The partition's partials start over here, every member in them: it was restored, dropped and
+   * refolded, or held again since the shard's previous publish. The reader replaces what it had.
+   */
+  readonly whole?: true;
 }
 
 /** A shard's partials as of its last batch boundary: what queries are answered from. */
@@ -58,6 +77,7 @@ export interface Published {
   readonly request?: number;
   /** Values each dictionary but the users' gained since the shard's previous publish, in id order. */
   readonly dictionaries: Readonly<Partial<Record<DictionaryName, readonly string[]>>>;
+  /** Every partition the shard holds, each as of this publish: one the previous listed and this one does not was dropped. */
   readonly partitions: readonly PublishedPartition[];
   readonly cost: Readonly<Partial<Record<Strategy, StrategyCost>>>;
   readonly at: number;
@@ -99,7 +119,21 @@ export interface PublishSent {
   readonly seq: number;
 }
 
-export type FromShard = ItemDone | ReadBatch | PublishSent | { readonly type: 'failed'; readonly error: ErrorData };
+/** A 'save' answered: each partition's state, in the order asked. */
+export interface Saved {
+  readonly type: 'saved';
+  readonly id: number;
+  readonly states: readonly SavedPartition[];
+}
+
+/** A request the shard could not carry out (a saved state that does not validate); the shard goes on. */
+export interface Refused {
+  readonly type: 'refused';
+  readonly id: number;
+  readonly error: ErrorData;
+}
+
+export type FromShard = ItemDone | ReadBatch | PublishSent | Saved | Refused | { readonly type: 'failed'; readonly error: ErrorData };
 
 /** What the merger is started with. */
 export interface MergerInit {
@@ -107,6 +141,8 @@ export interface MergerInit {
   readonly strategies: readonly Strategy[];
   /** Least time between two renders while queries come. */
   readonly renderMs: number;
+  /** Partitions are restored, dropped and given up during the run (Kafka): see PublishedReports. */
+  readonly partitionsMove: boolean;
 }
 
 /** Main thread → merger. */

@@ -2,7 +2,7 @@ import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
 import { Subject } from 'rxjs';
 import type { SourcePosition } from '../domain/records/raw-batch.ts';
 import type { DeadLetter } from '../domain/records/rejection.ts';
-import { errorToData, InternalError } from '../errors.ts';
+import { CheckpointError, errorToData, InternalError } from '../errors.ts';
 import { Pipeline } from '../pipeline.ts';
 import type { BatchProgress } from '../../topology/graph.ts';
 import type { SourceItem } from '../../topology/ports.ts';
@@ -145,6 +145,43 @@ async function readDimension(message: Extract<ToShard, { type: 'read-dimension' 
   done(id, 0, { users: numbered, dimensions: pipeline.progress.view().dimensions, lines });
 }
 
+/**
+ * A partition's state moved in, out or away, or asked for (a Kafka run's partitions, as the group
+ * assigns and revokes them): between batches, like every change to the state. A saved state that
+ * does not validate refuses the request alone, and changes nothing.
+ */
+function changePartitions(message: Extract<ToShard, { type: 'restore' | 'drop' | 'hold' | 'save' }>): void {
+  try {
+    switch (message.type) {
+      case 'restore':
+        if (message.saved === null) pipeline.dropPartition(message.partition);
+        else pipeline.restorePartition(message.partition, message.saved);
+        // users were numbered ahead, on every shard alike ('users'): a restore numbering more would split them
+        if (pipeline.dims.dicts.user.size !== numbered.count) throw new InternalError(`partition ${message.partition}'s saved state numbered users no 'users' message gave`);
+        // no batch of its own folded here yet
+        positions.delete(message.partition);
+        break;
+      case 'drop':
+        pipeline.dropPartition(message.partition);
+        positions.delete(message.partition);
+        break;
+      case 'hold':
+        pipeline.hold(message.partitions);
+        break;
+      case 'save':
+        post({ type: 'saved', id: message.id, states: message.partitions.map((p) => pipeline.savePartition(p)) });
+        return;
+    }
+  } catch (error) {
+    if (!(error instanceof CheckpointError)) throw error;
+    post({ type: 'refused', id: message.id, error: errorToData(error) });
+    return;
+  }
+  done(message.id, 0);
+  // the merger's reports follow: a partition restored, dropped or no longer held shows at once
+  publishSoon();
+}
+
 /** Messages in the order sent; a read holds those after it until it ends. */
 let queue: Promise<void> = Promise.resolve();
 
@@ -185,6 +222,17 @@ async function handle(message: Exclude<ToShard, { type: 'stop-reading' }>): Prom
         publishSoon();
         break;
       }
+      case 'users':
+        for (const user of message.users) pipeline.dims.dicts.user.intern(user);
+        numbered = numberUsers(pipeline.dims.dicts.user, numbered);
+        done(message.id, 0, { users: numbered });
+        break;
+      case 'restore':
+      case 'drop':
+      case 'hold':
+      case 'save':
+        changePartitions(message);
+        break;
       case 'publish':
         publish(message.id);
         break;

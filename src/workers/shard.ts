@@ -4,7 +4,8 @@ import type { PackedBatch } from './packed-batch.ts';
 import type { DimensionName } from '../domain/records/schema.ts';
 import type { ByteRange } from '../sources/ndjson-reader.ts';
 import { closeWorker } from './worker-exit.ts';
-import type { FromShard, ItemDone, PublishSent, ReadBatch, ShardInit, ToShard } from './shard-protocol.ts';
+import type { FromShard, ItemDone, PublishSent, ReadBatch, Saved, ShardInit, ToShard } from './shard-protocol.ts';
+import type { SavedPartition } from '../pipeline.ts';
 
 /** The shard's code: compiled beside this module in the build, a tsx shim when run from source. */
 function shardUrl(): URL {
@@ -18,13 +19,15 @@ function shardUrl(): URL {
 export class Shard {
   private readonly worker: Worker;
   /** Items and publish requests not answered yet, by id: an item by its done, a request by its publish. */
-  private readonly pending = new Map<number, { resolve: (answer: ItemDone & PublishSent) => void; reject: (error: Error) => void }>();
+  private readonly pending = new Map<number, { resolve: (answer: ItemDone & PublishSent & Saved) => void; reject: (error: Error) => void }>();
   /** Reads in progress, by id: told of each batch. */
   private readonly reading = new Map<number, (batch: ReadBatch) => void>();
   private nextId = 1;
   private failure: StreamPulseError | null = null;
   private closing = false;
   private onFailure: (error: StreamPulseError) => void = () => {};
+  /** Told at the shard's next answer or failure. */
+  private answered: (() => void)[] = [];
 
   constructor(readonly init: ShardInit) {
     this.worker = new Worker(shardUrl(), { workerData: init, stdout: false, stderr: false });
@@ -92,11 +95,44 @@ export class Shard {
     return (await this.ask<PublishSent>((id) => ({ type: 'publish', id }))).seq;
   }
 
+  /** Gives users ids ahead of a saved state that numbers them (sent to every shard alike). */
+  numberUsers(users: readonly string[]): Promise<ItemDone> {
+    return this.ask<ItemDone>((id) => ({ type: 'users', id, users }));
+  }
+
+  /**
+   * Replaces a partition's state with a saved one, or starts it over (`saved` null), after every
+   * item posted before; rejects, changing nothing, when the saved state does not validate.
+   */
+  restorePartition(partition: string, saved: unknown): Promise<ItemDone> {
+    return this.ask<ItemDone>((id) => ({ type: 'restore', id, partition, saved }));
+  }
+
+  /** Forgets a partition's copy (it went elsewhere). */
+  dropPartition(partition: string): Promise<ItemDone> {
+    return this.ask<ItemDone>((id) => ({ type: 'drop', id, partition }));
+  }
+
+  /** Shows only these partitions in publishes from now on. */
+  hold(partitions: readonly string[]): Promise<ItemDone> {
+    return this.ask<ItemDone>((id) => ({ type: 'hold', id, partitions }));
+  }
+
+  /** The partitions' states as of every item posted before this call, and none after. */
+  async savePartitions(partitions: readonly string[]): Promise<readonly SavedPartition[]> {
+    return (await this.ask<Saved>((id) => ({ type: 'save', id, partitions }))).states;
+  }
+
+  /** Resolves at the shard's next answer (or its failure): room for another item may have come. */
+  nextAnswer(): Promise<void> {
+    return new Promise((resolve) => this.answered.push(resolve));
+  }
+
   /** Posts the message made for the next id; resolves with the shard's answer to that id. */
-  private ask<A extends ItemDone | PublishSent>(message: (id: number) => ToShard): Promise<A> {
+  private ask<A extends ItemDone | PublishSent | Saved>(message: (id: number) => ToShard): Promise<A> {
     if (this.failure !== null) return Promise.reject(this.failure);
     const id = this.nextId++;
-    const answer = new Promise<A>((resolve, reject) => this.pending.set(id, { resolve: resolve as (a: ItemDone & PublishSent) => void, reject }));
+    const answer = new Promise<A>((resolve, reject) => this.pending.set(id, { resolve: resolve as (a: ItemDone & PublishSent & Saved) => void, reject }));
     this.worker.postMessage(message(id));
     return answer;
   }
@@ -112,6 +148,7 @@ export class Shard {
   }
 
   private receive(message: FromShard): void {
+    if (message.type !== 'read-batch') for (const resolve of this.answered.splice(0)) resolve();
     switch (message.type) {
       case 'done':
         this.answer(message.id, message);
@@ -122,23 +159,34 @@ export class Shard {
       case 'publish-sent':
         this.answer(message.request, message);
         break;
+      case 'saved':
+        this.answer(message.id, message);
+        break;
+      case 'refused': {
+        const waiter = this.pending.get(message.id);
+        this.pending.delete(message.id);
+        // the request's own error (it names the partition), not the shard's failure
+        waiter?.reject(errorFromData(message.error));
+        break;
+      }
       case 'failed':
         this.fail(errorFromData(message.error, `shard ${this.init.shard}: `));
         break;
     }
   }
 
-  private answer(id: number, message: ItemDone | PublishSent): void {
+  private answer(id: number, message: ItemDone | PublishSent | Saved): void {
     const waiter = this.pending.get(id);
     this.pending.delete(id);
     this.reading.delete(id);
     // each id was asked for one kind of answer, and gets that kind
-    waiter?.resolve(message as ItemDone & PublishSent);
+    waiter?.resolve(message as ItemDone & PublishSent & Saved);
   }
 
   private fail(error: StreamPulseError): void {
     if (this.failure !== null) return;
     this.failure = error;
+    for (const resolve of this.answered.splice(0)) resolve();
     for (const waiter of this.pending.values()) waiter.reject(error);
     this.pending.clear();
     this.reading.clear();

@@ -3,6 +3,7 @@ import { combineProgress, type RunProgressView, type Strategy } from '../domain/
 import { InternalError, type StreamPulseError } from '../errors.ts';
 import type { EventFileItem, LivePipeline, RunItem } from '../live-pipeline.ts';
 import type { ReportSnapshot } from '../pipeline.ts';
+import type { PartitionOf } from '../domain/partitioned-reports.ts';
 import type { BatchProgress } from '../../topology/graph.ts';
 import { noMetrics, systemClock, type Clock, type DeadLetterSink, type MetricsSink } from '../../topology/ports.ts';
 import { packBatch } from './packed-batch.ts';
@@ -12,6 +13,7 @@ import { replayMetrics } from './recording-metrics.ts';
 import { BufferPool } from './buffer-pool.ts';
 import { startShards, type Shard } from './shard.ts';
 import type { ItemDone, ReadBatch } from './shard-protocol.ts';
+import { ShardPartitions } from './shard-partitions.ts';
 import { SplitRead } from './split-read.ts';
 import { firstDisagreeing } from './user-numbering.ts';
 
@@ -31,6 +33,12 @@ export interface ShardedPipelineOptions {
   readonly describeSource?: () => unknown;
   /** Shards started ahead (startShards, as many as `workers`, with these strategies); started here when absent. */
   readonly shards?: readonly Shard[];
+  /**
+   * The partition of each event batch, where partitions are the source's (a Kafka run's): each
+   * lives on one shard, and moves in and out through `partitions`. Absent: every shard is one
+   * partition, dealt batches or file ranges as it has room.
+   */
+  readonly partitionOf?: PartitionOf;
 }
 
 /** Event batches in flight per shard: enough that a shard never waits for the main thread (2 left them idle: 11% slower at 600,000 events; 8 gained nothing). */
@@ -59,6 +67,7 @@ export class ShardedPipeline implements LivePipeline {
   private reading: SplitRead | null = null;
   private readonly shards: Shard[];
   private started = false;
+  private threadsEnding = false;
   /** Resolves when every shard's thread has ended (after run()). */
   private ended: Promise<void> = Promise.resolve();
   /** Dimension batches handed to the shards and not yet applied by all. */
@@ -81,6 +90,8 @@ export class ShardedPipeline implements LivePipeline {
   private eventsSince: number | null = null;
   private eventsDealt = false;
   private readonly pool = new BufferPool(MAX_IN_FLIGHT * 16);
+  /** The source's partitions on the shards (a Kafka run's); null when each shard is a partition. */
+  readonly partitions: ShardPartitions | null;
 
   constructor(private readonly options: ShardedPipelineOptions) {
     if (options.strategies.length === 0) throw new InternalError('a pipeline needs at least one strategy');
@@ -90,11 +101,12 @@ export class ShardedPipeline implements LivePipeline {
     this.metrics = options.metrics ?? noMetrics;
     this.deadLetters = options.deadLetters ?? { write: () => {} };
     this.startedAt = this.clock.now();
-    this.merger = new Merger({ shards: options.workers, strategies: options.strategies, renderMs: options.renderMs ?? 250 });
+    this.merger = new Merger({ shards: options.workers, strategies: options.strategies, renderMs: options.renderMs ?? 250, partitionsMove: options.partitionOf !== undefined });
     this.rendered = new RenderedReports(options.strategies, this.merger);
     // started now at the latest, so their start-up overlaps the rest of the run's
     this.shards = [...(options.shards ?? startShards(options.workers, { strategies: this.strategies, cacheSize: options.cacheSize, publishMs: options.publishMs ?? 100 }))];
     if (this.shards.length !== options.workers) throw new InternalError(`${this.shards.length} shards started for ${options.workers} workers`);
+    this.partitions = options.partitionOf === undefined ? null : new ShardPartitions(this.shards, options.partitionOf);
     this.shards.forEach((shard, index) => {
       shard.listen((error) => this.failed(error));
       this.merger.connect(shard, index);
@@ -147,6 +159,20 @@ export class ShardedPipeline implements LivePipeline {
           await this.readFile(item, onBatch);
           continue;
         }
+        const position = item.batch.position;
+        if (this.partitions !== null) {
+          // the partition's own shard, in order: a batch waits for room there, not elsewhere
+          const partition = this.partitions.partitionOf(item.batch);
+          const shard = this.shards[this.partitions.shardOf(partition)];
+          // (its requests count too: the partitions' restores and saves, which no run of this loop awaits)
+          while (shard.inFlight >= MAX_IN_FLIGHT) {
+            await shard.nextAnswer();
+            this.throwIfFailed();
+          }
+          this.partitions.dealt(partition, item.batch);
+          track(shard.send({ type: 'events', partition, batch: packBatch(item.batch, this.pool) }).then((done) => this.afterEvents(done, position, onBatch)));
+          continue;
+        }
         while (this.shards.every((s) => s.inFlight >= MAX_IN_FLIGHT)) await Promise.race(inFlight);
         this.throwIfFailed();
         // the least busy shard, taking turns among equals
@@ -156,7 +182,6 @@ export class ShardedPipeline implements LivePipeline {
           if (pick === -1 || this.shards[candidate].inFlight < this.shards[pick].inFlight) pick = candidate;
         }
         next = (pick + 1) % this.shards.length;
-        const position = item.batch.position;
         track(this.shards[pick].send({ type: 'events', partition: String(pick), batch: packBatch(item.batch, this.pool) }).then((done) => this.afterEvents(done, position, onBatch)));
       }
       await Promise.all(inFlight);
@@ -169,10 +194,18 @@ export class ShardedPipeline implements LivePipeline {
       await Promise.allSettled(inFlight);
       throw this.failure ?? error;
     } finally {
-      // everything is published: the threads end in the background, not on the run's time
-      const ended = Promise.all([...this.shards, this.merger].map((thread) => (this.failure === null ? thread.close() : thread.terminate())));
-      this.ended = ended.then(() => {});
+      // everything is published: the threads end in the background, not on the run's time; a
+      // Kafka run's partitions are still saved when its source closes, so its shards end at dispose()
+      if (this.partitions === null || this.failure !== null) this.endThreads();
     }
+  }
+
+  /** Ends the threads (once): closed after a run that went well, terminated after a failure. */
+  private endThreads(): void {
+    if (this.threadsEnding) return;
+    this.threadsEnding = true;
+    const ended = Promise.all([...this.shards, this.merger].map((thread) => (this.failure === null ? thread.close() : thread.terminate())));
+    this.ended = ended.then(() => {});
   }
 
   /** Dimension rows to every shard: a batch sent to each, or a file each reads whole (each needs every row). */
@@ -202,8 +235,13 @@ export class ShardedPipeline implements LivePipeline {
     this.throwIfFailed();
   }
 
+  /** Ends the threads, after the run or instead of it, once nothing more is asked of them. */
   async dispose(): Promise<void> {
-    if (!this.started) await Promise.all([...this.shards, this.merger].map((thread) => thread.terminate()));
+    if (!this.started) {
+      this.threadsEnding = true;
+      await Promise.all([...this.shards, this.merger].map((thread) => thread.terminate()));
+    }
+    this.endThreads();
     await this.ended;
   }
 

@@ -87,7 +87,8 @@ describe('saved partition states (real broker)', () => {
     // every partition was written again above the discarded step, so a plain run restores it
     const rewritten = await readSavedStates(broker.brokers, topics, group);
     expect((rewritten.get(1)?.step ?? 0) > good.step + 1).toBe(true);
-    const again = await runMain(once('again'));
+    // states the shards saved, restored on the main thread (--workers 0): one format for both
+    const again = await runMain(once('again', '--workers', '0'));
     expect(again.code, again.stderr.join('\n')).toBe(0);
     expect((await resultOf('again')).progress.events_read).toBe(EVENTS);
     expect((await resultOf('again')).reports).toEqual(oracle);

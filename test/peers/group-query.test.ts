@@ -48,8 +48,8 @@ beforeAll(async () => {
   oracle = await computeReportsWithDuckDB(dir);
   [a, b] = await Promise.all([instance(['0', '1']), instance(['2', '3'])]);
   const provider = pipelinePartials(b, held([2, 3]));
-  ({ server, url } = await listen((req, res) => {
-    const answer = partialsResponse(provider, new URL(req.url ?? '/', 'http://x').searchParams);
+  ({ server, url } = await listen(async (req, res) => {
+    const answer = await partialsResponse(provider, new URL(req.url ?? '/', 'http://x').searchParams);
     res.writeHead(answer.status, { 'content-type': 'application/json' }).end(JSON.stringify(answer.body));
   }));
   ({ server: slow, url: slowUrl } = await listen(() => {}));
@@ -113,8 +113,8 @@ describe('a query across instances', () => {
   });
 
   it('is what /reports answers on an instance in a group, and /partials what it answers its peers', async () => {
-    const peer = await startReportServer({ host: '127.0.0.1', port: 0, pipeline: b, group: { partials: pipelinePartials(b, held([2, 3])), owners: () => null, timeoutMs: 1_000 } });
-    const front = await startReportServer({ host: '127.0.0.1', port: 0, pipeline: a, group: { partials: pipelinePartials(a, held([0, 1])), owners: () => owners(peer.url), timeoutMs: 5_000 } });
+    const peer = await startReportServer({ host: '127.0.0.1', port: 0, pipeline: b, group: { partials: pipelinePartials(b, held([2, 3])), owners: () => null, timeoutMs: 1_000, dicts: b.dims.dicts } });
+    const front = await startReportServer({ host: '127.0.0.1', port: 0, pipeline: a, group: { partials: pipelinePartials(a, held([0, 1])), owners: () => owners(peer.url), timeoutMs: 5_000, dicts: a.dims.dicts } });
     try {
       const all = (await (await fetch(`${front.url}/reports`)).json()) as { reports: Reports; group: { complete: boolean; missing: number[]; partitions: { partition: number; owner: string }[] } };
       expect(all.reports).toEqual(oracle);

@@ -29,40 +29,40 @@ describe('parsePartitions', () => {
 });
 
 describe('partialsAnswer / partialsResponse', () => {
-  it('names every asked partition once: given, or missing when not owned here or restoring', () => {
+  it('names every asked partition once: given, or missing when not owned here or restoring', async () => {
     const asked: (readonly number[])[] = [];
-    const answer = partialsAnswer(provider(asked), [0, 1, 2]);
+    const answer = await partialsAnswer(provider(asked), [0, 1, 2]);
     expect(asked).toEqual([[0, 1, 2]]);
     expect(Object.keys(answer.partitions)).toEqual(['0']);
     expect(answer.missing).toEqual([1, 2]);
   });
 
-  it('drops what a provider gives beyond what was asked', () => {
+  it('drops what a provider gives beyond what was asked', async () => {
     const generous: PartialsProvider = { partials: () => ({ partitions: { 0: { state: 1, offset: 0, end: 0, lag: 0 }, 9: { state: 2, offset: 0, end: 0, lag: 0 } }, missing: [8] }) };
-    expect(partialsAnswer(generous, [0])).toEqual({ partitions: { 0: { state: 1, offset: 0, end: 0, lag: 0 } }, missing: [] });
+    expect(await partialsAnswer(generous, [0])).toEqual({ partitions: { 0: { state: 1, offset: 0, end: 0, lag: 0 } }, missing: [] });
   });
 
-  it('answers 400 with a reason for a bad partitions value, without asking the provider', () => {
+  it('answers 400 with a reason for a bad partitions value, without asking the provider', async () => {
     const asked: (readonly number[])[] = [];
-    const response = partialsResponse(provider(asked), new URLSearchParams('partitions=0,x'));
+    const response = await partialsResponse(provider(asked), new URLSearchParams('partitions=0,x'));
     expect(response.status).toBe(400);
     expect(response.body).toMatchObject({ error: expect.stringMatching(/comma-separated/) });
-    expect(partialsResponse(provider(asked), new URLSearchParams('')).status).toBe(400);
+    expect((await partialsResponse(provider(asked), new URLSearchParams(''))).status).toBe(400);
     expect(asked).toEqual([]);
   });
 
   it('is read back by the peer client over real HTTP exactly as it was answered', async () => {
     const source = provider();
-    const server: Server = createServer((req, res) => {
+    const server: Server = createServer(async (req, res) => {
       const url = new URL(req.url ?? '/', 'http://peer');
-      const { status, body } = url.pathname === PARTIALS_PATH ? partialsResponse(source, url.searchParams) : { status: 404, body: {} };
+      const { status, body } = url.pathname === PARTIALS_PATH ? await partialsResponse(source, url.searchParams) : { status: 404, body: {} };
       res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     try {
       const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
       const fetched = await fetchPartials(url, [0, 1, 2], { timeoutMs: 5_000 });
-      expect(fetched).toEqual(partialsAnswer(provider(), [0, 1, 2]));
+      expect(fetched).toEqual(await partialsAnswer(provider(), [0, 1, 2]));
       expect(fetched.missing).toEqual([1, 2]);
     } finally {
       server.closeAllConnections();

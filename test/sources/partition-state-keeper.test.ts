@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CheckpointError } from '../../src/errors.ts';
 import { Pipeline } from '../../src/pipeline.ts';
+import { pipelineHost } from '../../src/sources/partition-host.ts';
 import { PartitionStateKeeper, type PartitionStart } from '../../src/sources/partition-state-keeper.ts';
 import type { PartitionStateRecord, PartitionStateStore, RestoredPartitionState } from '../../src/state/index.ts';
 import type { SourceItem } from '../../topology/ports.ts';
@@ -53,7 +54,7 @@ function harness(store = new FakeStore(), discard = false) {
   const source = { idle: true, position: (p: number) => positions.get(p) ?? { offset: 0, folded: 0 }, whenIdle: () => Promise.resolve() };
   const keeper = new PartitionStateKeeper({
     store: async () => store as unknown as PartitionStateStore,
-    pipeline,
+    host: pipelineHost(pipeline),
     source,
     topic: 'events',
     deadLetters: { unwrittenOf: () => 0, flush: () => Promise.resolve() },

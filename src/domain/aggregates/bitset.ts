@@ -143,6 +143,11 @@ export class Bitset {
     this.members = members;
   }
 
+  /** Marks every word holding a member as changed: the next takeChanges() gives the whole set, for a reader starting over. */
+  markAll(): void {
+    for (let w = 0; w < this.words.length; w++) if (this.words[w] !== 0) this.mark(w);
+  }
+
   private mark(word: number): void {
     if (this.marks[word] !== 0) return;
     this.marks[word] = 1;

@@ -235,9 +235,10 @@ export class KeyedAggregate<Name extends ReportName = ReportName> {
 
   /**
    * This partial as a shard publishes it (see AggregatePartial), between batches. Distinct sets
-   * are sent as their changes since the previous publish, so every publish must reach the reader.
+   * are sent as their changes since the previous publish, so every publish must reach the reader;
+   * `whole`: every member, for a reader that starts this partial over (it was restored or held again).
    */
-  publish(): AggregatePartial {
+  publish(whole = false): AggregatePartial {
     const size = this.pairs.size;
     const firsts = new Int32Array(size);
     const seconds = new Int32Array(size);
@@ -248,6 +249,7 @@ export class KeyedAggregate<Name extends ReportName = ReportName> {
     const measures = this.declaration.measures.map((measure, m) => {
       if (measure.kind !== 'distinct') return Float64Array.from(this.columns[m] as number[]);
       const sets = this.columns[m] as Bitset[];
+      if (whole) for (const set of sets) set.markAll();
       let total = 0;
       for (const set of sets) total += set.changedWords;
       const changes: SetChanges = { offsets: new Int32Array(size + 1), index: new Int32Array(total), words: new Uint32Array(total) };
@@ -267,7 +269,8 @@ export class KeyedAggregate<Name extends ReportName = ReportName> {
    * as the shard numbers them): counts
    * and sums move by the difference from that shard's previous publish, sets take its changes.
    * `view` remembers, per shard partial, where its groups are here and its previous values.
-   * Exact as long as the shard's partial only grows (a replay's shards never drop a partition).
+   * Exact as long as the shard's partial only grows: one that starts over (its partition restored,
+   * dropped or held again) is taken into a fresh view, rebuilding the merge (see PublishedReports).
    */
   applyPublished(partial: AggregatePartial, view: PublishedView, translate: IdTranslation): void {
     const [first, second] = this.declaration.key;

@@ -80,9 +80,9 @@ export class ReportSet {
   }
 
   /** Every report's partial, as a shard publishes it (see KeyedAggregate.publish). */
-  publish(): ReportSetPartial {
+  publish(whole = false): ReportSetPartial {
     const out = {} as Record<ReportName, AggregatePartial>;
-    for (const aggregate of this.all) out[aggregate.name] = aggregate.publish();
+    for (const aggregate of this.all) out[aggregate.name] = aggregate.publish(whole);
     return out;
   }
 
