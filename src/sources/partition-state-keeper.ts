@@ -45,10 +45,11 @@ interface Held {
 /**
  * Each events partition's state in Kafka for one instance: restored on assignment before any of
  * its events is folded, written on revocation before the partition is released, and written
- * periodically in between (captured synchronously between batches, written in the background, one
- * write at a time, only partitions that changed). A partition's record is its step, next offset,
- * folded count and state (reports, progress counters, dead letters given up on), all taken at one
- * instant, so state and offset never disagree.
+ * periodically in between (captured synchronously, written in the background, one write at a
+ * time, only partitions that changed). A partition's record is its step, next offset, folded
+ * count and state (reports, progress counters, dead letters given up on), all as of one point, so
+ * state and offset never disagree: on this thread the point is between two batches; on the shards
+ * (PartitionHost) it is where the save request sits among the batches posted to the shard.
  */
 export class PartitionStateKeeper {
   /** Partitions whose state is in memory, owned now or given up and kept in case they come back. */
