@@ -1,4 +1,6 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { LocalBroker } from '../../src/kafka/local-broker.ts';
 import { createMissingTopics, type TopicConfig } from '../../src/kafka/topics.ts';
 import { codecAvailable, PRODUCE_CODECS } from '../../src/kafka/wire/compression.ts';
@@ -6,12 +8,13 @@ import { Pipeline } from '../../src/pipeline.ts';
 import { readInputLayout, resolveInputDir } from '../../src/sources/input-dir.ts';
 import { JavaTools, type JavaRun } from './java-tools.ts';
 import { scaleOut, type ScaleRun } from './scale-out.ts';
-import { consumeIntoReports, endToEnd, freshTopics, produceProcess, type ProduceRun } from './streampulse-runs.ts';
+import { consumeIntoReports, endToEnd, freshTopics, produceProcess, runProcess, type ProduceRun, type RunProcess } from './streampulse-runs.ts';
 
 /**
  * `npm run bench -- --kafka`: on one broker (the local one unless KAFKA_BROKERS is set) and the
  * same records, Apache Kafka's own ProducerPerformance and ConsumerPerformance beside
- * StreamPulse's produce (each codec), consume into the six reports and end to end, as ratios.
+ * StreamPulse's produce (each codec), consume into the six reports (in this process, and as
+ * `run --source kafka --once` on the main thread and on shards) and end to end, as ratios.
  */
 const log = (line: string): void => void process.stderr.write(line + '\n');
 const fmt = (n: number): string => Math.round(n).toLocaleString('en-US');
@@ -54,6 +57,16 @@ export async function benchKafka(dir: string, events: number): Promise<void> {
     if (plainRun !== undefined) plainRun.javaReadsOurs = javaConsume.consumed;
     const consumed = await consumeIntoReports(brokers, topics);
 
+    const cores = availableParallelism();
+    log(`run --source kafka --once as a process: --workers 0 (the main thread), then --workers ${cores} (shards)…`);
+    const folder = mkdtempSync(join(tmpdir(), 'streampulse-bench-kafka-'));
+    const runs: RunProcess[] = [];
+    try {
+      for (const workers of [0, cores]) runs.push(await runProcess(brokers, topics as TopicConfig & { prefix: string }, workers, events, folder));
+    } finally {
+      rmSync(folder, { recursive: true, force: true });
+    }
+
     log('end to end: producing and consuming at once…');
     const e2e = await endToEnd(brokers, dir, layout, events);
 
@@ -76,6 +89,13 @@ export async function benchKafka(dir: string, events: number): Promise<void> {
         'vs Java': ratio(consumed.eventsPerSecond, javaConsume.recordsPerSecond),
         'whole process: StreamPulse / Java': `- / ${fmt(javaConsume.wholeProcessPerSecond)}`,
       },
+      ...runs.map((r) => ({
+        measure: `run --source kafka --once, --workers ${r.workers} (${r.workers === 0 ? 'main thread' : 'shards'}): events phase; wall, CPU, RSS`,
+        'StreamPulse events/s': fmt(r.eventsPerSecond),
+        'Java records/s': fmt(javaConsume.recordsPerSecond),
+        'vs Java': ratio(r.eventsPerSecond, javaConsume.recordsPerSecond),
+        'whole process: StreamPulse / Java': `${r.wallSeconds.toFixed(2)} s, ${r.cpuSeconds.toFixed(2)} s CPU, ${fmt(r.peakRssMb)} MB`,
+      })),
       { measure: 'end to end (first produced → reports include the last)', 'StreamPulse events/s': fmt(e2e.eventsPerSecond), 'Java records/s': '-', 'vs Java': '-', 'whole process: StreamPulse / Java': '-' },
       { measure: '  producer during end to end', 'StreamPulse events/s': fmt(e2e.produceEventsPerSecond), 'Java records/s': '-', 'vs Java': '-', 'whole process: StreamPulse / Java': '-' },
     ];
@@ -92,12 +112,13 @@ export async function benchKafka(dir: string, events: number): Promise<void> {
     console.log(`consumer lag (events behind) over the end-to-end run: ${e2e.lag.join('  ')}`);
     const javaReadAll = produced.every((p) => p.javaReadsOurs === events);
     console.log(`Java's ConsumerPerformance read every record StreamPulse produced (${produced.map((p) => `${p.codec} ${fmt(p.javaReadsOurs)}`).join(', ')}): ${javaReadAll ? 'yes' : 'NO'}`);
-    const agrees = consumed.reports === expected && e2e.reports === expected && javaReadAll;
-    console.log(`reports from Kafka (consume and end to end) equal the embedded run's: ${consumed.reports === expected && e2e.reports === expected ? 'yes' : 'NO'}`);
+    const fromKafka = [consumed.reports, e2e.reports, ...runs.map((r) => r.reports)];
+    const agrees = fromKafka.every((r) => r === expected) && javaReadAll;
+    console.log(`reports from Kafka (consume, the runs and end to end) equal the embedded run's: ${fromKafka.every((r) => r === expected) ? 'yes' : 'NO'}`);
     const date = new Date().toISOString().slice(0, 10);
     mkdirSync('bench/results', { recursive: true });
     const file = `bench/results/kafka-${date}${events < 600_000 ? '-quick' : ''}.json`;
-    writeFileSync(file, JSON.stringify({ date, events, brokers: broker === null ? 'KAFKA_BROKERS' : 'local', produced, javaConsume, consumed: consumed.eventsPerSecond, endToEnd: { eventsPerSecond: e2e.eventsPerSecond, lag: e2e.lag, producer: e2e.produceEventsPerSecond }, scale, agrees }, null, 2) + '\n');
+    writeFileSync(file, JSON.stringify({ date, events, brokers: broker === null ? 'KAFKA_BROKERS' : 'local', produced, javaConsume, consumed: consumed.eventsPerSecond, runs: runs.map(({ reports: _, ...r }) => r), endToEnd: { eventsPerSecond: e2e.eventsPerSecond, lag: e2e.lag, producer: e2e.produceEventsPerSecond }, scale, agrees }, null, 2) + '\n');
     log(`results: ${file}`);
     if (!agrees) process.exitCode = 1;
   } finally {

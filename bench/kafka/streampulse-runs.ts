@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { replayToKafka } from '../../producers/replay-producer.ts';
 import { defaultTopics, type TopicConfig } from '../../src/kafka/topics.ts';
@@ -79,4 +80,30 @@ export async function endToEnd(brokers: string, dir: string, layout: InputLayout
   await source.stop();
   await running;
   return { eventsPerSecond: events / seconds, lag, produceEventsPerSecond: produced.eventsPerSecond, reports: JSON.stringify(pipeline.snapshot().reports) };
+}
+
+export interface RunProcess {
+  readonly workers: number;
+  /** Events over the events phase, as the run's summary reports it. */
+  readonly eventsPerSecond: number;
+  readonly wallSeconds: number;
+  readonly cpuSeconds: number;
+  readonly peakRssMb: number;
+  readonly reports: string;
+}
+
+/**
+ * `streampulse run --source kafka --once` as a user runs it, in its own process, a fresh group
+ * over a full topic: dimension topics, the group, every event folded into the six reports, the
+ * partitions' states written, exit. `workers` 0 folds on the main thread, N on N shards.
+ */
+export async function runProcess(brokers: string, topics: TopicConfig & { prefix: string }, workers: number, events: number, folder: string): Promise<RunProcess> {
+  const report = join(folder, `report-${workers}-${randomUUID().slice(0, 8)}.json`);
+  const args = [BIN, 'run', '--source', 'kafka', '--brokers', brokers, '--topic-prefix', topics.prefix, '--group', `bench-${randomUUID()}`, '--once', '--workers', String(workers), '--port', '0', '--no-progress', '--no-dead-letters', '--log-level', 'warn', '--data-dir', folder, '--report-json', report];
+  const run = await measure(process.execPath, args);
+  const match = /replayed ([\d,]+) events in [\d.]+ s: ([\d,]+) events\/s/.exec(run.stdout);
+  if (run.status !== 0 || match === null) throw new Error(`streampulse run --source kafka --workers ${workers} exited ${run.status}: ${run.stderr.slice(-400)}`);
+  if (Number(match[1].replace(/,/g, '')) !== events) throw new Error(`streampulse run --source kafka folded ${match[1]} events, expected ${fmt(events)}`);
+  const { reports } = JSON.parse(readFileSync(report, 'utf8')) as { reports: unknown };
+  return { workers, eventsPerSecond: Number(match[2].replace(/,/g, '')), wallSeconds: run.seconds, cpuSeconds: run.cpuSeconds, peakRssMb: run.peakRssMb, reports: JSON.stringify(reports) };
 }

@@ -2,6 +2,7 @@ import { partitionKey, type FetchedChunk } from '../kafka/wire/index.ts';
 import type { RawBatch } from '../domain/records/raw-batch.ts';
 import type { DimensionName } from '../domain/records/schema.ts';
 import type { SourceItem } from '../../topology/ports.ts';
+import { PartitionTurns } from './partition-turns.ts';
 
 interface Slice {
   readonly key: string;
@@ -28,14 +29,14 @@ export interface FetchQueueOptions {
 
 /**
  * Between the fetcher (push) and the pipeline (pull): fetched records wait here as slices of at
- * most `batchSize` records, views of the fetch response, never copied. An item is built when the
+ * most `batchSize` records, views of the fetch response, never copied, and are handed out each
+ * partition in order, the partitions in turns (PartitionTurns). An item is built when the
  * pipeline asks for it, which is after the previous item has been folded into every report, so
  * `next` is exactly what the reports reflect; records below `next` (fetched again after a
  * rebalance or a reconnect) are dropped there, so nothing is counted twice.
  */
 export class FetchQueue implements AsyncIterable<SourceItem> {
-  private slices: Slice[] = [];
-  private head = 0;
+  private readonly slices = new PartitionTurns<Slice>();
   private bytes = 0;
   private readonly roomWaiters: (() => void)[] = [];
   private waiter: { resolve: (result: IteratorResult<SourceItem>) => void; reject: (error: Error) => void } | null = null;
@@ -74,9 +75,7 @@ export class FetchQueue implements AsyncIterable<SourceItem> {
   /** Forgets what is queued for `topic` (its partitions were revoked). */
   drop(topic: string): void {
     const prefix = `${topic}/`;
-    const kept = this.slices.slice(this.head).filter((s) => !s.key.startsWith(prefix));
-    this.slices = kept;
-    this.head = 0;
+    const kept = this.slices.dropWhere((key) => key.startsWith(prefix));
     this.bytes = kept.reduce((n, s) => n + s.bytes, 0);
     this.makeRoom();
   }
@@ -89,8 +88,7 @@ export class FetchQueue implements AsyncIterable<SourceItem> {
 
   close(): void {
     this.closed = true;
-    this.slices = [];
-    this.head = 0;
+    this.slices.clear();
     this.bytes = 0;
     this.makeRoom(true);
     this.deliver();
@@ -145,13 +143,8 @@ export class FetchQueue implements AsyncIterable<SourceItem> {
 
   private deliver(): void {
     if (this.waiter === null) return;
-    while (this.head < this.slices.length) {
-      const slice = this.slices[this.head++];
+    for (let slice = this.slices.shift(); slice !== undefined; slice = this.slices.shift()) {
       this.bytes -= slice.bytes;
-      if (this.head > 1024 && this.head * 2 > this.slices.length) {
-        this.slices = this.slices.slice(this.head);
-        this.head = 0;
-      }
       this.makeRoom();
       if (slice.from === slice.to) {
         this.passControlRecords(slice);
