@@ -14,6 +14,11 @@ export interface GroupQuery {
   readonly timeoutMs: number;
   /** What the partials' keys are interned into for the merge: the pipeline's own where it is on this thread (most are there already). */
   readonly dicts: Dictionaries;
+  /**
+   * The partitions the pipeline's own snapshot shows now, each with where it stands in that
+   * snapshot: when they are every partition of the group, the snapshot is the group's answer.
+   */
+  localPoints(): ReadonlyMap<number, { readonly offset: number; readonly end: number }>;
 }
 
 /** A snapshot of the whole group: every partition's owner, position, and whether it is in the answer. */
@@ -40,6 +45,8 @@ export async function groupSnapshot(pipeline: LivePipeline, group: GroupQuery, s
     // not a group answer yet, and it says so rather than passing this instance's nothing for one
     return { ...pipeline.snapshot(strategy), group: { partitions: [], missing: [], complete: false, reason: 'the group has not assigned this instance its partitions yet' } };
   }
+  const whole = wholeHere(pipeline, group, owners, strategy);
+  if (whole !== null) return whole;
   const answer = await gatherGroup({ owners, local: group.partials, strategies: pipeline.strategies, timeoutMs: group.timeoutMs });
   // only the strategy asked for is merged: the merge is most of a query's cost
   const reports = mergeGathered(answer.states, [strategy], group.dicts)[strategy];
@@ -50,4 +57,24 @@ export async function groupSnapshot(pipeline: LivePipeline, group: GroupQuery, s
     reports: reports ?? local.reports,
     group: { partitions: answer.partitions, missing: answer.missing, complete: answer.missing.length === 0 },
   };
+}
+
+/**
+ * The group's answer when this instance holds every partition and its own snapshot shows exactly
+ * those: that snapshot, with each partition's point (answered from memory, with no partial
+ * exported and merged again); null otherwise (a peer owns some, or a partition is restoring).
+ */
+function wholeHere(pipeline: LivePipeline, group: GroupQuery, owners: readonly PartitionOwnerView[], strategy: Strategy): GroupSnapshot | null {
+  if (owners.length === 0 || !owners.every((o) => o.self)) return null;
+  const snapshot = pipeline.snapshot(strategy);
+  // the points as of that snapshot (the shards': its render's), read after it
+  const points = group.localPoints();
+  if (points.size !== owners.length || !owners.every((o) => points.has(o.partition))) return null;
+  const partitions = owners
+    .map(({ partition }) => {
+      const { offset, end } = points.get(partition) as { offset: number; end: number };
+      return { partition, owner: 'self', offset, end, lag: Math.max(0, end - offset) };
+    })
+    .sort((a, b) => a.partition - b.partition);
+  return { ...snapshot, group: { partitions, missing: [], complete: true } };
 }

@@ -151,14 +151,15 @@ export class KafkaRunSource implements Source {
     let source: KeptSource = this.reader;
     if (live instanceof Pipeline) {
       host = pipelineHost(live);
-      this.groupQuery = { partials: pipelinePartials(live, held), owners: () => this.reader.ownersView(), timeoutMs: PEER_TIMEOUT_MS, dicts: live.dims.dicts };
+      // the snapshot and the positions are read between batches, both as of the last batch folded
+      this.groupQuery = { partials: pipelinePartials(live, held), owners: () => this.reader.ownersView(), timeoutMs: PEER_TIMEOUT_MS, dicts: live.dims.dicts, localPoints: held };
     } else if (live instanceof ShardedPipeline && live.partitions !== null) {
       const partitions = live.partitions;
-      host = shardHost(partitions);
+      host = shardHost(partitions, this.config.topics.events);
       // a state is saved from what was dealt to its shard, whatever is still queued there: any moment will do
       const reader = this.reader;
       source = { position: (p) => reader.position(p), idle: true, whenIdle: () => reader.whenIdle() };
-      this.groupQuery = { partials: shardPartials(partitions, held), owners: () => this.reader.ownersView(), timeoutMs: PEER_TIMEOUT_MS, dicts: createDictionaries() };
+      this.groupQuery = { partials: shardPartials(partitions, held), owners: () => this.reader.ownersView(), timeoutMs: PEER_TIMEOUT_MS, dicts: createDictionaries(), localPoints: () => renderedPoints(live, held()) };
     } else {
       throw new InternalError('a Kafka run needs a pipeline whose partitions can move: this thread\'s, or shards given the partition of each batch');
     }
@@ -230,4 +231,17 @@ export class KafkaRunSource implements Source {
     const unwritten = this.deadLetters.unwritten;
     return { checkpointed, neverStarted, deadLettersUnwritten: unwritten > 0 ? { count: unwritten, to: this.config.topics.deadLetters } : null, emptyRun: null };
   }
+}
+
+/**
+ * Every partition the sharded pipeline's latest render shows, with where it stands in it (the
+ * last batch folded, or the point it was restored at), and its end as the source last saw it.
+ */
+function renderedPoints(pipeline: ShardedPipeline, held: ReadonlyMap<number, HeldPosition>): Map<number, HeldPosition> {
+  const points = new Map<number, HeldPosition>();
+  for (const { partition, position } of pipeline.progress.view().shards ?? []) {
+    const p = Number(partition);
+    points.set(p, { offset: position === null ? 0 : position.seq + 1, end: held.get(p)?.end ?? 0 });
+  }
+  return points;
 }

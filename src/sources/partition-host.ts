@@ -34,9 +34,9 @@ export function pipelineHost(pipeline: Pipeline): PartitionHost {
 }
 
 /** The partitions on the shards: each change is posted to the partition's shard, in order with its batches. */
-export function shardHost(partitions: ShardPartitions): PartitionHost {
+export function shardHost(partitions: ShardPartitions, topic: string): PartitionHost {
   return {
-    restore: (partition, saved, start) => partitions.restore(String(partition), saved, start),
+    restore: (partition, saved, start) => partitions.restore(String(partition), saved, start, `${topic}/${partition}`),
     drop: (partition) => partitions.drop(String(partition)),
     hold: (held) => partitions.hold(held.map(String)),
     save: async (held) => (await partitions.save(held.map(String))).map((s) => s.saved),

@@ -47,14 +47,15 @@ export class ShardPartitions {
 
   /**
    * Replaces the partition's state with a saved one (validated by its shard), or starts it over
-   * (`saved` null), at `start`. The users the saved state names are numbered first, on every
+   * (`saved` null), at `start` (of `origin`, its topic-partition). The users the saved state names are numbered first, on every
    * shard alike, as dimension rows are: distinct sets are united word by word across shards.
    */
-  async restore(partition: string, saved: unknown, start: PartitionPoint): Promise<void> {
+  async restore(partition: string, saved: unknown, start: PartitionPoint, origin: string): Promise<void> {
     const users = saved === null ? [] : usersOf(saved);
     const numbered = users.length === 0 ? [] : this.shards.map((shard) => shard.numberUsers(users));
     const before = this.points.get(partition);
-    const restored = this.shards[this.shardOf(partition)].restorePartition(partition, saved).catch((error: unknown) => {
+    // the position a batch ending just before `start` would leave, as the shard's publishes show it
+    const restored = this.shards[this.shardOf(partition)].restorePartition(partition, saved, { origin, seq: start.offset - 1 }).catch((error: unknown) => {
       // refused: the shard changed nothing, and neither does this
       if (before === undefined) this.points.delete(partition);
       else this.points.set(partition, before);

@@ -37,8 +37,8 @@ export type ToShard =
    * these, in the same place among the dimension batches, so all go on numbering users alike.
    */
   | { readonly type: 'users'; readonly id: number; readonly users: readonly string[] }
-  /** Replace a partition's state with a saved one (validated here), or start it over (`saved` null). */
-  | { readonly type: 'restore'; readonly id: number; readonly partition: string; readonly saved: unknown }
+  /** Replace a partition's state with a saved one (validated here), or start it over (`saved` null); `position`: where it then stands. */
+  | { readonly type: 'restore'; readonly id: number; readonly partition: string; readonly saved: unknown; readonly position: SourcePosition }
   /** Forget a partition's copy (it went elsewhere). */
   | { readonly type: 'drop'; readonly id: number; readonly partition: string }
   /** Show only these partitions in publishes (a copy not held is kept, in case its partition comes back). */

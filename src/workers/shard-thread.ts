@@ -158,8 +158,7 @@ function changePartitions(message: Extract<ToShard, { type: 'restore' | 'drop' |
         else pipeline.restorePartition(message.partition, message.saved);
         // users were numbered ahead, on every shard alike ('users'): a restore numbering more would split them
         if (pipeline.dims.dicts.user.size !== numbered.count) throw new InternalError(`partition ${message.partition}'s saved state numbered users no 'users' message gave`);
-        // no batch of its own folded here yet
-        positions.delete(message.partition);
+        positions.set(message.partition, message.position);
         break;
       case 'drop':
         pipeline.dropPartition(message.partition);

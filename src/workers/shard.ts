@@ -6,6 +6,7 @@ import type { ByteRange } from '../sources/ndjson-reader.ts';
 import { closeWorker } from './worker-exit.ts';
 import type { FromShard, ItemDone, PublishSent, ReadBatch, Saved, ShardInit, ToShard } from './shard-protocol.ts';
 import type { SavedPartition } from '../pipeline.ts';
+import type { SourcePosition } from '../domain/records/raw-batch.ts';
 
 /** The shard's code: compiled beside this module in the build, a tsx shim when run from source. */
 function shardUrl(): URL {
@@ -104,8 +105,8 @@ export class Shard {
    * Replaces a partition's state with a saved one, or starts it over (`saved` null), after every
    * item posted before; rejects, changing nothing, when the saved state does not validate.
    */
-  restorePartition(partition: string, saved: unknown): Promise<ItemDone> {
-    return this.ask<ItemDone>((id) => ({ type: 'restore', id, partition, saved }));
+  restorePartition(partition: string, saved: unknown, position: SourcePosition): Promise<ItemDone> {
+    return this.ask<ItemDone>((id) => ({ type: 'restore', id, partition, saved, position }));
   }
 
   /** Forgets a partition's copy (it went elsewhere). */

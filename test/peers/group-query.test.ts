@@ -4,8 +4,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RawBatch } from '../../src/domain/records/raw-batch.ts';
 import type { Reports } from '../../src/domain/reports/report-rows.ts';
 import { generateDataset } from '../../src/generator/index.ts';
-import { gatherGroup, mergeGathered, partialsResponse, pipelinePartials, type HeldPosition, type PartitionOwnerView } from '../../src/peers/index.ts';
+import { gatherGroup, mergeGathered, partialsResponse, pipelinePartials, type HeldPosition, type PartialsProvider, type PartitionOwnerView } from '../../src/peers/index.ts';
 import { startReportServer } from '../../src/http/report-server.ts';
+import { groupSnapshot } from '../../src/http/group-reports.ts';
 import { Pipeline } from '../../src/pipeline.ts';
 import { readInputLayout, resolveInputDir } from '../../src/sources/input-dir.ts';
 import type { SourceItem } from '../../topology/ports.ts';
@@ -113,8 +114,8 @@ describe('a query across instances', () => {
   });
 
   it('is what /reports answers on an instance in a group, and /partials what it answers its peers', async () => {
-    const peer = await startReportServer({ host: '127.0.0.1', port: 0, pipeline: b, group: { partials: pipelinePartials(b, held([2, 3])), owners: () => null, timeoutMs: 1_000, dicts: b.dims.dicts } });
-    const front = await startReportServer({ host: '127.0.0.1', port: 0, pipeline: a, group: { partials: pipelinePartials(a, held([0, 1])), owners: () => owners(peer.url), timeoutMs: 5_000, dicts: a.dims.dicts } });
+    const peer = await startReportServer({ host: '127.0.0.1', port: 0, pipeline: b, group: { partials: pipelinePartials(b, held([2, 3])), owners: () => null, timeoutMs: 1_000, dicts: b.dims.dicts, localPoints: held([2, 3]) } });
+    const front = await startReportServer({ host: '127.0.0.1', port: 0, pipeline: a, group: { partials: pipelinePartials(a, held([0, 1])), owners: () => owners(peer.url), timeoutMs: 5_000, dicts: a.dims.dicts, localPoints: held([0, 1]) } });
     try {
       const all = (await (await fetch(`${front.url}/reports`)).json()) as { reports: Reports; group: { complete: boolean; missing: number[]; partitions: { partition: number; owner: string }[] } };
       expect(all.reports).toEqual(oracle);
@@ -134,5 +135,24 @@ describe('a query across instances', () => {
       await front.close();
       await peer.close();
     }
+  }, 60_000);
+
+  it('answers from its own snapshot when it holds every partition, and gathers when its snapshot shows other partitions', async () => {
+    const whole = new Pipeline({ strategies: STRATEGIES, cacheSize: 1_000, partitionOf: dealt });
+    await whole.run(readInputLayout(await resolveInputDir(dir), 500));
+    const mine = [0, 1, 2, 3].map((partition) => ({ partition, self: true, url: 'http://self' }));
+    const asked: number[][] = [];
+    const counting: PartialsProvider = { partials: (p) => (asked.push([...p]), pipelinePartials(whole, held([0, 1, 2, 3])).partials(p)) };
+    const group = { partials: counting, owners: () => mine, timeoutMs: 1_000, dicts: whole.dims.dicts, localPoints: held([0, 1, 2, 3]) };
+    const fast = await groupSnapshot(whole, group, 'cached');
+    expect(fast.reports).toEqual(oracle);
+    expect(fast.group).toMatchObject({ complete: true, missing: [] });
+    expect(fast.group.partitions.map((p) => [p.partition, p.owner, p.offset, p.lag])).toEqual([[0, 'self', 100, 10], [1, 'self', 101, 10], [2, 'self', 102, 10], [3, 'self', 103, 10]]);
+    expect(asked).toEqual([]);
+    // a snapshot still showing a partition given up (a render before the rebalance) is not the group's answer
+    const stale = await groupSnapshot(whole, { ...group, owners: () => mine.slice(0, 3), localPoints: held([0, 1, 2, 3]) }, 'cached');
+    expect(asked).toEqual([[0, 1, 2]]);
+    expect(stale.reports).not.toEqual(oracle);
+    expect(stale.group.partitions.map((p) => p.partition)).toEqual([0, 1, 2]);
   }, 60_000);
 });

@@ -69,7 +69,7 @@ describe('ShardPartitions: a Kafka run\'s partitions on the shards', () => {
     const first = await sharded(async function* (partitions) {
       yield* dimensions;
       await partitions.hold(all);
-      for (const p of all) await partitions.restore(p, null, { offset: 0, folded: 0 });
+      for (const p of all) await partitions.restore(p, null, { offset: 0, folded: 0 }, `events/${p}`);
       for (const batch of batches.slice(0, half)) yield { kind: 'events', batch };
       // posted behind batches still queued on the shards: the states are as of all of them
       firstHalf = await partitions.save(all);
@@ -90,7 +90,7 @@ describe('ShardPartitions: a Kafka run\'s partitions on the shards', () => {
     const second = await sharded(async function* (partitions) {
       yield* dimensions;
       await partitions.hold(all);
-      for (const [k, { saved, point }] of firstHalf.entries()) await partitions.restore(String(k), structuredClone(saved), point);
+      for (const [k, { saved, point }] of firstHalf.entries()) await partitions.restore(String(k), structuredClone(saved), point, `events/${k}`);
       for (const batch of batches.slice(half)) yield { kind: 'events', batch };
       finalStates = await partitions.save(all);
     });
@@ -106,16 +106,16 @@ describe('ShardPartitions: a Kafka run\'s partitions on the shards', () => {
     const pipeline = await sharded(async function* (partitions) {
       yield* dimensions;
       await partitions.hold(all);
-      for (const p of all) await partitions.restore(p, null, { offset: 0, folded: 0 });
+      for (const p of all) await partitions.restore(p, null, { offset: 0, folded: 0 }, `events/${p}`);
       for (const batch of batches) yield { kind: 'events', batch };
       const [zero] = await partitions.save(['0']);
-      refused = await partitions.restore('1', { reports: { cached: { genre_revenue: 'nonsense' } }, progress: {} }, { offset: 0, folded: 0 }).catch((error: unknown) => error);
+      refused = await partitions.restore('1', { reports: { cached: { genre_revenue: 'nonsense' } }, progress: {} }, { offset: 0, folded: 0 }, 'events/1').catch((error: unknown) => error);
       afterRefusal = await partitions.save(all);
       // a user no subscription row names, restored on shard 0 only: both shards number it, alike
       const stranger = structuredClone(zero.saved) as { reports: { cached: Record<string, { users?: string[] }> } };
       for (const aggregate of Object.values(stranger.reports.cached)) aggregate.users?.push('u-not-in-any-row');
       expect(usersOf(stranger)).toContain('u-not-in-any-row');
-      await partitions.restore('2', stranger, { offset: 0, folded: 0 });
+      await partitions.restore('2', stranger, { offset: 0, folded: 0 }, 'events/2');
       // partitions 1 and 3 (shard 1) given up: the reports leave them out
       await partitions.hold(['0', '2']);
     });
