@@ -165,7 +165,8 @@ export class KafkaRunSource implements Source {
     }
     // nothing held until the group assigns partitions: an instance shows only what it owns, and
     // answers for the rest of the group by asking the owners
-    void host.hold([]);
+    // (a shard that fails here fails the run through its own listener)
+    void Promise.resolve(host.hold([])).catch(() => {});
     this.keeper = new PartitionStateKeeper({
       store: () => this.openStore(),
       host,

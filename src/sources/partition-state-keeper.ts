@@ -102,7 +102,8 @@ export class PartitionStateKeeper {
     // synchronous from here on: no batch is handed over while the changes are made (or posted, in
     // order, to the shards)
     const { host } = this.options;
-    const changes: (void | Promise<void>)[] = [];
+    /** Each change, and the partition whose restore it is (a refused one is then not this instance's). */
+    const changes: { partition?: number; done: void | Promise<void> }[] = [];
     const starts = new Map<number, PartitionStart>();
     const plans = partitions.map((p) => ({ p, record: this.usable(p, records.get(p)) }));
     const restored = plans.map(({ p, record }) => ({ p, record, saved: record === undefined || this.unchanged(p, record) ? null : this.checked(p, record) }));
@@ -110,13 +111,13 @@ export class PartitionStateKeeper {
       const at = this.options.deadLetters.unwrittenOf(`${this.options.topic}/${p}`);
       if (record === undefined) {
         const base = this.discarded?.get(p);
-        changes.push(host.restore(p, null, { offset: 0, folded: 0 }));
+        changes.push({ partition: p, done: host.restore(p, null, { offset: 0, folded: 0 }) });
         this.held.set(p, { step: Math.max(base ?? 0, this.tried.get(p) ?? 0), offset: 0, folded: 0, dirty: base !== undefined });
         this.unwritten.set(p, { restored: 0, at });
         starts.set(p, { offset: 0, folded: 0 });
       } else {
         if (saved !== null) {
-          changes.push(host.restore(p, { reports: saved.reports, progress: saved.progress }, { offset: record.offset, folded: record.folded }));
+          changes.push({ partition: p, done: host.restore(p, { reports: saved.reports, progress: saved.progress }, { offset: record.offset, folded: record.folded }) });
           this.unwritten.set(p, { restored: saved.deadLettersUnwritten, at });
         }
         this.held.set(p, { step: record.step, offset: record.offset, folded: record.folded, dirty: false });
@@ -128,19 +129,31 @@ export class PartitionStateKeeper {
     for (const p of [...this.held.keys()]) {
       if (this.owned.has(p)) continue;
       this.held.delete(p);
-      changes.push(host.drop(p));
+      changes.push({ done: host.drop(p) });
     }
-    changes.push(host.hold(this.ownedPartitions()));
+    changes.push({ done: host.hold(this.ownedPartitions()) });
     // every change made (or refused: a saved state the host found invalid) before any batch of these partitions
-    const settled = await Promise.allSettled(changes);
-    const refused = settled.find((s) => s.status === 'rejected');
-    if (refused !== undefined) throw (refused as PromiseRejectedResult).reason;
-    return starts;
+    const settled = await Promise.allSettled(changes.map((c) => c.done));
+    const refused = settled.flatMap((s, i) => (s.status === 'rejected' ? [{ partition: changes[i].partition, reason: s.reason as unknown }] : []));
+    if (refused.length === 0) return starts;
+    // a partition whose restore was refused is not this instance's: nothing of it may be written
+    // (on this thread the refusal is thrown before the partition is taken; on the shards, after)
+    for (const { partition } of refused) {
+      if (partition === undefined) continue;
+      this.owned.delete(partition);
+      this.held.delete(partition);
+      this.unwritten.delete(partition);
+    }
+    throw refused[0].reason;
   }
 
   /** Where the partition's state stands now: as the host has it, or as handed over by the source. */
   private position(partition: number): PartitionStart {
-    return this.options.host.position(partition) ?? this.options.source.position(partition);
+    const source = this.options.source.position(partition);
+    const host = this.options.host.position(partition);
+    // every batch the source handed out is in the host's state: the source's offset, which also
+    // passes transaction markers (they hand out no batch), is the state's
+    return host === undefined || host.folded === source.folded ? source : host;
   }
 
   /** The stored record, unless --discard-checkpoint set it aside (it was there when this process started). */
@@ -187,7 +200,15 @@ export class PartitionStateKeeper {
     this.lastWrite = this.now();
     const captured = this.capture(this.ownedPartitions());
     if (captured === null) return;
-    this.writing = captured.then((records) => this.write(records, 'warn')).finally(() => (this.writing = null));
+    this.writing = captured
+      .then(
+        (records) => this.write(records, 'warn'),
+        (error: unknown) => {
+          this.options.log(`taking the partitions' states failed: ${(error as Error).message}; the next write retries`, { level: 'warn' });
+          return false;
+        },
+      )
+      .finally(() => (this.writing = null));
   }
 
   /**
@@ -198,7 +219,7 @@ export class PartitionStateKeeper {
   async release(): Promise<void> {
     await this.writing;
     const partitions = this.ownedPartitions();
-    if (!this.frozen) this.lastSaveOk = await this.write(await (this.capture(partitions) ?? []), 'error');
+    if (!this.frozen) this.lastSaveOk = await this.writeNow(partitions);
     this.owned.clear();
   }
 
@@ -219,7 +240,7 @@ export class PartitionStateKeeper {
   /** At the end of the run: writes what is still owned and changed; false when a last save failed. */
   async close(): Promise<boolean> {
     await this.writing;
-    if (!this.frozen && this.owned.size > 0) this.lastSaveOk = (await this.write(await (this.capture(this.ownedPartitions()) ?? []), 'error')) && this.lastSaveOk;
+    if (!this.frozen && this.owned.size > 0) this.lastSaveOk = (await this.writeNow(this.ownedPartitions())) && this.lastSaveOk;
     return this.lastSaveOk;
   }
 
@@ -242,6 +263,18 @@ export class PartitionStateKeeper {
     return this.options.host.save(heads.map((h) => h.partition)).then((states) =>
       heads.map(({ partition, step, offset, folded }, i) => ({ partition, record: { step, offset, folded, state: { ...states[i], deadLettersUnwritten: 0 } } })),
     );
+  }
+
+  /** Takes and writes the changed partitions' states now; false when taking or writing one failed. */
+  private async writeNow(partitions: readonly number[]): Promise<boolean> {
+    let captured: { partition: number; record: PartitionStateRecord }[];
+    try {
+      captured = (await this.capture(partitions)) ?? [];
+    } catch (error) {
+      this.options.log(`taking the partitions' states failed: ${(error as Error).message}`, { level: 'error' });
+      return false;
+    }
+    return this.write(captured, 'error');
   }
 
   /** Writes the captured records one by one; true when all were acknowledged. */

@@ -5,17 +5,18 @@
  * the others, whose partitions wait behind, idle.
  */
 export class PartitionTurns<T extends { readonly key: string }> {
-  private readonly queues = new Map<string, T[]>();
+  /** Per partition, its items from `head` on (the ones before were handed out). */
+  private readonly queues = new Map<string, { items: T[]; head: number }>();
   /** Partitions with items queued, the next to hand out first. */
   private turns: string[] = [];
 
   push(item: T): void {
     const queue = this.queues.get(item.key);
     if (queue !== undefined) {
-      queue.push(item);
+      queue.items.push(item);
       return;
     }
-    this.queues.set(item.key, [item]);
+    this.queues.set(item.key, { items: [item], head: 0 });
     this.turns.push(item.key);
   }
 
@@ -23,10 +24,17 @@ export class PartitionTurns<T extends { readonly key: string }> {
   shift(): T | undefined {
     const key = this.turns.shift();
     if (key === undefined) return undefined;
-    const queue = this.queues.get(key) as T[];
-    const item = queue.shift() as T;
-    if (queue.length === 0) this.queues.delete(key);
-    else this.turns.push(key);
+    const queue = this.queues.get(key) as { items: T[]; head: number };
+    const item = queue.items[queue.head++];
+    if (queue.head === queue.items.length) this.queues.delete(key);
+    else {
+      // what was handed out goes once it is most of the array: each item is moved at most once more
+      if (queue.head > 1024 && queue.head * 2 > queue.items.length) {
+        queue.items = queue.items.slice(queue.head);
+        queue.head = 0;
+      }
+      this.turns.push(key);
+    }
     return item;
   }
 
@@ -34,7 +42,7 @@ export class PartitionTurns<T extends { readonly key: string }> {
   dropWhere(drop: (key: string) => boolean): T[] {
     this.turns = this.turns.filter((key) => !drop(key));
     for (const key of [...this.queues.keys()]) if (drop(key)) this.queues.delete(key);
-    return [...this.queues.values()].flat();
+    return [...this.queues.values()].flatMap((queue) => queue.items.slice(queue.head));
   }
 
   clear(): void {

@@ -38,6 +38,8 @@ export class Shard {
     this.worker.on('error', (error) => this.fail(new InternalError(`shard ${init.shard} failed: ${error.stack ?? error.message}`, { cause: error })));
     this.worker.on('exit', (code) => {
       if (!this.closing) this.fail(new InternalError(`shard ${init.shard} exited (code ${code}) before the run ended`));
+      // closed or terminated: nothing still asked of it will be answered
+      else this.rejectPending(new InternalError(`shard ${init.shard} was closed before it answered`));
     });
   }
 
@@ -132,6 +134,7 @@ export class Shard {
   /** Posts the message made for the next id; resolves with the shard's answer to that id. */
   private ask<A extends ItemDone | PublishSent | Saved>(message: (id: number) => ToShard): Promise<A> {
     if (this.failure !== null) return Promise.reject(this.failure);
+    if (this.closing) return Promise.reject(new InternalError(`shard ${this.init.shard} is closed`));
     const id = this.nextId++;
     const answer = new Promise<A>((resolve, reject) => this.pending.set(id, { resolve: resolve as (a: ItemDone & PublishSent & Saved) => void, reject }));
     this.worker.postMessage(message(id));
@@ -184,13 +187,18 @@ export class Shard {
     waiter?.resolve(message as ItemDone & PublishSent & Saved);
   }
 
-  private fail(error: StreamPulseError): void {
-    if (this.failure !== null) return;
-    this.failure = error;
+  /** Every waiter gets `error`: no answer is coming. */
+  private rejectPending(error: Error): void {
     for (const resolve of this.answered.splice(0)) resolve();
     for (const waiter of this.pending.values()) waiter.reject(error);
     this.pending.clear();
     this.reading.clear();
+  }
+
+  private fail(error: StreamPulseError): void {
+    if (this.failure !== null) return;
+    this.failure = error;
+    this.rejectPending(error);
     this.onFailure(error);
   }
 }

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CheckpointError } from '../../src/errors.ts';
 import { Pipeline } from '../../src/pipeline.ts';
-import { pipelineHost } from '../../src/sources/partition-host.ts';
+import { pipelineHost, type PartitionHost } from '../../src/sources/partition-host.ts';
 import { PartitionStateKeeper, type PartitionStart } from '../../src/sources/partition-state-keeper.ts';
 import type { PartitionStateRecord, PartitionStateStore, RestoredPartitionState } from '../../src/state/index.ts';
 import type { SourceItem } from '../../topology/ports.ts';
@@ -47,14 +47,14 @@ class FakeStore {
 }
 
 /** A pipeline, a keeper over a fake store, and a source whose positions advance as batches are folded. */
-function harness(store = new FakeStore(), discard = false) {
+function harness(store = new FakeStore(), discard = false, hostOf: (pipeline: Pipeline) => PartitionHost = pipelineHost) {
   let current = 0;
   const pipeline = new Pipeline({ strategies: ['cached'], cacheSize: 256, partitionOf: () => String(current) });
   const positions = new Map<number, PartitionStart>();
   const source = { idle: true, position: (p: number) => positions.get(p) ?? { offset: 0, folded: 0 }, whenIdle: () => Promise.resolve() };
   const keeper = new PartitionStateKeeper({
     store: async () => store as unknown as PartitionStateStore,
-    host: pipelineHost(pipeline),
+    host: hostOf(pipeline),
     source,
     topic: 'events',
     deadLetters: { unwrittenOf: () => 0, flush: () => Promise.resolve() },
@@ -150,6 +150,40 @@ describe('partition state keeper', () => {
     await expect(fresh.restore([0])).rejects.toThrow(/^saved state of partition 0 is invalid: partition 0\.reports\.cached\.\w+ must be present, got nothing$/);
     h.store.put(0, { ...good, step: 3, folded: good.folded + 1 });
     await expect(fresh.restore([0])).rejects.toThrow('saved state of partition 0 is invalid: partition 0.progress.eventsRead is 500, but its record says 501 events were folded: the state and the offset disagree');
+  });
+
+  it('on a host that refuses a restore after taking it (the shards), keeps nothing of that partition and never writes it', async () => {
+    const h = harness();
+    await h.pipeline.run(items.dims);
+    await h.restore([0, 1]);
+    await h.fold(0, items.events[0]);
+    await h.fold(1, items.events[1]);
+    await h.keeper.release();
+    const written = h.store.writes.length;
+    // the shards answer later: the refusal comes after the keeper took the partition
+    const refusing = (pipeline: Pipeline): PartitionHost => {
+      const inner = pipelineHost(pipeline);
+      return { ...inner, restore: (p, saved, start) => (p === 1 ? Promise.reject(new CheckpointError('saved state of partition 1 is invalid: refused')) : Promise.resolve(inner.restore(p, saved, start))) };
+    };
+    const other = harness(h.store, false, refusing);
+    await other.pipeline.run(items.dims);
+    await expect(other.restore([0, 1])).rejects.toThrow('saved state of partition 1 is invalid: refused');
+    expect(other.keeper.ownedPartitions()).toEqual([0]);
+    // a close after the failed restore (the source failed on its own) writes nothing over partition 1's record
+    other.positions.set(1, { offset: 0, folded: 0 });
+    expect(await other.keeper.close()).toBe(true);
+    expect(h.store.writes.slice(written).map((w) => w.partition)).not.toContain(1);
+  });
+
+  it('a save the host fails is a failed write, logged, never an unhandled rejection', async () => {
+    const failing = (pipeline: Pipeline): PartitionHost => ({ ...pipelineHost(pipeline), save: () => Promise.reject(new Error('shard 0 failed')) });
+    const h = harness(new FakeStore(), false, failing);
+    await h.pipeline.run(items.dims);
+    await h.restore([0]);
+    await h.fold(0, items.events[0]);
+    h.keeper.maybeWrite();
+    expect(await h.keeper.close()).toBe(false);
+    expect(h.store.writes).toEqual([]);
   });
 
   it('--discard-checkpoint: starts each stored partition over and writes a step above the discarded one, even unchanged', async () => {

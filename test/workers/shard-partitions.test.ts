@@ -102,7 +102,7 @@ describe('ShardPartitions: a Kafka run\'s partitions on the shards', () => {
 
   it('shows only the partitions held, refuses an invalid saved state without stopping, and numbers a restored state\'s users on every shard', async () => {
     let refused: unknown = null;
-    let afterRefusal: readonly { point: { folded: number } }[] = [];
+    let afterRefusal: readonly { saved: SavedPartition; point: { folded: number } }[] = [];
     const pipeline = await sharded(async function* (partitions) {
       yield* dimensions;
       await partitions.hold(all);
@@ -122,10 +122,14 @@ describe('ShardPartitions: a Kafka run\'s partitions on the shards', () => {
     expect(refused).toBeInstanceOf(CheckpointError);
     expect((refused as Error).message).toMatch(/partition 1/);
     // refused, it changed nothing: partition 1 still holds its own events
-    expect(afterRefusal[1].point.folded).toBe(batches.filter((b) => partitionOf(b) === '1').reduce((n, b) => n + b.count, 0));
+    const ownEvents = batches.filter((b) => partitionOf(b) === '1').reduce((n, b) => n + b.count, 0);
+    expect(afterRefusal[1].point.folded).toBe(ownEvents);
+    expect(afterRefusal[1].saved.progress.eventsRead).toBe(ownEvents);
     const { progress } = pipeline.snapshot();
     expect(progress.shards?.map((s) => s.partition)).toEqual(['0', '2']);
     expect(progress.events_read).toBe(2 * batches.filter((b) => partitionOf(b) === '0').reduce((n, b) => n + b.count, 0));
+    // the threads are gone: a request now is refused at once, not left waiting
     await pipeline.dispose();
+    await expect((pipeline.partitions as ShardPartitions).save(['0'])).rejects.toThrow(/closed/);
   }, 120_000);
 });
