@@ -211,7 +211,9 @@ export class ShardedPipeline implements LivePipeline {
   /** Dimension rows to every shard: a batch sent to each, or a file each reads whole (each needs every row). */
   private async applyDimension(item: Extract<RunItem, { kind: 'dimension' | 'dimension-file' }>): Promise<void> {
     if (item.kind === 'dimension') {
-      const dones = await Promise.all(this.shards.map((shard) => shard.send({ type: 'dimension', table: item.table, batch: packBatch(item.batch) })));
+      // one shared buffer read by every shard (never pooled: a shard's store may keep views of it)
+      const batch = packBatch(item.batch);
+      const dones = await Promise.all(this.shards.map((shard) => shard.send({ type: 'dimension', table: item.table, batch })));
       this.afterDimension(dones, item.batch.position);
       return;
     }
