@@ -13,6 +13,7 @@ import { replayMetrics } from './recording-metrics.ts';
 import { BufferPool } from './buffer-pool.ts';
 import { startShards, type Shard } from './shard.ts';
 import type { ItemDone, ReadBatch } from './shard-protocol.ts';
+import { EventDealer } from './event-dealer.ts';
 import { ShardPartitions } from './shard-partitions.ts';
 import { SplitRead } from './split-read.ts';
 import { firstDisagreeing } from './user-numbering.ts';
@@ -92,6 +93,7 @@ export class ShardedPipeline implements LivePipeline {
   private readonly pool = new BufferPool(MAX_IN_FLIGHT * 16);
   /** The source's partitions on the shards (a Kafka run's); null when each shard is a partition. */
   readonly partitions: ShardPartitions | null;
+  private readonly dealer: EventDealer;
 
   constructor(private readonly options: ShardedPipelineOptions) {
     if (options.strategies.length === 0) throw new InternalError('a pipeline needs at least one strategy');
@@ -107,6 +109,7 @@ export class ShardedPipeline implements LivePipeline {
     this.shards = [...(options.shards ?? startShards(options.workers, { strategies: this.strategies, cacheSize: options.cacheSize, publishMs: options.publishMs ?? 100 }))];
     if (this.shards.length !== options.workers) throw new InternalError(`${this.shards.length} shards started for ${options.workers} workers`);
     this.partitions = options.partitionOf === undefined ? null : new ShardPartitions(this.shards, options.partitionOf);
+    this.dealer = new EventDealer(this.shards, this.partitions, MAX_IN_FLIGHT, this.pool);
     this.shards.forEach((shard, index) => {
       shard.listen((error) => this.failed(error));
       this.merger.connect(shard, index);
@@ -123,8 +126,8 @@ export class ShardedPipeline implements LivePipeline {
    * Feeds the source to the shards. Dimension rows (a batch or a file) go to every shard, ahead
    * of any later events in each shard's message order, so an event read after them is joined
    * against them whichever shard folds it; settle() waits until all have applied them. Event
-   * batches go to the shard with the fewest in flight, event files are read by the shards in
-   * ranges; each shard is one partition (its index).
+   * batches are dealt by the EventDealer (to their partition's shard, or the least busy one),
+   * event files are read by the shards in ranges.
    */
   async run(source: AsyncIterable<RunItem> | Iterable<RunItem>, onBatch?: (progress: BatchProgress) => void): Promise<void> {
     const inFlight = new Set<Promise<unknown>>();
@@ -135,7 +138,6 @@ export class ShardedPipeline implements LivePipeline {
     if (this.started) throw new InternalError('a sharded pipeline runs once');
     this.started = true;
     for (const shard of this.shards) shard.ref();
-    let next = 0;
     try {
       for await (const item of source) {
         this.throwIfFailed();
@@ -160,29 +162,8 @@ export class ShardedPipeline implements LivePipeline {
           continue;
         }
         const position = item.batch.position;
-        if (this.partitions !== null) {
-          // the partition's own shard, in order: a batch waits for room there, not elsewhere
-          const partition = this.partitions.partitionOf(item.batch);
-          const shard = this.shards[this.partitions.shardOf(partition)];
-          // (its requests count too: the partitions' restores and saves, which no run of this loop awaits)
-          while (shard.inFlight >= MAX_IN_FLIGHT) {
-            await shard.nextAnswer();
-            this.throwIfFailed();
-          }
-          this.partitions.dealt(partition, item.batch);
-          track(shard.send({ type: 'events', partition, batch: packBatch(item.batch, this.pool) }).then((done) => this.afterEvents(done, position, onBatch)));
-          continue;
-        }
-        while (this.shards.every((s) => s.inFlight >= MAX_IN_FLIGHT)) await Promise.race(inFlight);
-        this.throwIfFailed();
-        // the least busy shard, taking turns among equals
-        let pick = -1;
-        for (let k = 0; k < this.shards.length; k++) {
-          const candidate = (next + k) % this.shards.length;
-          if (pick === -1 || this.shards[candidate].inFlight < this.shards[pick].inFlight) pick = candidate;
-        }
-        next = (pick + 1) % this.shards.length;
-        track(this.shards[pick].send({ type: 'events', partition: String(pick), batch: packBatch(item.batch, this.pool) }).then((done) => this.afterEvents(done, position, onBatch)));
+        const placement = await this.dealer.place(item.batch, () => this.throwIfFailed());
+        track(this.dealer.deal(item.batch, placement).then((done) => this.afterEvents(done, position, onBatch)));
       }
       await Promise.all(inFlight);
       // every batch folded: the final publish of each shard is the run's result
