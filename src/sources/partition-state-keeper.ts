@@ -198,17 +198,7 @@ export class PartitionStateKeeper {
   maybeWrite(): void {
     if (this.frozen || this.writing !== null || this.now() - this.lastWrite < this.options.intervalMs) return;
     this.lastWrite = this.now();
-    const captured = this.capture(this.ownedPartitions());
-    if (captured === null) return;
-    this.writing = captured
-      .then(
-        (records) => this.write(records, 'warn'),
-        (error: unknown) => {
-          this.options.log(`taking the partitions' states failed: ${(error as Error).message}; the next write retries`, { level: 'warn' });
-          return false;
-        },
-      )
-      .finally(() => (this.writing = null));
+    this.writing = this.writeNow(this.ownedPartitions(), 'warn').finally(() => (this.writing = null));
   }
 
   /**
@@ -219,7 +209,7 @@ export class PartitionStateKeeper {
   async release(): Promise<void> {
     await this.writing;
     const partitions = this.ownedPartitions();
-    if (!this.frozen) this.lastSaveOk = await this.writeNow(partitions);
+    if (!this.frozen) this.lastSaveOk = await this.writeNow(partitions, 'error');
     this.owned.clear();
   }
 
@@ -240,7 +230,7 @@ export class PartitionStateKeeper {
   /** At the end of the run: writes what is still owned and changed; false when a last save failed. */
   async close(): Promise<boolean> {
     await this.writing;
-    if (!this.frozen && this.owned.size > 0) this.lastSaveOk = (await this.writeNow(this.ownedPartitions())) && this.lastSaveOk;
+    if (!this.frozen && this.owned.size > 0) this.lastSaveOk = (await this.writeNow(this.ownedPartitions(), 'error')) && this.lastSaveOk;
     return this.lastSaveOk;
   }
 
@@ -265,16 +255,20 @@ export class PartitionStateKeeper {
     );
   }
 
-  /** Takes and writes the changed partitions' states now; false when taking or writing one failed. */
-  private async writeNow(partitions: readonly number[]): Promise<boolean> {
+  /**
+   * Takes the changed partitions' states now (synchronously, before the first await) and writes
+   * them; false when taking or writing one failed, which is logged at `level`.
+   */
+  private async writeNow(partitions: readonly number[], level: 'warn' | 'error'): Promise<boolean> {
     let captured: { partition: number; record: PartitionStateRecord }[];
     try {
       captured = (await this.capture(partitions)) ?? [];
     } catch (error) {
-      this.options.log(`taking the partitions' states failed: ${(error as Error).message}`, { level: 'error' });
+      const retry = level === 'warn' ? '; the next write retries' : '';
+      this.options.log(`taking the partitions' states failed: ${(error as Error).message}${retry}`, { level });
       return false;
     }
-    return this.write(captured, 'error');
+    return this.write(captured, level);
   }
 
   /** Writes the captured records one by one; true when all were acknowledged. */

@@ -166,13 +166,10 @@ export class Shard {
       case 'saved':
         this.answer(message.id, message);
         break;
-      case 'refused': {
-        const waiter = this.pending.get(message.id);
-        this.pending.delete(message.id);
+      case 'refused':
         // the request's own error (it names the partition), not the shard's failure
-        waiter?.reject(errorFromData(message.error));
+        this.take(message.id)?.reject(errorFromData(message.error));
         break;
-      }
       case 'failed':
         this.fail(errorFromData(message.error, `shard ${this.init.shard}: `));
         break;
@@ -180,11 +177,16 @@ export class Shard {
   }
 
   private answer(id: number, message: ItemDone | PublishSent | Saved): void {
+    // each id was asked for one kind of answer, and gets that kind
+    this.take(id)?.resolve(message as ItemDone & PublishSent & Saved);
+  }
+
+  /** The waiter of `id`, no longer pending. */
+  private take(id: number): { resolve: (answer: ItemDone & PublishSent & Saved) => void; reject: (error: Error) => void } | undefined {
     const waiter = this.pending.get(id);
     this.pending.delete(id);
     this.reading.delete(id);
-    // each id was asked for one kind of answer, and gets that kind
-    waiter?.resolve(message as ItemDone & PublishSent & Saved);
+    return waiter;
   }
 
   /** Every waiter gets `error`: no answer is coming. */

@@ -181,11 +181,11 @@ export class ShardedPipeline implements LivePipeline {
     }
   }
 
-  /** Ends the threads (once): closed after a run that went well, terminated after a failure. */
-  private endThreads(): void {
+  /** Ends the threads (once): closed after a run that went well, terminated after a failure or instead of a run. */
+  private endThreads(terminate = this.failure !== null): void {
     if (this.threadsEnding) return;
     this.threadsEnding = true;
-    const ended = Promise.all([...this.shards, this.merger].map((thread) => (this.failure === null ? thread.close() : thread.terminate())));
+    const ended = Promise.all([...this.shards, this.merger].map((thread) => (terminate ? thread.terminate() : thread.close())));
     this.ended = ended.then(() => {});
   }
 
@@ -220,11 +220,7 @@ export class ShardedPipeline implements LivePipeline {
 
   /** Ends the threads, after the run or instead of it, once nothing more is asked of them. */
   async dispose(): Promise<void> {
-    if (!this.started) {
-      this.threadsEnding = true;
-      await Promise.all([...this.shards, this.merger].map((thread) => thread.terminate()));
-    }
-    this.endThreads();
+    this.endThreads(!this.started || this.failure !== null);
     await this.ended;
   }
 

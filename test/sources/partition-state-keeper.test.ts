@@ -78,7 +78,14 @@ function harness(store = new FakeStore(), discard = false, hostOf: (pipeline: Pi
     keeper.maybeWrite();
     await keeper.close();
   };
-  return { store, pipeline, keeper, restore, fold, written, positions };
+  /** The dimensions applied, then `partitions` restored, each folded one batch (its own), and given up: their records are in the store. */
+  const stored = async (partitions: number[]): Promise<void> => {
+    await pipeline.run(items.dims);
+    await restore(partitions);
+    for (const p of partitions) await fold(p, items.events[p]);
+    await keeper.release();
+  };
+  return { store, pipeline, keeper, restore, fold, written, positions, stored };
 }
 
 describe('partition state keeper', () => {
@@ -139,10 +146,7 @@ describe('partition state keeper', () => {
 
   it('refuses an invalid record naming the partition, and a record whose counters disagree with its count', async () => {
     const h = harness();
-    await h.pipeline.run(items.dims);
-    await h.restore([0]);
-    await h.fold(0, items.events[0]);
-    await h.keeper.release();
+    await h.stored([0]);
     const good = h.store.records.get(0) as RestoredPartitionState;
     const fresh = harness(h.store);
     h.store.put(0, { ...good, step: 2, state: { ...(good.state as object), reports: { cached: {} } } });
@@ -154,11 +158,7 @@ describe('partition state keeper', () => {
 
   it('on a host that refuses a restore after taking it (the shards), keeps nothing of that partition and never writes it', async () => {
     const h = harness();
-    await h.pipeline.run(items.dims);
-    await h.restore([0, 1]);
-    await h.fold(0, items.events[0]);
-    await h.fold(1, items.events[1]);
-    await h.keeper.release();
+    await h.stored([0, 1]);
     const written = h.store.writes.length;
     // the shards answer later: the refusal comes after the keeper took the partition
     const refusing = (pipeline: Pipeline): PartitionHost => {
