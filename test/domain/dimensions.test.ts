@@ -1,6 +1,6 @@
 /** The three dimension tables: broadcast arrays, the LRU-cached subscription store, upserts. */
 import { describe, expect, it } from 'vitest';
-import { AdRateTable, applyDimensionBatch, createDimensions, PayoutTable, SubscriptionStore } from '../../src/domain/dimensions/index.ts';
+import { AdRateTable, applyDimensionBatch, createDimensions, NO_SUBSCRIPTION, PayoutTable, SubscriptionStore } from '../../src/domain/dimensions/index.ts';
 import { createDictionaries, type Dictionaries } from '../../src/domain/dictionary.ts';
 import { decodeAdRate, decodePayout, decodeSubscription, type AdRateRecord, type PayoutRecord, type SubscriptionRecord } from '../../src/domain/records/dimension-records.ts';
 import { rawBatchFromLines } from '../../src/domain/records/raw-batch.ts';
@@ -27,7 +27,7 @@ describe('SubscriptionStore', () => {
     expect(store.size).toBe(3);
     const planOf = (user: number): string | undefined => {
       const row = store.get(user);
-      return row === undefined ? undefined : dicts.plan.value(row.plan);
+      return row === NO_SUBSCRIPTION ? undefined : dicts.plan.value(store.planOf(row));
     };
     const free = 'free';
     expect(planOf(u1)).toBe(free); // miss
@@ -45,8 +45,8 @@ describe('SubscriptionStore', () => {
   it('has no row for unknown users', () => {
     const dicts = createDictionaries();
     const store = new SubscriptionStore(dicts, { cacheSize: 4 });
-    expect(store.get(-1)).toBeUndefined();
-    expect(store.get(dicts.user.intern('NEVER-PUT'))).toBeUndefined();
+    expect(store.get(-1)).toBe(NO_SUBSCRIPTION);
+    expect(store.get(dicts.user.intern('NEVER-PUT'))).toBe(NO_SUBSCRIPTION);
     expect(store.lookupUncached('NOBODY')).toBeUndefined();
     expect(store.size).toBe(0);
   });
@@ -56,7 +56,7 @@ describe('SubscriptionStore', () => {
     const store = new SubscriptionStore(dicts, { cacheSize: 4 });
     const names = (user: number): [string, string] | undefined => {
       const row = store.get(user);
-      return row === undefined ? undefined : [dicts.plan.value(row.plan), dicts.country.value(row.country)];
+      return row === NO_SUBSCRIPTION ? undefined : [dicts.plan.value(store.planOf(row)), dicts.country.value(store.countryOf(row))];
     };
     putSub(store, dicts, 'U1', 'free', 'US');
     const u1 = dicts.user.idOf('U1');

@@ -1,5 +1,5 @@
 import { map, type OperatorFunction } from 'rxjs';
-import type { Dimensions } from '../../src/domain/dimensions/index.ts';
+import { NO_SUBSCRIPTION, type Dimensions } from '../../src/domain/dimensions/index.ts';
 import { EnrichedBatchBuilder, type EnrichedBatch, type EventBatch } from '../../src/domain/records/event-batch.ts';
 import { InternalError } from '../../src/errors.ts';
 import type { TopologyContext } from '../context.ts';
@@ -18,7 +18,7 @@ export function enrichCachedBatch(batch: EventBatch, dims: Dimensions): Enriched
   let n = 0;
   for (let i = 0; i < batch.count; i++) {
     const subscription = subscriptions.get(batch.user[i]);
-    if (subscription === undefined) {
+    if (subscription === NO_SUBSCRIPTION) {
       unmatched.no_subscription++;
       continue;
     }
@@ -42,8 +42,8 @@ export function enrichCachedBatch(batch: EventBatch, dims: Dimensions): Enriched
     out.device[n] = device;
     out.day[n] = batch.day[i];
     out.duration[n] = batch.duration[i];
-    out.plan[n] = subscription.plan;
-    out.country[n] = subscription.country;
+    out.plan[n] = subscriptions.planOf(subscription);
+    out.country[n] = subscriptions.countryOf(subscription);
     out.label[n] = payouts.label(artist);
     out.cpmUnits[n] = cpm;
     out.rateUnits[n] = rate;

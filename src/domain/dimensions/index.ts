@@ -1,5 +1,5 @@
 export { AdRateTable } from './ad-rate-table.ts';
 export { PayoutTable } from './payout-table.ts';
-export { SubscriptionStore, type CachedSubscription, type CacheCounters } from './subscription-store.ts';
+export { NO_SUBSCRIPTION, SubscriptionStore, type CachedSubscription, type CacheCounters } from './subscription-store.ts';
 export { applyDimensionBatch, createDimensions, type Dimensions, type DimensionApplyResult } from './dimensions.ts';
 export { murmur2, partitionOf } from './key-partition.ts';

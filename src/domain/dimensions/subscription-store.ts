@@ -4,13 +4,16 @@ import { decodeSubscription, subscriptionOf, type SubscriptionRecord } from '../
 import { FieldScanner } from '../records/field-scanner.ts';
 import { Rejection } from '../records/rejection.ts';
 import { SUBSCRIPTION_FIELDS } from '../records/schema.ts';
+import { PairIndex } from '../aggregates/pair-index.ts';
 import { ByteInterner } from './byte-interner.ts';
 
-/** A subscription decoded down to what the reports use: dictionary ids. */
-export interface CachedSubscription {
-  readonly plan: number;
-  readonly country: number;
-}
+/**
+ * A subscription decoded down to what the reports use: the dense id of its (plan, country) pair
+ * of dictionary ids, read back with planOf and countryOf; -1 when the user has no row. A small
+ * integer rather than an object, so the cache holds no object per user and a miss allocates none.
+ */
+export type CachedSubscription = number;
+export const NO_SUBSCRIPTION = -1;
 
 export interface SubscriptionStoreOptions {
   /** How many decoded rows the LRU cache holds. */
@@ -50,6 +53,8 @@ export class SubscriptionStore {
   private rowPlan = new Int32Array(1 << 10);
   private rowCountry = new Int32Array(1 << 10);
   private readonly cache: LRUCache<number, CachedSubscription>;
+  /** The (plan, country) pairs cached rows name: a handful, however many users. */
+  private readonly pairs = new PairIndex();
   private readonly scanner = new FieldScanner(SUBSCRIPTION_FIELDS);
   private readonly userField = this.scanner.fieldIndex('user_id');
   private readonly planField = this.scanner.fieldIndex('plan');
@@ -120,20 +125,30 @@ export class SubscriptionStore {
     this.liveBytes += length;
   }
 
-  /** The cached path: decoded row by user dictionary id, or undefined when the user has no row. */
-  get(user: number): CachedSubscription | undefined {
-    if (user < 0) return undefined;
+  /** The cached path: decoded row by user dictionary id, or NO_SUBSCRIPTION when the user has no row. */
+  get(user: number): CachedSubscription {
+    if (user < 0) return NO_SUBSCRIPTION;
     const hit = this.cache.get(user);
     if (hit !== undefined) {
       this.counters.hits++;
       return hit;
     }
     this.counters.misses++;
-    if (user >= this.rowLength.length || this.rowLength[user] === 0) return undefined;
+    if (user >= this.rowLength.length || this.rowLength[user] === 0) return NO_SUBSCRIPTION;
     const plan = this.rowPlan[user];
-    const row = plan >= 0 ? { plan, country: this.rowCountry[user] } : this.decode(user);
+    const row = plan >= 0 ? this.pairs.slot(plan, this.rowCountry[user]) : this.decode(user);
     this.cache.set(user, row);
     return row;
+  }
+
+  /** The plan's dictionary id of a cached row. */
+  planOf(row: CachedSubscription): number {
+    return this.pairs.first(row);
+  }
+
+  /** The country's dictionary id of a cached row. */
+  countryOf(row: CachedSubscription): number {
+    return this.pairs.second(row);
   }
 
   /** A row's cached form from its bytes: the field scanner's reading, or the reference decoder's. */
@@ -142,17 +157,12 @@ export class SubscriptionStore {
     const end = start + this.rowLength[user];
     const arena = this.arena;
     const scanner = this.scanner;
-    let row: CachedSubscription;
     if (scanner.scan(arena, start, end)) {
-      row = {
-        plan: this.plans.id(arena, scanner.starts[this.planField], scanner.ends[this.planField]),
-        country: this.countries.id(arena, scanner.starts[this.countryField], scanner.ends[this.countryField]),
-      };
-    } else {
-      const record = decodeSubscription(decoder.decode(arena.subarray(start, end))) as SubscriptionRecord;
-      row = { plan: this.dicts.plan.intern(record.plan), country: this.dicts.country.intern(record.country) };
+      const plan = this.plans.id(arena, scanner.starts[this.planField], scanner.ends[this.planField]);
+      return this.pairs.slot(plan, this.countries.id(arena, scanner.starts[this.countryField], scanner.ends[this.countryField]));
     }
-    return row;
+    const record = decodeSubscription(decoder.decode(arena.subarray(start, end))) as SubscriptionRecord;
+    return this.pairs.slot(this.dicts.plan.intern(record.plan), this.dicts.country.intern(record.country));
   }
 
   /** The naive path: the serialized row by user_id, decoded in full on every call, no cache. */

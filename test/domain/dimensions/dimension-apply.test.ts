@@ -8,7 +8,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { applyDimensionBatch, createDimensions, type Dimensions } from '../../../src/domain/dimensions/index.ts';
+import { applyDimensionBatch, createDimensions, NO_SUBSCRIPTION, type Dimensions } from '../../../src/domain/dimensions/index.ts';
 import { decodeAdRate, decodePayout, decodeSubscription, type AdRateRecord, type PayoutRecord, type SubscriptionRecord } from '../../../src/domain/records/dimension-records.ts';
 import { rawBatchFromLines } from '../../../src/domain/records/raw-batch.ts';
 import { Rejection } from '../../../src/domain/records/rejection.ts';
@@ -92,7 +92,7 @@ describe('applyDimensionBatch agrees with the reference decoders', () => {
         // twice: a miss decodes the stored row, the second read is a cache hit
         for (let read = 0; read < 2; read++) {
           const got = dims.subscriptions.get(dims.dicts.user.idOf(user_id));
-          const names = got === undefined ? undefined : [dims.dicts.plan.value(got.plan), dims.dicts.country.value(got.country)];
+          const names = got === NO_SUBSCRIPTION ? undefined : [dims.dicts.plan.value(dims.subscriptions.planOf(got)), dims.dicts.country.value(dims.subscriptions.countryOf(got))];
           if (JSON.stringify(names) !== JSON.stringify([want.plan, want.country])) problems.push(`after ${count}: ${user_id} cached ${JSON.stringify(names)}, model ${want.plan}/${want.country}`);
         }
         const naive = dims.subscriptions.lookupUncached(user_id);
@@ -144,14 +144,14 @@ describe('applyDimensionBatch agrees with the reference decoders', () => {
     expect(applyDimensionBatch(dims, 'subscriptions', rawBatchFromLines(lines.slice(0, 2))).applied).toBe(2);
     const u1 = dims.dicts.user.idOf('U1');
     const row = dims.subscriptions.get(u1);
-    expect(row && [dims.dicts.plan.value(row.plan), dims.dicts.country.value(row.country)]).toEqual(['famïly', 'DÉ']);
+    expect([dims.dicts.plan.value(dims.subscriptions.planOf(row)), dims.dicts.country.value(dims.subscriptions.countryOf(row))]).toEqual(['famïly', 'DÉ']);
     expect(dims.subscriptions.lookupUncached('U1')).toEqual({ user_id: 'U1', plan: 'famïly', monthlyPriceUnits: 150000, country: 'DÉ' });
     // the plain spelling of the same user replaces the escaped one; the duplicate plan key's last value wins
     expect(applyDimensionBatch(dims, 'subscriptions', rawBatchFromLines(lines.slice(2))).applied).toBe(1);
     expect(dims.subscriptions.size).toBe(2);
     expect(dims.subscriptions.lookupUncached('U1')?.plan).toBe('student');
     const replaced = dims.subscriptions.get(u1);
-    expect(replaced && dims.dicts.plan.value(replaced.plan)).toBe('student');
+    expect(dims.dicts.plan.value(dims.subscriptions.planOf(replaced))).toBe('student');
   });
 
   it('a first batch of a huge file reserves a bounded store, which grows as rows come', () => {

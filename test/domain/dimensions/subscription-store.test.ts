@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createDictionaries } from '../../../src/domain/dictionary.ts';
-import { SubscriptionStore } from '../../../src/domain/dimensions/subscription-store.ts';
+import { NO_SUBSCRIPTION, SubscriptionStore } from '../../../src/domain/dimensions/subscription-store.ts';
 import { decodeSubscription, type SubscriptionRecord } from '../../../src/domain/records/dimension-records.ts';
 
 const enc = new TextEncoder();
@@ -23,7 +23,7 @@ function fixture(cacheSize = 4) {
   };
   const read = (userId: string): { plan: string; country: string } | undefined => {
     const row = store.get(dicts.user.idOf(userId));
-    return row === undefined ? undefined : { plan: dicts.plan.value(row.plan), country: dicts.country.value(row.country) };
+    return row === NO_SUBSCRIPTION ? undefined : { plan: dicts.plan.value(store.planOf(row)), country: dicts.country.value(store.countryOf(row)) };
   };
   return { dicts, store, load, read };
 }
