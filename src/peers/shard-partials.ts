@@ -1,3 +1,4 @@
+import type { PartitionStart } from '../sources/partition-state-keeper.ts';
 import type { ShardPartitions } from '../workers/shard-partitions.ts';
 import type { HeldPosition } from './pipeline-partials.ts';
 import type { PartialsProvider, PartitionPartial, PeerAnswer } from './peer-answer.ts';
@@ -6,17 +7,25 @@ import type { PartialsProvider, PartitionPartial, PeerAnswer } from './peer-answ
  * What an instance whose partitions live on its shards answers its peers: each partition held
  * (as `held` says when the request comes), saved by its shard after the batches dealt it before
  * the request, with the offset those batches reach: one consistent point per partition.
+ *
+ * Where the source has dealt nothing since (its folded count is the saved point's), the source's
+ * own offset is the partition's: it also passes the transaction markers after the last batch,
+ * which the batches' offsets stop short of (a transactional topic would otherwise show a lag of
+ * at least one forever). The state keeper takes its offsets the same way.
  */
-export function shardPartials(partitions: ShardPartitions, held: () => ReadonlyMap<number, HeldPosition>): PartialsProvider {
+export function shardPartials(partitions: Pick<ShardPartitions, 'save'>, held: () => ReadonlyMap<number, HeldPosition>, source: (partition: number) => PartitionStart): PartialsProvider {
   return {
     async partials(asked: readonly number[]): Promise<PeerAnswer> {
       const now = held();
       const mine = asked.filter((p) => now.has(p));
+      // read in the same step as the save is posted: no batch is dealt in between
+      const dealt = mine.map(source);
       const saved = await partitions.save(mine.map(String));
       const given: Record<string, PartitionPartial> = {};
       mine.forEach((partition, i) => {
         const { end } = now.get(partition) as HeldPosition;
-        const { offset } = saved[i].point;
+        const { point } = saved[i];
+        const offset = point.folded === dealt[i].folded ? Math.max(point.offset, dealt[i].offset) : point.offset;
         given[String(partition)] = { state: saved[i].saved.reports, offset, end, lag: Math.max(0, end - offset) };
       });
       return { partitions: given, missing: asked.filter((p) => !now.has(p)) };

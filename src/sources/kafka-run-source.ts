@@ -159,7 +159,7 @@ export class KafkaRunSource implements Source {
       // a state is saved from what was dealt to its shard, whatever is still queued there: any moment will do
       const reader = this.reader;
       source = { position: (p) => reader.position(p), idle: true, whenIdle: () => reader.whenIdle() };
-      this.groupQuery = { partials: shardPartials(partitions, held), owners: () => this.reader.ownersView(), timeoutMs: PEER_TIMEOUT_MS, dicts: createDictionaries(), localPoints: () => renderedPoints(live, held()) };
+      this.groupQuery = { partials: shardPartials(partitions, held, (p) => reader.position(p)), owners: () => this.reader.ownersView(), timeoutMs: PEER_TIMEOUT_MS, dicts: createDictionaries(), localPoints: () => renderedPoints(live, held()) };
     } else {
       throw new InternalError('a Kafka run needs a pipeline whose partitions can move: this thread\'s, or shards given the partition of each batch');
     }
