@@ -47,6 +47,17 @@ function addSecurityOptions(command: Command): void {
     .option('--ssl-key <file>', 'PEM client key, for mutual TLS (env KAFKA_SSL_KEY)');
 }
 
+/** Where `run` and `produce` take their records from: an input directory, or a generated dataset. */
+function addInputOptions(command: Command): Command {
+  return command
+    .option('--input <dir>', 'directory with events, subscriptions, ad_rates, payouts (NDJSON, CSV or Parquet)')
+    .option('--generate <n>', `generate n events (seeded) instead of --input (default ${DEFAULTS.events})`, integer('--generate', 0))
+    .option('--seed <n>', 'seed for --generate', integer('--seed', 0, 0xffffffff))
+    .option('--users <n>', 'users for --generate', integer('--users', 1, LIMITS.generatedIds))
+    .option('--artists <n>', 'artists for --generate', integer('--artists', 1, LIMITS.generatedIds))
+    .addOption(new Option('--format <format>', 'input format').choices(INPUT_FORMATS).default('auto'));
+}
+
 function buildProgram(): Command {
   const program = new Command('streampulse')
     .description('Live revenue reports from listening events: replay, enrich once, aggregate exactly, serve over HTTP.')
@@ -74,16 +85,12 @@ function buildProgram(): Command {
       process.stdout.write(`wrote ${Object.values(result.files).join(', ')} (${(result.bytes / 1e6).toFixed(1)} MB) in ${seconds.toFixed(2)} s\n`);
     });
 
-  program
-    .command('run')
-    .description('replay an input directory or a generated dataset through the topology and serve the reports')
-    .addOption(new Option('--source <source>', 'where events come from').choices(['file', 'kafka']).default('file'))
-    .option('--input <dir>', 'directory with events, subscriptions, ad_rates, payouts (NDJSON, CSV or Parquet)')
-    .option('--generate <n>', `generate n events (seeded) instead of --input (default ${DEFAULTS.events})`, integer('--generate', 0))
-    .option('--seed <n>', 'seed for --generate', integer('--seed', 0, 0xffffffff))
-    .option('--users <n>', 'users for --generate', integer('--users', 1, LIMITS.generatedIds))
-    .option('--artists <n>', 'artists for --generate', integer('--artists', 1, LIMITS.generatedIds))
-    .addOption(new Option('--format <format>', 'input format').choices(INPUT_FORMATS).default('auto'))
+  addInputOptions(
+    program
+      .command('run')
+      .description('replay an input directory or a generated dataset through the topology and serve the reports')
+      .addOption(new Option('--source <source>', 'where events come from').choices(['file', 'kafka']).default('file')),
+  )
     .addOption(new Option('--strategy <strategy>', 'enrichment strategy').choices(STRATEGY_CHOICES).default('cached'))
     .option('--host <host>', 'HTTP bind address', DEFAULTS.host)
     .option('--port <port>', `HTTP port, 0 for any free one (default ${DEFAULTS.port}, env STREAMPULSE_PORT)`, integer('--port', 0, 65_535))
@@ -121,16 +128,12 @@ function buildProgram(): Command {
       await runCommand(config, process.stdout, shards);
     });
 
-  program
-    .command('produce')
-    .description('replay an input directory or a generated dataset into Kafka: dimension topics first, then events')
-    .option('--brokers <list>', 'Kafka bootstrap servers host:port[,…] (env KAFKA_BROKERS)')
-    .option('--input <dir>', 'directory with events, subscriptions, ad_rates, payouts (NDJSON, CSV or Parquet)')
-    .option('--generate <n>', `generate n events (seeded) instead of --input (default ${DEFAULTS.events})`, integer('--generate', 0))
-    .option('--seed <n>', 'seed for --generate', integer('--seed', 0, 0xffffffff))
-    .option('--users <n>', 'users for --generate', integer('--users', 1, LIMITS.generatedIds))
-    .option('--artists <n>', 'artists for --generate', integer('--artists', 1, LIMITS.generatedIds))
-    .addOption(new Option('--format <format>', 'input format').choices(INPUT_FORMATS).default('auto'))
+  addInputOptions(
+    program
+      .command('produce')
+      .description('replay an input directory or a generated dataset into Kafka: dimension topics first, then events')
+      .option('--brokers <list>', 'Kafka bootstrap servers host:port[,…] (env KAFKA_BROKERS)'),
+  )
     .option('--rate <n>', 'events per second (default: as fast as the broker takes them)', integer('--rate', 0), 0)
     .option('--batch-size <n>', 'messages per send', integer('--batch-size', 1, 1_000_000))
     .addOption(new Option('--compression <codec>', 'record batch compression').choices(PRODUCE_CODECS).default('none'))
