@@ -1,12 +1,11 @@
-import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { recordText, type RawBatch, type SourceReject } from '../../src/domain/records/raw-batch.ts';
 import { EVENTS, type TableSchema } from '../../src/domain/records/schema.ts';
 import { InputError, StreamPulseError } from '../../src/errors.ts';
 import { readCsvRecords } from '../../src/sources/csv-reader.ts';
+import { useDuckDBScratch } from '../helpers/duckdb-scratch.ts';
 
 const MIXED: TableSchema = {
   name: 'subscriptions',
@@ -15,21 +14,7 @@ const MIXED: TableSchema = {
 };
 const ID_N: TableSchema = { name: 'subscriptions', key: ['id'], columns: { id: 'string', n: 'integer' } };
 
-let dir: string;
-let instance: DuckDBInstance;
-let db: DuckDBConnection;
-
-beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'csv-reader-'));
-  instance = await DuckDBInstance.create();
-  db = await instance.connect();
-});
-
-afterAll(async () => {
-  db?.closeSync();
-  instance?.closeSync();
-  await rm(dir, { recursive: true, force: true });
-});
+const scratch = useDuckDBScratch('csv-reader-');
 
 interface ReadResult {
   batches: RawBatch[];
@@ -55,7 +40,7 @@ async function readAll(path: string, schema: TableSchema, batchSize: number, opt
 }
 
 async function csvFile(name: string, content: string): Promise<string> {
-  const path = join(dir, name);
+  const path = join(scratch.dir, name);
   await writeFile(path, content, 'utf8');
   return path;
 }
@@ -65,10 +50,10 @@ describe('readCsvRecords on a DuckDB-written file', () => {
   let path: string;
 
   beforeAll(async () => {
-    path = join(dir, 'events.csv');
+    path = join(scratch.dir, 'events.csv');
     // Every note is quoted (comma, "" escape, newline) and long with multi-byte characters, so
     // the 1 MiB read chunks split quoted fields and UTF-8 sequences somewhere in the file.
-    await db.run(`
+    await scratch.db.run(`
       COPY (
         SELECT
           'e' || i AS event_id,
@@ -83,7 +68,7 @@ describe('readCsvRecords on a DuckDB-written file', () => {
           'row ' || i || ', says "hi"' || chr(10) || 'é' || repeat('ü', 150) AS note
         FROM range(1, ${rows + 1}) t(i)
         ORDER BY i
-      ) TO '${join(dir, 'events.csv')}' (HEADER, DELIMITER ',')
+      ) TO '${join(scratch.dir, 'events.csv')}' (HEADER, DELIMITER ',')
     `);
   });
 
@@ -177,7 +162,7 @@ describe('readCsvRecords edge cases', () => {
     expect((await readAll(await csvFile('header.csv', 'id,n\r\n'), ID_N, 10)).batches).toEqual([]);
     const empty = await csvFile('empty.csv', '\n\n');
     await expect(readAll(empty, MIXED, 10)).rejects.toMatchObject({ code: InputError.code });
-    const missing = readAll(join(dir, 'missing.csv'), MIXED, 10);
+    const missing = readAll(join(scratch.dir, 'missing.csv'), MIXED, 10);
     await expect(missing).rejects.toBeInstanceOf(StreamPulseError);
     await expect(missing).rejects.toMatchObject({ code: InputError.code });
   });

@@ -1,28 +1,13 @@
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { asyncBufferFromFile, parquetMetadataAsync } from 'hyparquet';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { recordText, type RawBatch } from '../../src/domain/records/raw-batch.ts';
 import { InputError } from '../../src/errors.ts';
 import { listParquetParts, readParquetRecords } from '../../src/sources/parquet-reader.ts';
+import { useDuckDBScratch } from '../helpers/duckdb-scratch.ts';
 
-let dir: string;
-let instance: DuckDBInstance;
-let db: DuckDBConnection;
-
-beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'parquet-reader-'));
-  instance = await DuckDBInstance.create();
-  db = await instance.connect();
-});
-
-afterAll(async () => {
-  db?.closeSync();
-  instance?.closeSync();
-  await rm(dir, { recursive: true, force: true });
-});
+const scratch = useDuckDBScratch('parquet-reader-');
 
 interface ReadResult {
   batches: RawBatch[];
@@ -64,7 +49,7 @@ function typedRows(count: number): string {
 }
 
 async function copyParquet(select: string, path: string, options = 'COMPRESSION snappy'): Promise<string> {
-  await db.run(`COPY (${select}) TO '${path}' (FORMAT parquet, ${options})`);
+  await scratch.db.run(`COPY (${select}) TO '${path}' (FORMAT parquet, ${options})`);
   return path;
 }
 
@@ -73,7 +58,7 @@ describe('readParquetRecords', () => {
   let file: string;
 
   beforeAll(async () => {
-    file = await copyParquet(typedRows(rows), join(dir, 'typed.parquet'), 'COMPRESSION snappy, ROW_GROUP_SIZE 1000');
+    file = await copyParquet(typedRows(rows), join(scratch.dir, 'typed.parquet'), 'COMPRESSION snappy, ROW_GROUP_SIZE 1000');
   });
 
   it('converts every column type to JSON', async () => {
@@ -117,8 +102,8 @@ describe('readParquetRecords', () => {
   });
 
   it('reads gzip and zstd files', async () => {
-    const gzip = await copyParquet(typedRows(3), join(dir, 'gzip.parquet'), 'COMPRESSION gzip');
-    const zstd = await copyParquet(typedRows(3), join(dir, 'zstd.parquet'), 'COMPRESSION zstd');
+    const gzip = await copyParquet(typedRows(3), join(scratch.dir, 'gzip.parquet'), 'COMPRESSION gzip');
+    const zstd = await copyParquet(typedRows(3), join(scratch.dir, 'zstd.parquet'), 'COMPRESSION zstd');
     const { records, batches } = await readAll([gzip, zstd], 10);
     expect(batches.map((b) => [b.origin, b.count])).toEqual([
       [gzip, 3],
@@ -129,10 +114,10 @@ describe('readParquetRecords', () => {
   });
 
   it('rejects a file that is not Parquet', async () => {
-    const bogus = join(dir, 'bogus.parquet');
+    const bogus = join(scratch.dir, 'bogus.parquet');
     await writeFile(bogus, 'not parquet at all');
     await expect(readAll([bogus], 10)).rejects.toMatchObject({ code: InputError.code });
-    await expect(readAll([join(dir, 'absent.parquet')], 10)).rejects.toMatchObject({ code: InputError.code });
+    await expect(readAll([join(scratch.dir, 'absent.parquet')], 10)).rejects.toMatchObject({ code: InputError.code });
   });
 });
 
@@ -140,7 +125,7 @@ describe('listParquetParts', () => {
   let folder: string;
 
   beforeAll(async () => {
-    folder = join(dir, 'revenue_data', 'events');
+    folder = join(scratch.dir, 'revenue_data', 'events');
     await mkdir(folder, { recursive: true });
     const part = (from: number, to: number) =>
       `SELECT 'e' || i AS event_id, i AS duration_sec, (i % 12 + 1)::INTEGER AS month FROM range(${from}, ${to}) t(i) ORDER BY i`;
@@ -178,6 +163,6 @@ describe('listParquetParts', () => {
   });
 
   it('rejects a missing folder', async () => {
-    await expect(listParquetParts(join(dir, 'nope'))).rejects.toMatchObject({ code: InputError.code });
+    await expect(listParquetParts(join(scratch.dir, 'nope'))).rejects.toMatchObject({ code: InputError.code });
   });
 });
