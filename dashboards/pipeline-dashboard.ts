@@ -5,19 +5,14 @@
 import { PanelBuilder as StatPanel } from '@grafana/grafana-foundation-sdk/stat';
 import { PanelBuilder as TimeseriesPanel } from '@grafana/grafana-foundation-sdk/timeseries';
 import { DashboardBuilder, DashboardCursorSync, DashboardLinkBuilder, DashboardLinkType, RowBuilder } from '@grafana/grafana-foundation-sdk/dashboard';
-import { DataqueryBuilder } from '@grafana/grafana-foundation-sdk/prometheus';
+import type { DataqueryBuilder } from '@grafana/grafana-foundation-sdk/prometheus';
 import { BigValueGraphMode, ReduceDataOptionsBuilder } from '@grafana/grafana-foundation-sdk/common';
-import { DASHBOARDS, DATASOURCE, queriesFor } from './queries.ts';
+import { panelTargets } from './panel-targets.ts';
+import { DASHBOARDS, DATASOURCE } from './queries.ts';
 
 const DASHBOARD = DASHBOARDS.pipeline;
 
-/** The panel's queries as Prometheus targets (refId A, B, … in PANEL_QUERIES order). */
-function targets(panel: string): DataqueryBuilder[] {
-  return queriesFor(DASHBOARD, panel).map((q, i) => {
-    const target = new DataqueryBuilder().expr(q.expr).refId(String.fromCharCode(65 + i)).datasource(DATASOURCE);
-    return q.legend === undefined ? target : target.legendFormat(q.legend);
-  });
-}
+const targets = (panel: string): DataqueryBuilder[] => panelTargets(DASHBOARD, panel);
 
 interface Layout {
   readonly unit: string;

@@ -8,7 +8,7 @@ import { PanelBuilder as BarGaugePanel } from '@grafana/grafana-foundation-sdk/b
 import { PanelBuilder as StatPanel } from '@grafana/grafana-foundation-sdk/stat';
 import { PanelBuilder as TimeseriesPanel } from '@grafana/grafana-foundation-sdk/timeseries';
 import { DashboardBuilder, DashboardCursorSync, DashboardLinkBuilder, DashboardLinkType, RowBuilder } from '@grafana/grafana-foundation-sdk/dashboard';
-import { DataqueryBuilder, PromQueryFormat } from '@grafana/grafana-foundation-sdk/prometheus';
+import type { DataqueryBuilder } from '@grafana/grafana-foundation-sdk/prometheus';
 import {
   BarGaugeDisplayMode,
   BigValueGraphMode,
@@ -19,28 +19,15 @@ import {
   VizLegendOptionsBuilder,
   VizOrientation,
 } from '@grafana/grafana-foundation-sdk/common';
+import { panelTargets, refId } from './panel-targets.ts';
 import { DASHBOARDS, DATASOURCE, queriesFor } from './queries.ts';
 
 const DASHBOARD = DASHBOARDS.revenue;
 const DOLLARS = 'currencyUSD';
 const CATEGORIES = ['genre', 'region', 'plan', 'device'] as const;
 
-const refId = (i: number): string => String.fromCharCode(65 + i);
-
-/**
- * The panel's queries as Prometheus targets (refId A, B, … in PANEL_QUERIES order). Category
- * panels ask for one instant value; the daily chart asks for a table so the date label becomes
- * the x axis.
- */
-function targets(panel: string, kind: 'range' | 'instant' | 'table' = 'range'): DataqueryBuilder[] {
-  return queriesFor(DASHBOARD, panel).map((q, i) => {
-    const target = new DataqueryBuilder().expr(q.expr).refId(refId(i)).datasource(DATASOURCE);
-    if (q.legend !== undefined) target.legendFormat(q.legend);
-    if (kind !== 'range') target.instant();
-    if (kind === 'table') target.format(PromQueryFormat.Table);
-    return target;
-  });
-}
+/** Category panels ask for one instant value; the daily chart asks for a table so the date label becomes the x axis. */
+const targets = (panel: string, kind: 'range' | 'instant' | 'table' = 'range'): DataqueryBuilder[] => panelTargets(DASHBOARD, panel, kind);
 
 export function revenueDashboard(): DashboardBuilder {
   let id = 0;
