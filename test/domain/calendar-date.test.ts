@@ -1,3 +1,4 @@
+import { DateTimeParseException, LocalDate } from '@js-joda/core';
 import { describe, expect, it } from 'vitest';
 import { isCalendarDate } from '../../src/domain/records/calendar-date.ts';
 
@@ -26,4 +27,31 @@ describe('isCalendarDate', () => {
       expect(isCalendarDate(d)).toBe(false);
     },
   );
+
+  it("agrees with js-joda's ISO parser on every month 00-13 and day 00-32 of leap, common, century and edge years", () => {
+    const parses = (text: string): boolean => {
+      try {
+        LocalDate.parse(text);
+        return true;
+      } catch (error) {
+        if (error instanceof DateTimeParseException) return false;
+        throw error;
+      }
+    };
+    const differ: string[] = [];
+    let exist = 0;
+    for (const year of ['0000', '0001', '1900', '2000', '2023', '2024', '9999']) {
+      for (let month = 0; month <= 13; month++) {
+        for (let day = 0; day <= 32; day++) {
+          const text = `${year}-${String(month).padStart(2, '0')}-${String(day).padStart(2, '0')}`;
+          const want = parses(text);
+          if (want) exist++;
+          if (isCalendarDate(text) !== want) differ.push(text);
+        }
+      }
+    }
+    expect(differ).toEqual([]);
+    // 0000, 2000 and 2024 are leap years: 366 days each, the other four 365
+    expect(exist).toBe(3 * 366 + 4 * 365);
+  });
 });
