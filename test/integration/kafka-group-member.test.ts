@@ -72,6 +72,17 @@ function member(name: string, groupId: string, options: MemberOptions = {}): Tes
   return { member: m, owned: () => owned, owners: () => owners, cluster, fatal };
 }
 
+/**
+ * `a` joins alone and takes all six partitions, then `b` joins and the range assignor gives each
+ * three contiguous partitions: the rebalance most tests here watch.
+ */
+async function joinInTurn(a: TestMember, b: TestMember): Promise<void> {
+  a.member.start();
+  await until('a owns all six partitions', () => a.owned().length === 6, 30_000);
+  b.member.start();
+  await until('a and b own three each', () => a.owned().length === 3 && b.owned().length === 3, 30_000);
+}
+
 /** Where `line` first appears in the journal; fails the test when it never did. */
 function at(journal: readonly string[], line: string): number {
   const index = journal.indexOf(line);
@@ -90,11 +101,7 @@ describe('consumer group membership (real broker)', () => {
     const a = member('a', groupId);
     const b = member('b', groupId);
     try {
-      a.member.start();
-      await until('a owns all six partitions', () => a.owned().length === 6, 30_000);
-      b.member.start();
-      // the range assignor gives each of two members three contiguous partitions
-      await until('a and b own three each', () => a.owned().length === 3 && b.owned().length === 3, 30_000);
+      await joinInTurn(a, b);
       expect([...a.owned(), ...b.owned()].sort((x, y) => x - y)).toEqual([0, 1, 2, 3, 4, 5]);
       await b.member.stop();
       await until('a owns all six again', () => a.owned().length === 6, 15_000);
@@ -132,10 +139,7 @@ describe('consumer group membership (real broker)', () => {
     const a = member('a', groupId, { journal, onRevoked: () => sleep(2_000) });
     const b = member('b', groupId, { journal });
     try {
-      a.member.start();
-      await until('a owns all six partitions', () => a.owned().length === 6, 30_000);
-      b.member.start();
-      await until('a and b own three each', () => a.owned().length === 3 && b.owned().length === 3, 30_000);
+      await joinInTurn(a, b);
       const revoked = at(journal, 'a revoked');
       expect(at(journal, 'a revoking')).toBeLessThan(revoked);
       expect(at(journal, 'b assigned 3,4,5')).toBeGreaterThan(revoked);
@@ -197,10 +201,7 @@ describe('consumer group membership (real broker)', () => {
     const a = member('a', groupId, { journal, rebalanceTimeoutMs: 3_000, onRevoked: () => new Promise(() => {}), log: (line) => void logged.push(line) });
     const b = member('b', groupId, { journal });
     try {
-      a.member.start();
-      await until('a owns all six partitions', () => a.owned().length === 6, 30_000);
-      b.member.start();
-      await until('a and b own three each', () => a.owned().length === 3 && b.owned().length === 3, 30_000);
+      await joinInTurn(a, b);
       expect(journal).not.toContain('a revoked');
       expect(logged.some((line) => line.includes('took over 3000 ms'))).toBe(true);
     } finally {
@@ -228,10 +229,7 @@ describe('consumer group membership (real broker)', () => {
     const a = member('a', groupId, { journal });
     const b = member('b', groupId, { journal });
     try {
-      a.member.start();
-      await until('a owns all six', () => a.owned().length === 6, 30_000);
-      b.member.start();
-      await until('a and b own three each', () => a.owned().length === 3 && b.owned().length === 3, 30_000);
+      await joinInTurn(a, b);
       expect(journal).toContain('a revoking');
       // a's event loop stalls past its 6 s session (a long GC, a SIGSTOP): the group moves on without it
       const stalled = Date.now() + 8_000;
