@@ -28,11 +28,6 @@ export class Bitset {
     return this.members;
   }
 
-  /** How many members it holds before it must grow: one past the largest it can take now. */
-  get capacity(): number {
-    return this.words.length * 32;
-  }
-
   /** Adds `n`; true when it was not a member yet. */
   add(n: number): boolean {
     const word = n >>> 5;

@@ -223,23 +223,13 @@ export class KeyedAggregate<Name extends ReportName = ReportName> {
     });
   }
 
-  /**
-   * Columns as long as the group index: a new group starts at each measure's initial value. A new
-   * distinct set starts as wide as the widest of its column: all of them number the same users,
-   * so it would grow that wide anyway, one doubling (and copy) at a time.
-   */
+  /** Columns as long as the group index: a new group starts at each measure's initial value. */
   private grow(): void {
     const size = this.pairs.size;
     this.declaration.measures.forEach((measure, m) => {
       const column = this.columns[m];
-      if (measure.kind !== 'distinct') {
-        while (column.length < size) (column as number[]).push(0);
-        return;
-      }
-      if (column.length >= size) return;
-      const sets = column as Bitset[];
-      const bits = sets.reduce((widest, set) => Math.max(widest, set.capacity), 0);
-      while (sets.length < size) sets.push(new Bitset(bits > 0 ? bits : undefined));
+      if (measure.kind === 'distinct') while (column.length < size) (column as Bitset[]).push(new Bitset());
+      else while (column.length < size) (column as number[]).push(0);
     });
   }
 
