@@ -25,7 +25,7 @@ export function shardPartials(partitions: Pick<ShardPartitions, 'save'>, held: (
       mine.forEach((partition, i) => {
         const { end } = now.get(partition) as HeldPosition;
         const { point } = saved[i];
-        const offset = point.folded === dealt[i].folded ? Math.max(point.offset, dealt[i].offset) : point.offset;
+        const offset = point.folded === dealt[i].folded ? dealt[i].offset : point.offset;
         given[String(partition)] = { state: saved[i].saved.reports, offset, end, lag: Math.max(0, end - offset) };
       });
       return { partitions: given, missing: asked.filter((p) => !now.has(p)) };
