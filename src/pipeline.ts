@@ -107,16 +107,16 @@ export class Pipeline {
     return this.reports.merged(strategy, this.held ?? undefined);
   }
 
-  /**
-   * Snapshots and the progress show only `partitions` from now on (null: every partition). The
-   * state of the others is kept, so a partition given up and assigned back unchanged need not be
-   * restored again.
-   */
   /** The partitions snapshots show; null: every partition. */
   get heldPartitions(): readonly string[] | null {
     return this.held;
   }
 
+  /**
+   * Snapshots and the progress show only `partitions` from now on (null: every partition). The
+   * state of the others is kept, so a partition given up and assigned back unchanged need not be
+   * restored again.
+   */
   hold(partitions: readonly string[] | null): void {
     this.held = partitions === null ? null : [...partitions];
     this.progress.hold(partitions);

@@ -1,3 +1,4 @@
+import { statePoint } from '../sources/partition-host.ts';
 import type { PartitionStart } from '../sources/partition-state-keeper.ts';
 import type { ShardPartitions } from '../workers/shard-partitions.ts';
 import type { HeldPosition } from './pipeline-partials.ts';
@@ -8,10 +9,9 @@ import type { PartialsProvider, PartitionPartial, PeerAnswer } from './peer-answ
  * (as `held` says when the request comes), saved by its shard after the batches dealt it before
  * the request, with the offset those batches reach: one consistent point per partition.
  *
- * Where the source has dealt nothing since (its folded count is the saved point's), the source's
- * own offset is the partition's: it also passes the transaction markers after the last batch,
- * which the batches' offsets stop short of (a transactional topic would otherwise show a lag of
- * at least one forever). The state keeper takes its offsets the same way.
+ * The offset is the state keeper's (statePoint): the source's own when it has dealt nothing since
+ * the saved point, so it passes the transaction markers after the last batch, which the batches'
+ * offsets stop short of (a transactional topic would otherwise show a lag of one forever).
  */
 export function shardPartials(partitions: Pick<ShardPartitions, 'save'>, held: () => ReadonlyMap<number, HeldPosition>, source: (partition: number) => PartitionStart): PartialsProvider {
   return {
@@ -24,8 +24,7 @@ export function shardPartials(partitions: Pick<ShardPartitions, 'save'>, held: (
       const given: Record<string, PartitionPartial> = {};
       mine.forEach((partition, i) => {
         const { end } = now.get(partition) as HeldPosition;
-        const { point } = saved[i];
-        const offset = point.folded === dealt[i].folded ? dealt[i].offset : point.offset;
+        const { offset } = statePoint(dealt[i], saved[i].point);
         given[String(partition)] = { state: saved[i].saved.reports, offset, end, lag: Math.max(0, end - offset) };
       });
       return { partitions: given, missing: asked.filter((p) => !now.has(p)) };

@@ -43,3 +43,13 @@ export function shardHost(partitions: ShardPartitions, topic: string): Partition
     position: (partition) => partitions.point(String(partition)),
   };
 }
+
+/**
+ * Where a partition's state stands, from the source's position and the host's point (what was
+ * dealt it; undefined: the host keeps none, its state is the source's as of each call). When every
+ * batch the source handed out is in the state, the source's offset is the state's: it also passes
+ * the transaction markers after the last batch, which hand out no batch.
+ */
+export function statePoint(source: PartitionStart, host: PartitionStart | undefined): PartitionStart {
+  return host === undefined || host.folded === source.folded ? source : host;
+}

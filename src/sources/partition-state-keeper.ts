@@ -1,7 +1,7 @@
 import { integer, object } from '../checkpoint/json-check.ts';
 import { CheckpointError } from '../errors.ts';
 import type { LogFn } from '../log/logger.ts';
-import type { PartitionHost } from './partition-host.ts';
+import { statePoint, type PartitionHost } from './partition-host.ts';
 import type { PartitionStateRecord, PartitionStateStore, RestoredPartitionState } from '../state/index.ts';
 
 /** Where a partition resumes: its next offset and the events already folded into its state. */
@@ -149,11 +149,7 @@ export class PartitionStateKeeper {
 
   /** Where the partition's state stands now: as the host has it, or as handed over by the source. */
   private position(partition: number): PartitionStart {
-    const source = this.options.source.position(partition);
-    const host = this.options.host.position(partition);
-    // every batch the source handed out is in the host's state: the source's offset, which also
-    // passes transaction markers (they hand out no batch), is the state's
-    return host === undefined || host.folded === source.folded ? source : host;
+    return statePoint(this.options.source.position(partition), this.options.host.position(partition));
   }
 
   /** The stored record, unless --discard-checkpoint set it aside (it was there when this process started). */

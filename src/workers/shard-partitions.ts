@@ -82,7 +82,12 @@ export class ShardPartitions {
   async save(partitions: readonly string[]): Promise<{ readonly saved: SavedPartition; readonly point: PartitionPoint }[]> {
     const points = partitions.map((p) => this.points.get(p) ?? { offset: 0, folded: 0 });
     const byShard = new Map<number, string[]>();
-    for (const p of partitions) byShard.set(this.shardOf(p), [...(byShard.get(this.shardOf(p)) ?? []), p]);
+    for (const p of partitions) {
+      const shard = this.shardOf(p);
+      const mine = byShard.get(shard);
+      if (mine === undefined) byShard.set(shard, [p]);
+      else mine.push(p);
+    }
     const answers = new Map<string, SavedPartition>();
     await Promise.all(
       [...byShard].map(async ([shard, mine]) => {
