@@ -13,6 +13,12 @@ import { recordStrategyBatch, type StrategyResult } from './strategy-result.ts';
  */
 export function enrichCachedBatch(batch: EventBatch, dims: Dimensions): EnrichedBatch {
   const out = new EnrichedBatchBuilder(batch.count);
+  out.count = enrichRows(batch, dims, out);
+  return out.build();
+}
+
+/** enrichCachedBatch's loop, with nothing after it but `return` (see decodeRows in decode-events.ts for why). */
+function enrichRows(batch: EventBatch, dims: Dimensions, out: EnrichedBatchBuilder): number {
   const { subscriptions, adRates, payouts } = dims;
   const unmatched = out.unmatched;
   let n = 0;
@@ -49,8 +55,7 @@ export function enrichCachedBatch(batch: EventBatch, dims: Dimensions): Enriched
     out.rateUnits[n] = rate;
     n++;
   }
-  out.count = n;
-  return out.build();
+  return n;
 }
 
 /** Cached: one enrichment per event, shared by all six aggregates. */
