@@ -3,6 +3,8 @@ import type { ReportSet } from './domain/aggregates/index.ts';
 import { PartitionedReports, SINGLE_PARTITION, type PartitionedReportsState, type PartitionOf } from './domain/partitioned-reports.ts';
 import { AD_REVENUE_SCALE, unitsToNumber } from './domain/records/fixed-point.ts';
 import { createDimensions, type Dimensions } from './domain/dimensions/index.ts';
+import type { SubscriptionImage } from './domain/dimensions/subscription-store.ts';
+import type { SourcePosition } from './domain/records/raw-batch.ts';
 import type { Reports } from './domain/reports/report-rows.ts';
 import { RunProgress, type PartitionProgressState, type Strategy, type RunProgressView } from './domain/run-progress.ts';
 import { createEventScanner } from '../topology/event-scanner.ts';
@@ -147,6 +149,18 @@ export class Pipeline {
     }
     this.reports.importState(state.partitions, this.dims.dicts);
     this.progress.importState(state.progress);
+  }
+
+  /**
+   * Takes a subscription table loaded elsewhere (SubscriptionLoad, on the main thread) as if its
+   * file had been applied here: `applied` rows and `rejected` ones (dead-lettered by the loader),
+   * read to `position`. Before any event only, so no event was joined without the table.
+   */
+  adoptSubscriptions(image: SubscriptionImage, applied: number, rejected: number, position: SourcePosition): void {
+    if (this.progress.eventsReadTotal > 0) throw new InternalError('a subscription table can only be adopted before any event');
+    this.dims.subscriptions.adopt(image);
+    this.progress.dimensionBatch('subscriptions', applied, rejected, position, this.ctx.clock.now());
+    this.ctx.metrics.dimensionRows('subscriptions', this.dims.subscriptions.size);
   }
 
   /** One partition's reports, every strategy, as saved state: what moves with the partition. */

@@ -50,4 +50,20 @@ describe('pipeline state export and import', () => {
     await used.run(items);
     expect(() => used.importState(state)).toThrow(/before any input/);
   });
+  it('takes a subscription table loaded elsewhere before any event, and refuses one after', async () => {
+    const dims = items.filter((i) => i.kind === 'dimension');
+    const events = items.filter((i) => i.kind === 'events');
+    const whole = new Pipeline({ strategies: ['cached'], cacheSize: 100 });
+    await whole.run(items);
+    const loader = new Pipeline({ strategies: ['cached'], cacheSize: 100 });
+    await loader.run(dims.filter((i) => i.table === 'subscriptions'));
+    const image = loader.dims.subscriptions.image();
+    const position = { origin: 'subscriptions.ndjson', seq: 4_000 };
+    const adopter = new Pipeline({ strategies: ['cached'], cacheSize: 100 });
+    adopter.adoptSubscriptions(image, 4_000, 0, position);
+    await adopter.run([...dims.filter((i) => i.table !== 'subscriptions'), ...events]);
+    expect(adopter.snapshot('cached').reports).toEqual(whole.snapshot('cached').reports);
+    expect(adopter.snapshot('cached').progress.dimensions).toEqual(whole.snapshot('cached').progress.dimensions);
+    expect(() => adopter.adoptSubscriptions(image, 4_000, 0, position)).toThrow(/before any event/);
+  });
 });

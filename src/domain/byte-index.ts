@@ -1,3 +1,5 @@
+import { InternalError } from '../errors.ts';
+
 /**
  * An open-addressing hash table from byte strings to integers. The event scanner looks values up
  * straight from the input bytes, so the hot path allocates no JS string per field.
@@ -10,6 +12,24 @@
 const STRIDE = 8;
 const INLINE = 16;
 const INLINE_AT = 16;
+
+/**
+ * A ByteIndex as it stands, in shared memory: what one thread builds and others adopt (a table
+ * loaded once for every shard). Never written once made; each adopter copies it.
+ */
+export interface ByteIndexImage {
+  readonly slots: Int32Array;
+  readonly pool: Uint8Array;
+  readonly entries: number;
+}
+
+/** A copy of `source` in a SharedArrayBuffer: posted to other threads without being copied again. */
+export function sharedCopy<T extends Int32Array | Uint8Array | Float64Array>(source: T): T {
+  const Typed = source.constructor as new (buffer: SharedArrayBuffer) => T;
+  const copy = new Typed(new SharedArrayBuffer(source.byteLength));
+  copy.set(source);
+  return copy;
+}
 
 export class ByteIndex {
   private pool = new Uint8Array(1 << 12);
@@ -71,6 +91,24 @@ export class ByteIndex {
       this.poolLength += length;
     }
     this.entries++;
+  }
+
+  /** The index as it stands, in shared memory (see ByteIndexImage). */
+  image(): ByteIndexImage {
+    return { slots: sharedCopy(this.slots), pool: sharedCopy(this.pool.subarray(0, this.poolLength)), entries: this.entries };
+  }
+
+  /** Becomes a copy of `image`, whatever it held: the image's table is copied, never written. */
+  adopt(image: ByteIndexImage): void {
+    const size = image.slots.length / STRIDE;
+    if (!Number.isInteger(size) || size < 1 || (size & (size - 1)) !== 0 || image.entries * 2 > size) throw new InternalError(`a byte index image of ${image.slots.length} slot words for ${image.entries} entries is not one`);
+    this.slots = new Int32Array(image.slots);
+    this.slotBytes = new Uint8Array(this.slots.buffer);
+    this.mask = size - 1;
+    this.entries = image.entries;
+    this.pool = new Uint8Array(Math.max(1 << 12, image.pool.length * 2));
+    this.pool.set(image.pool);
+    this.poolLength = image.pool.length;
   }
 
   /** Room for `entries` in all without a rehash on the way (a table's expected size). */

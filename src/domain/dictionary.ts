@@ -1,7 +1,14 @@
 import { InternalError } from '../errors.ts';
-import { ByteIndex, FNV_OFFSET, FNV_PRIME, HASH_MASK } from './byte-index.ts';
+import { ByteIndex, FNV_OFFSET, FNV_PRIME, HASH_MASK, type ByteIndexImage } from './byte-index.ts';
 
 const latin1 = Buffer.prototype.latin1Slice as (this: Uint8Array, start: number, end: number) => string;
+
+/** A dictionary as it stands, to be adopted by another thread's (see Dictionary.image). */
+export interface DictionaryImage {
+  /** Every value in id order. */
+  readonly values: readonly string[];
+  readonly byBytes: ByteIndexImage;
+}
 
 /**
  * Dictionary encoding: each distinct string gets a dense integer id in order of first sight, so
@@ -13,10 +20,10 @@ const latin1 = Buffer.prototype.latin1Slice as (this: Uint8Array, start: number,
  * the dimensions named without building a string, even the first time the user listens.
  */
 export class Dictionary {
-  private readonly ids = new Map<string, number>();
+  private ids = new Map<string, number>();
   /** Values from this id on were interned from bytes and are not in `ids` yet (see internPlain). */
   private mappedUpTo = 0;
-  private readonly values: string[] = [];
+  private values: string[] = [];
   private readonly byBytes = new ByteIndex();
   private scratch = new Uint8Array(64);
 
@@ -101,6 +108,24 @@ export class Dictionary {
       hash = Math.imul(hash ^ c, FNV_PRIME);
     }
     this.byBytes.set(hash & HASH_MASK, bytes, 0, value.length, id);
+  }
+
+  /** The dictionary as it stands: values, and their byte index in shared memory. */
+  image(): DictionaryImage {
+    return { values: [...this.values], byBytes: this.byBytes.image() };
+  }
+
+  /**
+   * Becomes a copy of `image`, the same value under every id. Only over nothing the image does not
+   * hold: an empty dictionary, or an earlier image of the one it was taken from (which only grows).
+   */
+  adopt(image: DictionaryImage): void {
+    const held = this.values.length;
+    if (held > image.values.length || (held > 0 && this.values[held - 1] !== image.values[held - 1])) throw new InternalError(`a dictionary of ${held} values cannot adopt an image of ${image.values.length} that does not begin with them`);
+    this.values = [...image.values];
+    this.ids = new Map();
+    this.mappedUpTo = 0;
+    this.byBytes.adopt(image.byBytes);
   }
 
   /** Every value in id order: the checkpoint form. */

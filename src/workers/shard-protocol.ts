@@ -1,5 +1,6 @@
 import type { ReportSetPartial } from '../domain/aggregates/index.ts';
 import type { Dictionaries } from '../domain/dictionary.ts';
+import type { SubscriptionImage } from '../domain/dimensions/subscription-store.ts';
 import type { SourcePosition } from '../domain/records/raw-batch.ts';
 import type { DeadLetter } from '../domain/records/rejection.ts';
 import type { DimensionName } from '../domain/records/schema.ts';
@@ -32,6 +33,11 @@ export type ToShard =
   | { readonly type: 'read'; readonly id: number; readonly path: string; readonly range: ByteRange; readonly batchSize: number; readonly maxRecordBytes: number }
   /** Read a whole NDJSON dimension table file and apply it, answering once at its end. */
   | { readonly type: 'read-dimension'; readonly id: number; readonly table: DimensionName; readonly path: string; readonly batchSize: number; readonly maxRecordBytes: number }
+  /**
+   * Take the subscription table the main thread loaded (the file's rows `applied` and `rejected`,
+   * read to `position`): every shard the same table, users numbered alike, answering once.
+   */
+  | { readonly type: 'adopt-subscriptions'; readonly id: number; readonly image: SubscriptionImage; readonly applied: number; readonly rejected: number; readonly position: SourcePosition; readonly lines: number }
   /**
    * Give users ids, as a partition's saved state restored on some shard will: every shard is sent
    * these, in the same place among the dimension batches, so all go on numbering users alike.

@@ -221,6 +221,11 @@ async function handle(message: Exclude<ToShard, { type: 'stop-reading' }>): Prom
         publishSoon();
         break;
       }
+      case 'adopt-subscriptions':
+        pipeline.adoptSubscriptions(message.image, message.applied, message.rejected, message.position);
+        numbered = numberUsers(pipeline.dims.dicts.user, numbered);
+        done(message.id, 0, { users: numbered, dimensions: pipeline.progress.view().dimensions, lines: message.lines });
+        break;
       case 'users':
         for (const user of message.users) pipeline.dims.dicts.user.intern(user);
         numbered = numberUsers(pipeline.dims.dicts.user, numbered);

@@ -80,6 +80,11 @@ export class Shard {
     return this.ask<ItemDone>((id) => ({ type: 'read-dimension', id, ...request }));
   }
 
+  /** Hands the shard the subscription table loaded on the main thread (see SubscriptionLoad). */
+  adoptSubscriptions(request: Omit<Extract<ToShard, { type: 'adopt-subscriptions' }>, 'type' | 'id'>): Promise<ItemDone> {
+    return this.ask<ItemDone>((id) => ({ type: 'adopt-subscriptions', id, ...request }));
+  }
+
   /** Ends the shard's read in progress after its current batch; the reads queued end at once. */
   stopReading(): void {
     this.worker.postMessage({ type: 'stop-reading' } satisfies ToShard);

@@ -17,6 +17,7 @@ import { EventDealer } from './event-dealer.ts';
 import { ShardPartitions } from './shard-partitions.ts';
 import { SplitRead } from './split-read.ts';
 import { firstDisagreeing } from './user-numbering.ts';
+import { SubscriptionLoad } from './subscription-load.ts';
 
 export interface ShardedPipelineOptions {
   readonly strategies: readonly Strategy[];
@@ -94,6 +95,13 @@ export class ShardedPipeline implements LivePipeline {
   /** The source's partitions on the shards (a Kafka run's); null when each shard is a partition. */
   readonly partitions: ShardPartitions | null;
   private readonly dealer: EventDealer;
+  /**
+   * Subscription files loaded here for the shards to adopt, while no event and no subscription
+   * batch has reached them; 'closed' after that (a table adopted after events would rejoin them).
+   */
+  private subscriptionLoad: SubscriptionLoad | null | 'closed' = null;
+  /** Subscription files loading here: an event batch dealt waits for them, as it waits behind dimension rows in each shard's order. */
+  private loading: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly options: ShardedPipelineOptions) {
     if (options.strategies.length === 0) throw new InternalError('a pipeline needs at least one strategy');
@@ -154,6 +162,7 @@ export class ShardedPipeline implements LivePipeline {
         // the events' time starts once the shards have applied the dimension rows before them
         if (!this.eventsDealt) {
           this.eventsDealt = true;
+          this.subscriptionLoad = 'closed';
           void this.settle().then(() => void (this.eventsSince ??= performance.now()), () => {});
         }
         if (item.kind === 'event-file') {
@@ -161,6 +170,8 @@ export class ShardedPipeline implements LivePipeline {
           await this.readFile(item, onBatch);
           continue;
         }
+        // a subscription file loading here reaches the shards when loaded: no event may pass it
+        await this.loading;
         const position = item.batch.position;
         const placement = await this.dealer.place(item.batch, () => this.throwIfFailed());
         track(this.dealer.deal(item.batch, placement).then((done) => this.afterEvents(done, position, onBatch)));
@@ -192,6 +203,11 @@ export class ShardedPipeline implements LivePipeline {
   /** Dimension rows to every shard: a batch sent to each, or a file each reads whole (each needs every row). */
   private async applyDimension(item: Extract<RunItem, { kind: 'dimension' | 'dimension-file' }>): Promise<void> {
     if (item.kind === 'dimension') {
+      if (item.table === 'subscriptions') {
+        // rows after a file still loading here: sent once its table is posted, or the table would overwrite them
+        this.subscriptionLoad = 'closed';
+        await this.loading;
+      }
       // one shared buffer read by every shard (never pooled: a shard's store may keep views of it)
       const batch = packBatch(item.batch);
       const dones = await Promise.all(this.shards.map((shard) => shard.send({ type: 'dimension', table: item.table, batch })));
@@ -199,8 +215,33 @@ export class ShardedPipeline implements LivePipeline {
       return;
     }
     const { table, path, batchSize, maxRecordBytes } = item;
+    // not on a Kafka run's shards: a partition restored there numbers users the image does not
+    if (table === 'subscriptions' && this.subscriptionLoad !== 'closed' && this.partitions === null) {
+      await this.adoptSubscriptions(item);
+      return;
+    }
     const dones = await Promise.all(this.shards.map((shard) => shard.readDimension({ table, path, batchSize, maxRecordBytes })));
     this.afterDimension(dones, { origin: path, seq: dones[0].lines ?? 0, bytes: item.bytes, totalBytes: item.bytes });
+  }
+
+  /**
+   * A subscriptions file loaded on this thread, while the shards start, and adopted by every shard
+   * as one image (SubscriptionLoad): the table is loaded once, not once per shard.
+   */
+  private async adoptSubscriptions(item: Extract<RunItem, { kind: 'dimension-file' }>): Promise<void> {
+    const load = this.subscriptionLoad instanceof SubscriptionLoad ? this.subscriptionLoad : new SubscriptionLoad();
+    this.subscriptionLoad = load;
+    const posted = load.read(item.path, item.batchSize, item.maxRecordBytes).then((loaded) => {
+      const position: SourcePosition = { origin: item.path, seq: loaded.lines, bytes: item.bytes, totalBytes: item.bytes };
+      const adopt = { image: loaded.image, applied: loaded.applied, rejected: loaded.rejected.length, position, lines: loaded.lines };
+      return { loaded, position, dones: this.shards.map((shard) => shard.adoptSubscriptions(adopt)) };
+    });
+    // settled once every shard has the table in its order: what a batch dealt later waits for (and
+    // fails on, with the load's error, rather than fold events without the table)
+    this.loading = posted;
+    const { loaded, position, dones } = await posted;
+    if (loaded.rejected.length > 0) this.deadLetters.write(loaded.rejected);
+    this.afterDimension(await Promise.all(dones), position);
   }
 
   /** The shards read the file themselves, each taking the next range of it as it ends one. */

@@ -156,6 +156,34 @@ describe('Dictionary', () => {
     expect(dict.idOfBytes(fnv1a(bytes, 0, bytes.length), bytes, 0, bytes.length)).toBe(2);
   });
 
+  it('adopts an image: the same value under every id, found by string and by bytes, growing on its own', () => {
+    const source = new Dictionary();
+    const row = Buffer.from('USR-000001USR-000002', 'latin1');
+    source.internPlain(row, 0, 10);
+    source.intern('Électro');
+    source.internPlain(row, 10, 20);
+    const image = source.image();
+    const adopter = new Dictionary();
+    adopter.adopt(image);
+    expect(adopter.toState()).toEqual(['USR-000001', 'Électro', 'USR-000002']);
+    expect(adopter.idOf('USR-000002')).toBe(2);
+    expect(adopter.idOf('Électro')).toBe(1);
+    const bytes = Buffer.from('USR-000002');
+    expect(adopter.idOfBytes(fnv1a(bytes, 0, bytes.length), bytes, 0, bytes.length)).toBe(2);
+    expect(adopter.intern('USR-000003')).toBe(3);
+    expect(source.idOf('USR-000003')).toBe(-1);
+    // a later image of the same dictionary may be adopted over an earlier one; another may not
+    source.intern('Pop');
+    const before = new Dictionary();
+    before.adopt(image);
+    before.adopt(source.image());
+    expect(before.toState()).toEqual(['USR-000001', 'Électro', 'USR-000002', 'Pop']);
+    const other = new Dictionary();
+    other.intern('somebody else');
+    expect(() => other.adopt(image)).toThrow(/does not begin with them/);
+    expect(() => adopter.adopt(image)).toThrow(/does not begin with them/);
+  });
+
   it('createDictionaries gives one independent dictionary per column', () => {
     const dicts = createDictionaries();
     expect(Object.keys(dicts).sort()).toEqual(['artist', 'country', 'day', 'device', 'genre', 'label', 'plan', 'region', 'user']);

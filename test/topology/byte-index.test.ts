@@ -82,4 +82,30 @@ describe('scanner lookups at scale', () => {
       expect(wrong).toEqual([]);
     }
   });
+  it('an image is a shared copy another index adopts whole, and neither sees the other\'s later keys', () => {
+    const source = new ByteIndex();
+    const key = (k: string): [number, Uint8Array, number, number] => {
+      const bytes = enc.encode(k);
+      return [fnv1a(bytes, 0, bytes.length), bytes, 0, bytes.length];
+    };
+    for (let i = 0; i < 5_000; i++) source.set(...key(`K${i}`), i);
+    const image = source.image();
+    expect(image.slots.buffer).toBeInstanceOf(SharedArrayBuffer);
+    expect(image.pool.buffer).toBeInstanceOf(SharedArrayBuffer);
+    const adopter = new ByteIndex();
+    adopter.set(...key('gone'), 1);
+    adopter.adopt(image);
+    expect(adopter.size).toBe(5_000);
+    for (let i = 0; i < 5_000; i += 7) expect(adopter.get(...key(`K${i}`))).toBe(i);
+    expect(adopter.get(...key('gone'))).toBe(-1);
+    // the adopter grows past the image (rehashing), the source goes on: the image is written by neither
+    const slots = image.slots.slice();
+    for (let i = 5_000; i < 20_000; i++) adopter.set(...key(`K${i}`), i);
+    source.set(...key('only-source'), 9);
+    expect(image.slots).toEqual(slots);
+    expect(adopter.get(...key('K19999'))).toBe(19_999);
+    expect(adopter.get(...key('only-source'))).toBe(-1);
+    expect(source.get(...key('K19999'))).toBe(-1);
+    expect(() => new ByteIndex().adopt({ ...image, slots: new Int32Array(24) })).toThrow(/not one/);
+  });
 });

@@ -1,4 +1,4 @@
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rawBatchFromLines } from '../../src/domain/records/raw-batch.ts';
@@ -6,6 +6,7 @@ import type { DeadLetter } from '../../src/domain/records/rejection.ts';
 import type { Reports } from '../../src/domain/reports/report-rows.ts';
 import { InternalError } from '../../src/errors.ts';
 import { generateDataset } from '../../src/generator/index.ts';
+import type { RunItem } from '../../src/live-pipeline.ts';
 import { Pipeline } from '../../src/pipeline.ts';
 import { readInputLayout, resolveInputDir } from '../../src/sources/input-dir.ts';
 import { ShardedPipeline } from '../../src/workers/index.ts';
@@ -97,6 +98,24 @@ describe('ShardedPipeline: worker threads as partitions', () => {
       ['premium', 6],
     ]);
     expect(sharded.snapshot().reports).toEqual(single.snapshot().reports);
+  }, 60_000);
+
+  it('a subscriptions file loaded once for every shard, then rows sent after it: the later row wins', async () => {
+    const path = join(dir, 'subscriptions.ndjson');
+    const first = JSON.parse((await readFile(path, 'utf8')).split('\n')[0]) as Record<string, unknown>;
+    const later = rawBatchFromLines([JSON.stringify({ ...first, plan: 'vip-new' })], 'subscriptions-later');
+    const rest: SourceItem[] = [];
+    for await (const item of readInputLayout(await resolveInputDir(dir), 1_000)) if (item.kind !== 'dimension' || item.table !== 'subscriptions') rest.push(item);
+    const fileItem: RunItem = { kind: 'dimension-file', table: 'subscriptions', path, bytes: (await stat(path)).size, batchSize: 1_000, maxRecordBytes: 10_000 };
+    const sharded = new ShardedPipeline({ strategies: ['cached'], cacheSize: 100, workers: 2 });
+    await sharded.run([fileItem, { kind: 'dimension', table: 'subscriptions', batch: later }, ...rest]);
+    const subscriptions: SourceItem[] = [];
+    for await (const item of readInputLayout(await resolveInputDir(dir), 1_000)) if (item.kind === 'dimension' && item.table === 'subscriptions') subscriptions.push(item);
+    const single = new Pipeline({ strategies: ['cached'], cacheSize: 100 });
+    await single.run([...subscriptions, { kind: 'dimension', table: 'subscriptions', batch: later }, ...rest]);
+    expect(sharded.snapshot().reports.subscription_analysis.map((r) => r.plan)).toContain('vip-new');
+    expect(sharded.snapshot().reports).toEqual(single.snapshot().reports);
+    expect(sharded.snapshot().progress.dimensions.subscriptions).toEqual({ rows_applied: 4_001, rejected: 0 });
   }, 60_000);
 
   it('dead-letters bad records with their reasons from every shard, and counts them', async () => {

@@ -1,5 +1,7 @@
 import { LRUCache } from 'lru-cache';
-import type { Dictionaries } from '../dictionary.ts';
+import type { Dictionaries, DictionaryImage } from '../dictionary.ts';
+import { sharedCopy } from '../byte-index.ts';
+import { InternalError } from '../../errors.ts';
 import { decodeSubscription, subscriptionOf, type SubscriptionRecord } from '../records/dimension-records.ts';
 import { FieldScanner } from '../records/field-scanner.ts';
 import { Rejection } from '../records/rejection.ts';
@@ -18,6 +20,24 @@ export const NO_SUBSCRIPTION = -1;
 export interface SubscriptionStoreOptions {
   /** How many decoded rows the LRU cache holds. */
   readonly cacheSize: number;
+}
+
+/**
+ * A loaded subscription table with the dictionaries it fills (users, plans, countries), in shared
+ * memory: what one thread loads once and every shard adopts, instead of each loading the file.
+ */
+export interface SubscriptionImage {
+  readonly users: DictionaryImage;
+  readonly plans: DictionaryImage;
+  readonly countries: DictionaryImage;
+  readonly rows: number;
+  readonly liveBytes: number;
+  readonly arena: Uint8Array;
+  /** Per user id, as SubscriptionStore keeps them. */
+  readonly rowStart: Float64Array;
+  readonly rowLength: Int32Array;
+  readonly rowPlan: Int32Array;
+  readonly rowCountry: Int32Array;
 }
 
 export interface CacheCounters {
@@ -123,6 +143,51 @@ export class SubscriptionStore {
     this.rowCountry[user] = country;
     this.arenaLength += length;
     this.liveBytes += length;
+  }
+
+  /** The table and its dictionaries as they stand (see SubscriptionImage). */
+  image(): SubscriptionImage {
+    const users = this.dicts.user.size;
+    return {
+      users: this.dicts.user.image(),
+      plans: this.dicts.plan.image(),
+      countries: this.dicts.country.image(),
+      rows: this.rows,
+      liveBytes: this.liveBytes,
+      arena: sharedCopy(this.arena.subarray(0, this.arenaLength)),
+      rowStart: sharedCopy(this.rowStart.subarray(0, users)),
+      rowLength: sharedCopy(this.rowLength.subarray(0, users)),
+      rowPlan: sharedCopy(this.rowPlan.subarray(0, users)),
+      rowCountry: sharedCopy(this.rowCountry.subarray(0, users)),
+    };
+  }
+
+  /**
+   * Becomes a copy of `image`, its dictionaries included: every user, plan and country under the
+   * same id as where it was loaded. Only over what an earlier image of the same load gave, or
+   * nothing (Dictionary.adopt checks); the cache starts over, so no row replaced since is served.
+   */
+  adopt(image: SubscriptionImage): void {
+    const users = image.users.values.length;
+    if ([image.rowStart, image.rowLength, image.rowPlan, image.rowCountry].some((column) => column.length !== users)) throw new InternalError(`a subscription image of ${users} users has columns of another length`);
+    this.dicts.user.adopt(image.users);
+    this.dicts.plan.adopt(image.plans);
+    this.dicts.country.adopt(image.countries);
+    const size = Math.max(1 << 10, users);
+    this.rowStart = new Float64Array(size);
+    this.rowLength = new Int32Array(size);
+    this.rowPlan = new Int32Array(size);
+    this.rowCountry = new Int32Array(size);
+    this.rowStart.set(image.rowStart);
+    this.rowLength.set(image.rowLength);
+    this.rowPlan.set(image.rowPlan);
+    this.rowCountry.set(image.rowCountry);
+    this.arena = new Uint8Array(Math.max(1 << 16, image.arena.length));
+    this.arena.set(image.arena);
+    this.arenaLength = image.arena.length;
+    this.rows = image.rows;
+    this.liveBytes = image.liveBytes;
+    this.cache.clear();
   }
 
   /** The cached path: decoded row by user dictionary id, or NO_SUBSCRIPTION when the user has no row. */

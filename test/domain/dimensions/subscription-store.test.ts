@@ -75,4 +75,30 @@ describe('SubscriptionStore', () => {
     expect(store.size).toBe(3_000);
     for (let u = 0; u < 3_000; u += 7) expect(read(`U${u}`)).toEqual({ plan: plans[(u + 3) % plans.length], country: `C${u % 7}` });
   });
+  it('an image adopted by another store (its dictionaries too) reads every row the same, with a cold cache', () => {
+    const { store, load, dicts } = fixture(8);
+    for (const row of [SCANNED, ESCAPED, SPACED]) load(row);
+    for (let u = 10; u < 2_000; u++) load(`{"user_id":"U${u}","plan":"p${u % 5}","monthly_price":1.5,"country":"C${u % 7}"}`);
+    load(SCANNED.replace('family', 'duo'));
+    const image = store.image();
+    const other = fixture(8);
+    other.store.adopt(image);
+    expect(other.store.size).toBe(store.size);
+    expect(other.dicts.user.toState()).toEqual(dicts.user.toState());
+    expect(other.read('U1')).toEqual({ plan: 'duo', country: 'DE' });
+    expect(other.read('U2')).toEqual(expected(ESCAPED));
+    expect(other.read('U3')).toEqual(expected(SPACED));
+    for (let u = 10; u < 2_000; u += 13) expect(other.read(`U${u}`)).toEqual({ plan: `p${u % 5}`, country: `C${u % 7}` });
+    expect(other.store.counters.hits).toBe(0);
+    // rows put after: each store its own, the image unchanged
+    other.load(SCANNED.replace('family', 'student'));
+    load(ESCAPED.replace('stu\\u0064ent', 'premium'));
+    expect(other.read('U1')?.plan).toBe('student');
+    expect(other.read('U2')).toEqual(expected(ESCAPED));
+    expect(fixture().store.size).toBe(0);
+    const again = fixture(8);
+    again.store.adopt(image);
+    expect(again.read('U1')?.plan).toBe('duo');
+    expect(() => again.store.adopt({ ...image, rowPlan: image.rowPlan.subarray(1) })).toThrow(/columns of another length/);
+  });
 });

@@ -1,0 +1,46 @@
+import { applyDimensionBatch, createDimensions, type Dimensions } from '../domain/dimensions/index.ts';
+import type { SubscriptionImage } from '../domain/dimensions/subscription-store.ts';
+import type { DeadLetter } from '../domain/records/rejection.ts';
+import { readNdjsonRecords } from '../sources/ndjson-reader.ts';
+
+/** One subscriptions file loaded: the whole table since the load began, and what this file added to it. */
+export interface LoadedSubscriptions {
+  readonly image: SubscriptionImage;
+  readonly applied: number;
+  readonly rejected: readonly DeadLetter[];
+  /** Lines the file held. */
+  readonly lines: number;
+}
+
+/**
+ * Subscription files loaded on the main thread, once, for every shard to adopt the table as an
+ * image: each shard loading the file itself cost every shard the same load, all at once, and
+ * before its first event (100,000 rows: 0.36–0.44 s with two shards side by side, against one
+ * load on the main thread while the shards start). The rows are validated and dead-lettered as a
+ * shard would (applyDimensionBatch); files are applied in the order given, a later row winning.
+ */
+export class SubscriptionLoad {
+  /** Only the subscription table and its dictionaries are used; its cache is never read here. */
+  private readonly dims: Dimensions = createDimensions({ cacheSize: 1 });
+  private queue: Promise<unknown> = Promise.resolve();
+
+  /** Reads a file into the table after every file given before it. */
+  read(path: string, batchSize: number, maxRecordBytes: number): Promise<LoadedSubscriptions> {
+    const loaded = this.queue.then(() => this.readNow(path, batchSize, maxRecordBytes));
+    this.queue = loaded.catch(() => {});
+    return loaded;
+  }
+
+  private async readNow(path: string, batchSize: number, maxRecordBytes: number): Promise<LoadedSubscriptions> {
+    const rejected: DeadLetter[] = [];
+    let applied = 0;
+    let lines = 0;
+    for await (const batch of readNdjsonRecords(path, { batchSize, maxRecordBytes })) {
+      const result = applyDimensionBatch(this.dims, 'subscriptions', batch);
+      applied += result.applied;
+      rejected.push(...result.rejected);
+      lines = batch.position.seq;
+    }
+    return { image: this.dims.subscriptions.image(), applied, rejected, lines };
+  }
+}
