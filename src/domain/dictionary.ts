@@ -1,13 +1,27 @@
 import { InternalError } from '../errors.ts';
-import { ByteIndex, FNV_OFFSET, FNV_PRIME, HASH_MASK, type ByteIndexImage } from './byte-index.ts';
+import { ByteIndex, FNV_OFFSET, FNV_PRIME, HASH_MASK, sharedCopy, type ByteIndexImage } from './byte-index.ts';
 
 const latin1 = Buffer.prototype.latin1Slice as (this: Uint8Array, start: number, end: number) => string;
 
-/** A dictionary as it stands, to be adopted by another thread's (see Dictionary.image). */
+/**
+ * A dictionary as it stands, to be adopted by another thread's (see Dictionary.image): values
+ * interned from bytes as those bytes, in shared memory, so 100,000 users cross threads as three
+ * typed arrays instead of 100,000 strings cloned into every shard.
+ */
 export interface DictionaryImage {
-  /** Every value in id order. */
-  readonly values: readonly string[];
+  readonly size: number;
+  /** The values held as strings (not interned from bytes), by id. */
+  readonly strings: ReadonlyMap<number, string>;
+  /** Value bytes; a value interned from bytes is text[textStart[id], textEnd[id]). */
+  readonly text: Uint8Array;
+  readonly textStart: Int32Array;
+  readonly textEnd: Int32Array;
   readonly byBytes: ByteIndexImage;
+}
+
+/** A value's text in an image. */
+function imageValue(image: DictionaryImage, id: number): string {
+  return image.strings.get(id) ?? latin1.call(image.text, image.textStart[id], image.textEnd[id]);
 }
 
 /**
@@ -17,13 +31,21 @@ export interface DictionaryImage {
  *
  * Every plain value (printable ASCII without quote or backslash: what the event scanner reads
  * straight from bytes) is also indexed by its bytes when interned, so the scanner finds a user
- * the dimensions named without building a string, even the first time the user listens.
+ * the dimensions named without building a string, even the first time the user listens. A value
+ * interned from bytes is kept as bytes, its string made only when asked for: a shard's 100,000
+ * users are ids to it, and strings it never reads are only work for the collector.
  */
 export class Dictionary {
   private ids = new Map<string, number>();
   /** Values from this id on were interned from bytes and are not in `ids` yet (see internPlain). */
   private mappedUpTo = 0;
-  private values: string[] = [];
+  /** By id: the value's string, or undefined while it is held only as bytes in `text`. */
+  private values: (string | undefined)[] = [];
+  private text: Uint8Array = new Uint8Array(1 << 10);
+  private textLength = 0;
+  /** By id: where its bytes are in `text`, or -1 for a value interned as a string. */
+  private textStart: Int32Array = new Int32Array(1 << 6);
+  private textEnd: Int32Array = new Int32Array(1 << 6);
   private readonly byBytes = new ByteIndex();
   private scratch = new Uint8Array(64);
 
@@ -56,7 +78,9 @@ export class Dictionary {
     let id = this.ids.get(value);
     if (id === undefined) {
       id = this.values.length;
+      this.room(id, 0);
       this.values.push(value);
+      this.textStart[id] = -1;
       this.ids.set(value, id);
       this.mappedUpTo = this.values.length;
       this.indexBytes(value, id);
@@ -66,9 +90,9 @@ export class Dictionary {
 
   /**
    * intern() for a plain value in bytes [start, end) (printable ASCII, no quote or backslash, as
-   * the scanners read them): found by its bytes, and when new indexed by them as they are. It is
-   * put in the by-string map only when a string lookup next needs it, so loading 100,000 users
-   * from a subscription file costs no Map insertion while only the scanners look them up.
+   * the scanners read them): found by its bytes, and when new indexed and kept by them as they
+   * are. It is put in the by-string map only when a string lookup next needs it, so loading
+   * 100,000 users from a subscription file costs no Map insertion and no string.
    */
   internPlain(bytes: Uint8Array, start: number, end: number): number {
     let hash = FNV_OFFSET;
@@ -77,23 +101,73 @@ export class Dictionary {
     const found = this.byBytes.get(hash, bytes, start, end);
     if (found >= 0) return found;
     const id = this.values.length;
-    this.values.push(latin1.call(bytes, start, end));
+    const length = end - start;
+    this.room(id, length);
+    const text = this.text;
+    const at = this.textLength;
+    for (let i = 0; i < length; i++) text[at + i] = bytes[start + i];
+    this.textStart[id] = at;
+    this.textEnd[id] = at + length;
+    this.textLength = at + length;
+    this.values.push(undefined);
     this.byBytes.set(hash, bytes, start, end, id);
     return id;
   }
 
+  /** Room for id `id` and `length` more value bytes. */
+  private room(id: number, length: number): void {
+    if (id >= this.textStart.length) {
+      const size = this.textStart.length * 2;
+      this.textStart = grown(this.textStart, size);
+      this.textEnd = grown(this.textEnd, size);
+    }
+    if (this.textLength + length > this.text.length) {
+      let size = this.text.length * 2;
+      while (this.textLength + length > size) size *= 2;
+      const text = new Uint8Array(size);
+      text.set(this.text.subarray(0, this.textLength));
+      this.text = text;
+    }
+  }
+
   /** Puts the values interned from bytes since into the by-string map. */
   private mapAll(): void {
-    for (; this.mappedUpTo < this.values.length; this.mappedUpTo++) this.ids.set(this.values[this.mappedUpTo], this.mappedUpTo);
+    for (; this.mappedUpTo < this.values.length; this.mappedUpTo++) this.ids.set(this.value(this.mappedUpTo), this.mappedUpTo);
   }
 
   value(id: number): string {
-    return this.values[id];
+    const value = this.values[id];
+    if (value !== undefined) return value;
+    const made = latin1.call(this.text, this.textStart[id], this.textEnd[id]);
+    this.values[id] = made;
+    return made;
   }
 
   /** The values from id `start` on, in id order: what a shard publishes as its dictionary grows. */
   valuesFrom(start: number): string[] {
-    return this.values.slice(start);
+    const values: string[] = [];
+    for (let id = start; id < this.values.length; id++) values.push(this.value(id));
+    return values;
+  }
+
+  /**
+   * `digest` (FNV-1a, 32 bits) carried over the values from id `start` on, in id order, each its
+   * char codes and then a newline: the same for a value held as bytes or as a string, and
+   * computed without making strings of the bytes.
+   */
+  digestFrom(start: number, digest: number): number {
+    for (let id = start; id < this.values.length; id++) {
+      const from = this.textStart[id];
+      if (from < 0) {
+        const value = this.values[id] as string;
+        for (let i = 0; i < value.length; i++) digest = Math.imul(digest ^ value.charCodeAt(i), FNV_PRIME) >>> 0;
+      } else {
+        const text = this.text;
+        for (let i = from, end = this.textEnd[id]; i < end; i++) digest = Math.imul(digest ^ text[i], FNV_PRIME) >>> 0;
+      }
+      digest = Math.imul(digest ^ 0x0a, FNV_PRIME) >>> 0;
+    }
+    return digest;
   }
 
   /** A value the scanner could not read as plain bytes is never looked up that way: not indexed. */
@@ -110,9 +184,19 @@ export class Dictionary {
     this.byBytes.set(hash & HASH_MASK, bytes, 0, value.length, id);
   }
 
-  /** The dictionary as it stands: values, and their byte index in shared memory. */
+  /** The dictionary as it stands (see DictionaryImage). */
   image(): DictionaryImage {
-    return { values: [...this.values], byBytes: this.byBytes.image() };
+    const size = this.values.length;
+    const strings = new Map<number, string>();
+    for (let id = 0; id < size; id++) if (this.textStart[id] < 0) strings.set(id, this.values[id] as string);
+    return {
+      size,
+      strings,
+      text: sharedCopy(this.text.subarray(0, this.textLength)),
+      textStart: sharedCopy(this.textStart.subarray(0, size)),
+      textEnd: sharedCopy(this.textEnd.subarray(0, size)),
+      byBytes: this.byBytes.image(),
+    };
   }
 
   /**
@@ -121,8 +205,15 @@ export class Dictionary {
    */
   adopt(image: DictionaryImage): void {
     const held = this.values.length;
-    if (held > image.values.length || (held > 0 && this.values[held - 1] !== image.values[held - 1])) throw new InternalError(`a dictionary of ${held} values cannot adopt an image of ${image.values.length} that does not begin with them`);
-    this.values = [...image.values];
+    if (held > image.size || (held > 0 && this.value(held - 1) !== imageValue(image, held - 1))) throw new InternalError(`a dictionary of ${held} values cannot adopt an image of ${image.size} that does not begin with them`);
+    const values = new Array<string | undefined>(image.size).fill(undefined);
+    for (const [id, value] of image.strings) values[id] = value;
+    this.values = values;
+    const slots = Math.max(1 << 6, image.size);
+    this.textStart = grown(image.textStart, slots);
+    this.textEnd = grown(image.textEnd, slots);
+    this.text = grown(image.text, Math.max(1 << 10, image.text.length));
+    this.textLength = image.text.length;
     this.ids = new Map();
     this.mappedUpTo = 0;
     this.byBytes.adopt(image.byBytes);
@@ -130,7 +221,7 @@ export class Dictionary {
 
   /** Every value in id order: the checkpoint form. */
   toState(): string[] {
-    return [...this.values];
+    return this.valuesFrom(0);
   }
 
   /** Restores ids exactly; only into an empty dictionary, before anything was interned. */
@@ -138,6 +229,14 @@ export class Dictionary {
     if (this.values.length > 0) throw new InternalError('a dictionary can only be restored while empty');
     for (const value of values) this.intern(value);
   }
+}
+
+/** A copy of `source` in a new array of `size` elements (at least its own), in this thread's memory. */
+function grown<T extends Int32Array | Uint8Array>(source: T, size: number): T {
+  const Typed = source.constructor as new (length: number) => T;
+  const copy = new Typed(Math.max(size, source.length));
+  copy.set(source);
+  return copy;
 }
 
 /** The dictionaries every stage shares: one per identifier or category column. */

@@ -15,12 +15,7 @@ export const NO_USERS: UserNumbering = { count: 0, digest: 0x811c9dc5 };
 
 /** `previous` extended over the users `users` numbered since. */
 export function numberUsers(users: Dictionary, previous: UserNumbering): UserNumbering {
-  let digest = previous.digest;
-  for (const value of users.valuesFrom(previous.count)) {
-    for (let i = 0; i < value.length; i++) digest = Math.imul(digest ^ value.charCodeAt(i), 0x01000193) >>> 0;
-    digest = Math.imul(digest ^ 0x0a, 0x01000193) >>> 0;
-  }
-  return { count: users.size, digest };
+  return { count: users.size, digest: users.digestFrom(previous.count, previous.digest) };
 }
 
 /** The first shard whose numbering differs from shard 0's, or -1 when all agree. */

@@ -163,6 +163,9 @@ describe('Dictionary', () => {
     source.intern('Électro');
     source.internPlain(row, 10, 20);
     const image = source.image();
+    // only the value interned as a string crosses as one; the others are bytes in shared memory
+    expect([...image.strings]).toEqual([[1, 'Électro']]);
+    expect(image.text.buffer).toBeInstanceOf(SharedArrayBuffer);
     const adopter = new Dictionary();
     adopter.adopt(image);
     expect(adopter.toState()).toEqual(['USR-000001', 'Électro', 'USR-000002']);

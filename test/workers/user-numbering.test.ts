@@ -28,6 +28,17 @@ describe('user numbering: how shards are checked to number users alike', () => {
     expect(numbered(['ab', 'c']).digest).not.toBe(numbered(['a', 'bc']).digest);
   });
 
+  it('is the same whether users were interned from bytes (held as bytes) or as strings', () => {
+    const bytes = new Dictionary();
+    const row = Buffer.from(users.join(''), 'latin1');
+    users.forEach((_, i) => bytes.internPlain(row, i * 10, i * 10 + 10));
+    expect(numberUsers(bytes, NO_USERS)).toEqual(numbered(users));
+    // and by hand: FNV-1a over each id's chars and a newline
+    let digest = NO_USERS.digest;
+    for (const user of users) for (const c of `${user}\n`) digest = Math.imul(digest ^ c.charCodeAt(0), 0x01000193) >>> 0;
+    expect(numbered(users).digest).toBe(digest);
+  });
+
   it('names the first shard that disagrees with shard 0', () => {
     const a = numbered(users);
     const b = numbered([...users].reverse());

@@ -168,7 +168,7 @@ export class SubscriptionStore {
    * nothing (Dictionary.adopt checks); the cache starts over, so no row replaced since is served.
    */
   adopt(image: SubscriptionImage): void {
-    const users = image.users.values.length;
+    const users = image.users.size;
     if ([image.rowStart, image.rowLength, image.rowPlan, image.rowCountry].some((column) => column.length !== users)) throw new InternalError(`a subscription image of ${users} users has columns of another length`);
     this.dicts.user.adopt(image.users);
     this.dicts.plan.adopt(image.plans);
