@@ -152,7 +152,7 @@ export class Pipeline {
   }
 
   /**
-   * Takes a subscription table loaded elsewhere (SubscriptionLoad, on the main thread) as if its
+   * Takes a subscription table loaded elsewhere (SubscriptionLoad, on one shard for all) as if its
    * file had been applied here: `applied` rows and `rejected` ones (dead-lettered by the loader),
    * read to `position`. Before any event only, so no event was joined without the table.
    */

@@ -12,6 +12,7 @@ import type { ByteRange } from '../sources/ndjson-reader.ts';
 import type { StrategyResult } from '../../topology/operators/index.ts';
 import type { PackedBatch } from './packed-batch.ts';
 import type { RecordedMetric } from './recording-metrics.ts';
+import type { LoadedSubscriptions, SubscriptionFileRequest } from './subscription-load.ts';
 import type { UserNumbering } from './user-numbering.ts';
 
 /** What a shard is started with (its workerData). */
@@ -34,9 +35,14 @@ export type ToShard =
   /** Read a whole NDJSON dimension table file and apply it, answering once at its end. */
   | { readonly type: 'read-dimension'; readonly id: number; readonly table: DimensionName; readonly path: string; readonly batchSize: number; readonly maxRecordBytes: number }
   /**
-   * Take the subscription table the main thread loaded (the file's rows `applied` and `rejected`,
+   * Take the subscription table one shard loaded (the file's rows `applied` and `rejected`,
    * read to `position`): every shard the same table, users numbered alike, answering once.
    */
+  /**
+   * Load a subscriptions file into the table of this shard's SubscriptionLoad, apart from its own
+   * (every file so far, in the order sent), answered as 'subscriptions-read' for all to adopt.
+   */
+  | ({ readonly type: 'read-subscriptions'; readonly id: number } & SubscriptionFileRequest)
   | { readonly type: 'adopt-subscriptions'; readonly id: number; readonly image: SubscriptionImage; readonly applied: number; readonly rejected: number; readonly position: SourcePosition; readonly lines: number }
   /**
    * Give users ids, as a partition's saved state restored on some shard will: every shard is sent
@@ -139,7 +145,13 @@ export interface Refused {
   readonly error: ErrorData;
 }
 
-export type FromShard = ItemDone | ReadBatch | PublishSent | Saved | Refused | { readonly type: 'failed'; readonly error: ErrorData };
+/** A 'read-subscriptions' answered: the table loaded so far, and what the file added to it. */
+export interface SubscriptionsRead extends LoadedSubscriptions {
+  readonly type: 'subscriptions-read';
+  readonly id: number;
+}
+
+export type FromShard = ItemDone | ReadBatch | PublishSent | Saved | Refused | SubscriptionsRead | { readonly type: 'failed'; readonly error: ErrorData };
 
 /** What the merger is started with. */
 export interface MergerInit {

@@ -7,6 +7,7 @@ import { Pipeline } from '../pipeline.ts';
 import type { BatchProgress } from '../../topology/graph.ts';
 import type { SourceItem } from '../../topology/ports.ts';
 import { readNdjsonRecords } from '../sources/ndjson-reader.ts';
+import { SubscriptionLoad } from './subscription-load.ts';
 import { unpackBatch } from './packed-batch.ts';
 import { RecordingMetrics } from './recording-metrics.ts';
 import { Publisher } from './publisher.ts';
@@ -183,6 +184,8 @@ function changePartitions(message: Extract<ToShard, { type: 'restore' | 'drop' |
 
 /** Messages in the order sent; a read holds those after it until it ends. */
 let queue: Promise<void> = Promise.resolve();
+/** The subscription files this shard loads for every shard (the last shard's 'read-subscriptions'). */
+let subscriptionLoad: SubscriptionLoad | null = null;
 
 port.on('message', (message: ToShard) => {
   if (message.type === 'stop-reading') stopReading = true;
@@ -219,6 +222,12 @@ async function handle(message: Exclude<ToShard, { type: 'stop-reading' }>): Prom
         // buffer goes back to the main thread's pool, to carry the next batch
         done(message.id, last === null ? 0 : (last as BatchProgress).batchEvents, { buffer: message.batch.buffer });
         publishSoon();
+        break;
+      }
+      case 'read-subscriptions': {
+        const { id, path, batchSize, maxRecordBytes } = message;
+        subscriptionLoad ??= new SubscriptionLoad();
+        post({ type: 'subscriptions-read', id, ...(await subscriptionLoad.read(path, batchSize, maxRecordBytes)) });
         break;
       }
       case 'adopt-subscriptions':

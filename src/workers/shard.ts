@@ -4,7 +4,8 @@ import type { PackedBatch } from './packed-batch.ts';
 import type { DimensionName } from '../domain/records/schema.ts';
 import type { ByteRange } from '../sources/ndjson-reader.ts';
 import { closeWorker } from './worker-exit.ts';
-import type { FromShard, ItemDone, PublishSent, ReadBatch, Saved, ShardInit, ToShard } from './shard-protocol.ts';
+import type { FromShard, ItemDone, PublishSent, ReadBatch, Saved, ShardInit, SubscriptionsRead, ToShard } from './shard-protocol.ts';
+import type { LoadedSubscriptions, SubscriptionFileRequest } from './subscription-load.ts';
 import type { SavedPartition } from '../pipeline.ts';
 import type { SourcePosition } from '../domain/records/raw-batch.ts';
 
@@ -20,7 +21,7 @@ function shardUrl(): URL {
 export class Shard {
   private readonly worker: Worker;
   /** Items and publish requests not answered yet, by id: an item by its done, a request by its publish. */
-  private readonly pending = new Map<number, { resolve: (answer: ItemDone & PublishSent & Saved) => void; reject: (error: Error) => void }>();
+  private readonly pending = new Map<number, { resolve: (answer: ItemDone & PublishSent & Saved & SubscriptionsRead) => void; reject: (error: Error) => void }>();
   /** Reads in progress, by id: told of each batch. */
   private readonly reading = new Map<number, (batch: ReadBatch) => void>();
   private nextId = 1;
@@ -80,7 +81,13 @@ export class Shard {
     return this.ask<ItemDone>((id) => ({ type: 'read-dimension', id, ...request }));
   }
 
-  /** Hands the shard the subscription table loaded on the main thread (see SubscriptionLoad). */
+  /** Has the shard load a subscriptions file into a table apart from its own, for every shard to adopt (see SubscriptionLoad). */
+  async readSubscriptions(request: SubscriptionFileRequest): Promise<LoadedSubscriptions> {
+    const { image, applied, rejected, lines } = await this.ask<SubscriptionsRead>((id) => ({ type: 'read-subscriptions', id, ...request }));
+    return { image, applied, rejected, lines };
+  }
+
+  /** Hands the shard the subscription table one shard loaded (see SubscriptionLoad). */
   adoptSubscriptions(request: Omit<Extract<ToShard, { type: 'adopt-subscriptions' }>, 'type' | 'id'>): Promise<ItemDone> {
     return this.ask<ItemDone>((id) => ({ type: 'adopt-subscriptions', id, ...request }));
   }
@@ -137,11 +144,11 @@ export class Shard {
   }
 
   /** Posts the message made for the next id; resolves with the shard's answer to that id. */
-  private ask<A extends ItemDone | PublishSent | Saved>(message: (id: number) => ToShard): Promise<A> {
+  private ask<A extends ItemDone | PublishSent | Saved | SubscriptionsRead>(message: (id: number) => ToShard): Promise<A> {
     if (this.failure !== null) return Promise.reject(this.failure);
     if (this.closing) return Promise.reject(new InternalError(`shard ${this.init.shard} is closed`));
     const id = this.nextId++;
-    const answer = new Promise<A>((resolve, reject) => this.pending.set(id, { resolve: resolve as (a: ItemDone & PublishSent & Saved) => void, reject }));
+    const answer = new Promise<A>((resolve, reject) => this.pending.set(id, { resolve: resolve as (a: ItemDone & PublishSent & Saved & SubscriptionsRead) => void, reject }));
     this.worker.postMessage(message(id));
     return answer;
   }
@@ -169,6 +176,7 @@ export class Shard {
         this.answer(message.request, message);
         break;
       case 'saved':
+      case 'subscriptions-read':
         this.answer(message.id, message);
         break;
       case 'refused':
@@ -181,13 +189,13 @@ export class Shard {
     }
   }
 
-  private answer(id: number, message: ItemDone | PublishSent | Saved): void {
+  private answer(id: number, message: ItemDone | PublishSent | Saved | SubscriptionsRead): void {
     // each id was asked for one kind of answer, and gets that kind
-    this.take(id)?.resolve(message as ItemDone & PublishSent & Saved);
+    this.take(id)?.resolve(message as ItemDone & PublishSent & Saved & SubscriptionsRead);
   }
 
   /** The waiter of `id`, no longer pending. */
-  private take(id: number): { resolve: (answer: ItemDone & PublishSent & Saved) => void; reject: (error: Error) => void } | undefined {
+  private take(id: number): { resolve: (answer: ItemDone & PublishSent & Saved & SubscriptionsRead) => void; reject: (error: Error) => void } | undefined {
     const waiter = this.pending.get(id);
     this.pending.delete(id);
     this.reading.delete(id);

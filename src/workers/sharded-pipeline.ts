@@ -17,7 +17,6 @@ import { EventDealer } from './event-dealer.ts';
 import { ShardPartitions } from './shard-partitions.ts';
 import { SplitRead } from './split-read.ts';
 import { firstDisagreeing } from './user-numbering.ts';
-import { SubscriptionLoad } from './subscription-load.ts';
 
 export interface ShardedPipelineOptions {
   readonly strategies: readonly Strategy[];
@@ -96,11 +95,12 @@ export class ShardedPipeline implements LivePipeline {
   readonly partitions: ShardPartitions | null;
   private readonly dealer: EventDealer;
   /**
-   * Subscription files loaded here for the shards to adopt, while no event and no subscription
-   * batch has reached them; 'closed' after that (a table adopted after events would rejoin them).
+   * Subscription files are loaded once, on one shard, for every shard to adopt, while no event and
+   * no subscription batch has reached them; false after that (a table adopted after events would
+   * rejoin them).
    */
-  private subscriptionLoad: SubscriptionLoad | null | 'closed' = null;
-  /** Subscription files loading here: an event batch dealt waits for them, as it waits behind dimension rows in each shard's order. */
+  private subscriptionsAdoptable = true;
+  /** Subscription files loading: an event batch dealt waits for them, as it waits behind dimension rows in each shard's order. */
   private loading: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly options: ShardedPipelineOptions) {
@@ -162,7 +162,7 @@ export class ShardedPipeline implements LivePipeline {
         // the events' time starts once the shards have applied the dimension rows before them
         if (!this.eventsDealt) {
           this.eventsDealt = true;
-          this.subscriptionLoad = 'closed';
+          this.subscriptionsAdoptable = false;
           void this.settle().then(() => void (this.eventsSince ??= performance.now()), () => {});
         }
         if (item.kind === 'event-file') {
@@ -170,7 +170,7 @@ export class ShardedPipeline implements LivePipeline {
           await this.readFile(item, onBatch);
           continue;
         }
-        // a subscription file loading here reaches the shards when loaded: no event may pass it
+        // a subscription file loading reaches the shards when loaded: no event may pass it
         await this.loading;
         const position = item.batch.position;
         const placement = await this.dealer.place(item.batch, () => this.throwIfFailed());
@@ -204,8 +204,8 @@ export class ShardedPipeline implements LivePipeline {
   private async applyDimension(item: Extract<RunItem, { kind: 'dimension' | 'dimension-file' }>): Promise<void> {
     if (item.kind === 'dimension') {
       if (item.table === 'subscriptions') {
-        // rows after a file still loading here: sent once its table is posted, or the table would overwrite them
-        this.subscriptionLoad = 'closed';
+        // rows after a file still loading: sent once its table is posted, or the table would overwrite them
+        this.subscriptionsAdoptable = false;
         await this.loading;
       }
       // one shared buffer read by every shard (never pooled: a shard's store may keep views of it)
@@ -216,7 +216,7 @@ export class ShardedPipeline implements LivePipeline {
     }
     const { table, path, batchSize, maxRecordBytes } = item;
     // not on a Kafka run's shards: a partition restored there numbers users the image does not
-    if (table === 'subscriptions' && this.subscriptionLoad !== 'closed' && this.partitions === null) {
+    if (table === 'subscriptions' && this.subscriptionsAdoptable && this.partitions === null) {
       await this.adoptSubscriptions(item);
       return;
     }
@@ -225,13 +225,14 @@ export class ShardedPipeline implements LivePipeline {
   }
 
   /**
-   * A subscriptions file loaded on this thread, while the shards start, and adopted by every shard
-   * as one image (SubscriptionLoad): the table is loaded once, not once per shard.
+   * A subscriptions file loaded once, on the last shard (into a table apart from its own: see
+   * SubscriptionLoad), and adopted by every shard as one image: the table is loaded once, not once
+   * per shard, and not on this thread, which answers queries meanwhile.
    */
   private async adoptSubscriptions(item: Extract<RunItem, { kind: 'dimension-file' }>): Promise<void> {
-    const load = this.subscriptionLoad instanceof SubscriptionLoad ? this.subscriptionLoad : new SubscriptionLoad();
-    this.subscriptionLoad = load;
-    const posted = load.read(item.path, item.batchSize, item.maxRecordBytes).then((loaded) => {
+    // the last shard: shard 0 takes the first range of the events
+    const loader = this.shards[this.shards.length - 1];
+    const posted = loader.readSubscriptions({ path: item.path, batchSize: item.batchSize, maxRecordBytes: item.maxRecordBytes }).then((loaded) => {
       const position: SourcePosition = { origin: item.path, seq: loaded.lines, bytes: item.bytes, totalBytes: item.bytes };
       const adopt = { image: loaded.image, applied: loaded.applied, rejected: loaded.rejected.length, position, lines: loaded.lines };
       return { loaded, position, dones: this.shards.map((shard) => shard.adoptSubscriptions(adopt)) };

@@ -12,12 +12,20 @@ export interface LoadedSubscriptions {
   readonly lines: number;
 }
 
+/** A subscriptions file to load, as a 'dimension-file' item names it. */
+export interface SubscriptionFileRequest {
+  readonly path: string;
+  readonly batchSize: number;
+  readonly maxRecordBytes: number;
+}
+
 /**
- * Subscription files loaded on the main thread, once, for every shard to adopt the table as an
- * image: each shard loading the file itself cost every shard the same load, all at once, and
- * before its first event (100,000 rows: 0.36–0.44 s with two shards side by side, against one
- * load on the main thread while the shards start). The rows are validated and dead-lettered as a
- * shard would (applyDimensionBatch); files are applied in the order given, a later row winning.
+ * Subscription files loaded once, on one shard, into a table apart from its own, for every shard
+ * to adopt as an image: each shard loading the file itself cost every shard the same load, all at
+ * once, and before its first event (100,000 rows: 0.36–0.44 s with two shards side by side,
+ * against one load while the other starts). Not on the main thread: there the load's batches
+ * held queries up to 350 ms. The rows are validated and dead-lettered as a shard would
+ * (applyDimensionBatch); files are applied in the order given, a later row winning.
  */
 export class SubscriptionLoad {
   /** Only the subscription table and its dictionaries are used; its cache is never read here. */
