@@ -184,7 +184,10 @@ function changePartitions(message: Extract<ToShard, { type: 'restore' | 'drop' |
 
 /** Messages in the order sent; a read holds those after it until it ends. */
 let queue: Promise<void> = Promise.resolve();
-/** The subscription files this shard loads for every shard (the last shard's 'read-subscriptions'). */
+/**
+ * The subscription files this shard loads for every shard (the last shard's 'read-subscriptions'):
+ * kept until the first events, after which no file is adopted, so its copy of the table goes.
+ */
 let subscriptionLoad: SubscriptionLoad | null = null;
 
 port.on('message', (message: ToShard) => {
@@ -200,6 +203,7 @@ async function handle(message: Exclude<ToShard, { type: 'stop-reading' }>): Prom
         merger = message.port;
         break;
       case 'read':
+        subscriptionLoad = null;
         await readRange(message);
         break;
       case 'read-dimension':
@@ -212,6 +216,7 @@ async function handle(message: Exclude<ToShard, { type: 'stop-reading' }>): Prom
         done(message.id, 0, { users: numbered, dimensions: pipeline.progress.view().dimensions });
         break;
       case 'events': {
+        subscriptionLoad = null;
         partition = message.partition;
         last = null;
         const batch = unpackBatch(message.batch);
