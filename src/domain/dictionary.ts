@@ -205,7 +205,7 @@ export class Dictionary {
    */
   adopt(image: DictionaryImage): void {
     const held = this.values.length;
-    if (held > image.size || (held > 0 && this.value(held - 1) !== imageValue(image, held - 1))) throw new InternalError(`a dictionary of ${held} values cannot adopt an image of ${image.size} that does not begin with them`);
+    if (held > image.size || !this.begins(image, held)) throw new InternalError(`a dictionary of ${held} values cannot adopt an image of ${image.size} that does not begin with them`);
     const values = new Array<string | undefined>(image.size).fill(undefined);
     for (const [id, value] of image.strings) values[id] = value;
     this.values = values;
@@ -217,6 +217,20 @@ export class Dictionary {
     this.ids = new Map();
     this.mappedUpTo = 0;
     this.byBytes.adopt(image.byBytes);
+  }
+
+  /** True when the image holds this dictionary's first `held` values under the same ids (bytes compared as bytes, no string made). */
+  private begins(image: DictionaryImage, held: number): boolean {
+    for (let id = 0; id < held; id++) {
+      const mine = this.textStart[id];
+      const theirs = image.textStart[id];
+      if (mine >= 0 && theirs >= 0) {
+        const length = this.textEnd[id] - mine;
+        if (image.textEnd[id] - theirs !== length) return false;
+        for (let i = 0; i < length; i++) if (this.text[mine + i] !== image.text[theirs + i]) return false;
+      } else if (this.value(id) !== imageValue(image, id)) return false;
+    }
+    return true;
   }
 
   /** Every value in id order: the checkpoint form. */

@@ -35,14 +35,14 @@ export type ToShard =
   /** Read a whole NDJSON dimension table file and apply it, answering once at its end. */
   | { readonly type: 'read-dimension'; readonly id: number; readonly table: DimensionName; readonly path: string; readonly batchSize: number; readonly maxRecordBytes: number }
   /**
-   * Take the subscription table one shard loaded (the file's rows `applied` and `rejected`,
-   * read to `position`): every shard the same table, users numbered alike, answering once.
-   */
-  /**
    * Load a subscriptions file into the table of this shard's SubscriptionLoad, apart from its own
    * (every file so far, in the order sent), answered as 'subscriptions-read' for all to adopt.
    */
   | ({ readonly type: 'read-subscriptions'; readonly id: number } & SubscriptionFileRequest)
+  /**
+   * Take the subscription table one shard loaded (the file's rows `applied` and `rejected`,
+   * read to `position`): every shard the same table, users numbered alike, answering once.
+   */
   | { readonly type: 'adopt-subscriptions'; readonly id: number; readonly image: SubscriptionImage; readonly applied: number; readonly rejected: number; readonly position: SourcePosition; readonly lines: number }
   /**
    * Give users ids, as a partition's saved state restored on some shard will: every shard is sent

@@ -204,7 +204,8 @@ export class ShardedPipeline implements LivePipeline {
   private async applyDimension(item: Extract<RunItem, { kind: 'dimension' | 'dimension-file' }>): Promise<void> {
     if (item.kind === 'dimension') {
       if (item.table === 'subscriptions') {
-        // rows after a file still loading: sent once its table is posted, or the table would overwrite them
+        // rows after a file still loading: sent once its table is posted, or the table would
+        // overwrite them (a subscriptions file after them waits the same way, behind them)
         this.subscriptionsAdoptable = false;
         await this.loading;
       }
@@ -220,6 +221,8 @@ export class ShardedPipeline implements LivePipeline {
       await this.adoptSubscriptions(item);
       return;
     }
+    // a subscriptions file after rows that wait for a table still loading waits behind them
+    if (table === 'subscriptions') await this.loading;
     const dones = await Promise.all(this.shards.map((shard) => shard.readDimension({ table, path, batchSize, maxRecordBytes })));
     this.afterDimension(dones, { origin: path, seq: dones[0].lines ?? 0, bytes: item.bytes, totalBytes: item.bytes });
   }
@@ -239,7 +242,10 @@ export class ShardedPipeline implements LivePipeline {
     });
     // settled once every shard has the table in its order: what a batch dealt later waits for (and
     // fails on, with the load's error, rather than fold events without the table)
-    this.loading = posted;
+    // holding nothing once settled: the image is the shards' to keep, not this thread's
+    const settled = posted.then(() => {});
+    settled.catch(() => {});
+    this.loading = settled;
     const { loaded, position, dones } = await posted;
     if (loaded.rejected.length > 0) this.deadLetters.write(loaded.rejected);
     this.afterDimension(await Promise.all(dones), position);

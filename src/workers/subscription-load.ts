@@ -35,7 +35,11 @@ export class SubscriptionLoad {
   /** Reads a file into the table after every file given before it. */
   read(path: string, batchSize: number, maxRecordBytes: number): Promise<LoadedSubscriptions> {
     const loaded = this.queue.then(() => this.readNow(path, batchSize, maxRecordBytes));
-    this.queue = loaded.catch(() => {});
+    // holding nothing once settled: each load's table is its caller's
+    this.queue = loaded.then(
+      () => {},
+      () => {},
+    );
     return loaded;
   }
 
@@ -46,7 +50,8 @@ export class SubscriptionLoad {
     for await (const batch of readNdjsonRecords(path, { batchSize, maxRecordBytes })) {
       const result = applyDimensionBatch(this.dims, 'subscriptions', batch);
       applied += result.applied;
-      rejected.push(...result.rejected);
+      // a dead letter's bytes are a view of the read chunk: copied, so neither the chunk stays nor crosses threads whole
+      for (const letter of result.rejected) rejected.push(letter.bytes === undefined ? letter : { ...letter, bytes: letter.bytes.slice() });
       lines = batch.position.seq;
     }
     return { image: this.dims.subscriptions.image(), applied, rejected, lines };

@@ -185,6 +185,11 @@ describe('Dictionary', () => {
     other.intern('somebody else');
     expect(() => other.adopt(image)).toThrow(/does not begin with them/);
     expect(() => adopter.adopt(image)).toThrow(/does not begin with them/);
+    // the same last value is not enough: every value held must be the image's under its id
+    const twoHeld = new Dictionary();
+    twoHeld.internPlain(Buffer.from('USR-000009'), 0, 10);
+    twoHeld.intern('Électro');
+    expect(() => twoHeld.adopt(image)).toThrow(/does not begin with them/);
   });
 
   it('createDictionaries gives one independent dictionary per column', () => {

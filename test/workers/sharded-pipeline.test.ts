@@ -100,7 +100,7 @@ describe('ShardedPipeline: worker threads as partitions', () => {
     expect(sharded.snapshot().reports).toEqual(single.snapshot().reports);
   }, 60_000);
 
-  it('a subscriptions file loaded once for every shard, then rows sent after it: the later row wins', async () => {
+  it('a subscriptions file loaded once for every shard, then rows and files sent after it: the later row wins', async () => {
     const path = join(dir, 'subscriptions.ndjson');
     const first = JSON.parse((await readFile(path, 'utf8')).split('\n')[0]) as Record<string, unknown>;
     const later = rawBatchFromLines([JSON.stringify({ ...first, plan: 'vip-new' })], 'subscriptions-later');
@@ -116,6 +116,13 @@ describe('ShardedPipeline: worker threads as partitions', () => {
     expect(sharded.snapshot().reports.subscription_analysis.map((r) => r.plan)).toContain('vip-new');
     expect(sharded.snapshot().reports).toEqual(single.snapshot().reports);
     expect(sharded.snapshot().progress.dimensions.subscriptions).toEqual({ rows_applied: 4_001, rejected: 0 });
+    // and a file after those rows comes after them, though they wait for the first file's table
+    const again = new ShardedPipeline({ strategies: ['cached'], cacheSize: 100, workers: 2 });
+    await again.run([fileItem, { kind: 'dimension', table: 'subscriptions', batch: later }, fileItem, ...rest]);
+    const singleAgain = new Pipeline({ strategies: ['cached'], cacheSize: 100 });
+    await singleAgain.run([...subscriptions, { kind: 'dimension', table: 'subscriptions', batch: later }, ...subscriptions, ...rest]);
+    expect(again.snapshot().reports.subscription_analysis.map((r) => r.plan)).not.toContain('vip-new');
+    expect(again.snapshot().reports).toEqual(singleAgain.snapshot().reports);
   }, 60_000);
 
   it('dead-letters bad records with their reasons from every shard, and counts them', async () => {
