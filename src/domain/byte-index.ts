@@ -1,4 +1,5 @@
 import { InternalError } from '../errors.ts';
+import { grownCopy, sharedCopy } from './typed-copy.ts';
 
 /**
  * An open-addressing hash table from byte strings to integers. The event scanner looks values up
@@ -23,18 +24,10 @@ export interface ByteIndexImage {
   readonly entries: number;
 }
 
-/** A copy of `source` in a SharedArrayBuffer: posted to other threads without being copied again. */
-export function sharedCopy<T extends Int32Array | Uint8Array | Float64Array>(source: T): T {
-  const Typed = source.constructor as new (buffer: SharedArrayBuffer) => T;
-  const copy = new Typed(new SharedArrayBuffer(source.byteLength));
-  copy.set(source);
-  return copy;
-}
-
 export class ByteIndex {
-  private pool = new Uint8Array(1 << 12);
+  private pool: Uint8Array = new Uint8Array(1 << 12);
   private poolLength = 0;
-  private slots = new Int32Array(STRIDE << 10);
+  private slots: Int32Array = new Int32Array(STRIDE << 10);
   private slotBytes = new Uint8Array(this.slots.buffer);
   private mask = (1 << 10) - 1;
   private entries = 0;
@@ -102,12 +95,11 @@ export class ByteIndex {
   adopt(image: ByteIndexImage): void {
     const size = image.slots.length / STRIDE;
     if (!Number.isInteger(size) || size < 1 || (size & (size - 1)) !== 0 || image.entries * 2 > size) throw new InternalError(`a byte index image of ${image.slots.length} slot words for ${image.entries} entries is not one`);
-    this.slots = new Int32Array(image.slots);
+    this.slots = grownCopy(image.slots, image.slots.length);
     this.slotBytes = new Uint8Array(this.slots.buffer);
     this.mask = size - 1;
     this.entries = image.entries;
-    this.pool = new Uint8Array(Math.max(1 << 12, image.pool.length * 2));
-    this.pool.set(image.pool);
+    this.pool = grownCopy(image.pool, Math.max(1 << 12, image.pool.length * 2));
     this.poolLength = image.pool.length;
   }
 

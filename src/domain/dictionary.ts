@@ -1,5 +1,6 @@
 import { InternalError } from '../errors.ts';
-import { ByteIndex, FNV_OFFSET, FNV_PRIME, HASH_MASK, sharedCopy, type ByteIndexImage } from './byte-index.ts';
+import { ByteIndex, FNV_OFFSET, FNV_PRIME, HASH_MASK, type ByteIndexImage } from './byte-index.ts';
+import { grownCopy, sharedCopy } from './typed-copy.ts';
 
 const latin1 = Buffer.prototype.latin1Slice as (this: Uint8Array, start: number, end: number) => string;
 
@@ -118,15 +119,13 @@ export class Dictionary {
   private room(id: number, length: number): void {
     if (id >= this.textStart.length) {
       const size = this.textStart.length * 2;
-      this.textStart = grown(this.textStart, size);
-      this.textEnd = grown(this.textEnd, size);
+      this.textStart = grownCopy(this.textStart, size);
+      this.textEnd = grownCopy(this.textEnd, size);
     }
     if (this.textLength + length > this.text.length) {
       let size = this.text.length * 2;
       while (this.textLength + length > size) size *= 2;
-      const text = new Uint8Array(size);
-      text.set(this.text.subarray(0, this.textLength));
-      this.text = text;
+      this.text = grownCopy(this.text.subarray(0, this.textLength), size);
     }
   }
 
@@ -210,9 +209,9 @@ export class Dictionary {
     for (const [id, value] of image.strings) values[id] = value;
     this.values = values;
     const slots = Math.max(1 << 6, image.size);
-    this.textStart = grown(image.textStart, slots);
-    this.textEnd = grown(image.textEnd, slots);
-    this.text = grown(image.text, Math.max(1 << 10, image.text.length));
+    this.textStart = grownCopy(image.textStart, slots);
+    this.textEnd = grownCopy(image.textEnd, slots);
+    this.text = grownCopy(image.text, 1 << 10);
     this.textLength = image.text.length;
     this.ids = new Map();
     this.mappedUpTo = 0;
@@ -243,14 +242,6 @@ export class Dictionary {
     if (this.values.length > 0) throw new InternalError('a dictionary can only be restored while empty');
     for (const value of values) this.intern(value);
   }
-}
-
-/** A copy of `source` in a new array of `size` elements (at least its own), in this thread's memory. */
-function grown<T extends Int32Array | Uint8Array>(source: T, size: number): T {
-  const Typed = source.constructor as new (length: number) => T;
-  const copy = new Typed(Math.max(size, source.length));
-  copy.set(source);
-  return copy;
 }
 
 /** The dictionaries every stage shares: one per identifier or category column. */

@@ -43,7 +43,7 @@ export type ToShard =
    * Take the subscription table one shard loaded (the file's rows `applied` and `rejected`,
    * read to `position`): every shard the same table, users numbered alike, answering once.
    */
-  | { readonly type: 'adopt-subscriptions'; readonly id: number; readonly image: SubscriptionImage; readonly applied: number; readonly rejected: number; readonly position: SourcePosition; readonly lines: number }
+  | { readonly type: 'adopt-subscriptions'; readonly id: number; readonly image: SubscriptionImage; readonly applied: number; readonly rejected: number; readonly position: SourcePosition }
   /**
    * Give users ids, as a partition's saved state restored on some shard will: every shard is sent
    * these, in the same place among the dimension batches, so all go on numbering users alike.

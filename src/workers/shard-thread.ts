@@ -8,6 +8,7 @@ import type { BatchProgress } from '../../topology/graph.ts';
 import type { SourceItem } from '../../topology/ports.ts';
 import { readNdjsonRecords } from '../sources/ndjson-reader.ts';
 import { SubscriptionLoad } from './subscription-load.ts';
+import { ownedLetter } from '../domain/records/rejection.ts';
 import { unpackBatch } from './packed-batch.ts';
 import { RecordingMetrics } from './recording-metrics.ts';
 import { Publisher } from './publisher.ts';
@@ -37,7 +38,7 @@ const pipeline = new Pipeline({
   cacheSize: init.cacheSize,
   metrics,
   // a dead letter's bytes are a view of the whole batch: copied, so posting it does not clone the batch
-  deadLetters: { write: (letters) => void deadLetters.push(...letters.map((l) => (l.bytes === undefined ? l : { ...l, bytes: l.bytes.slice() }))) },
+  deadLetters: { write: (letters) => void deadLetters.push(...letters.map(ownedLetter)) },
   partitionOf: () => partition,
 });
 
@@ -238,7 +239,7 @@ async function handle(message: Exclude<ToShard, { type: 'stop-reading' }>): Prom
       case 'adopt-subscriptions':
         pipeline.adoptSubscriptions(message.image, message.applied, message.rejected, message.position);
         numbered = numberUsers(pipeline.dims.dicts.user, numbered);
-        done(message.id, 0, { users: numbered, dimensions: pipeline.progress.view().dimensions, lines: message.lines });
+        done(message.id, 0, { users: numbered, dimensions: pipeline.progress.view().dimensions });
         break;
       case 'users':
         for (const user of message.users) pipeline.dims.dicts.user.intern(user);

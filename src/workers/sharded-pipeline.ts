@@ -203,12 +203,7 @@ export class ShardedPipeline implements LivePipeline {
   /** Dimension rows to every shard: a batch sent to each, or a file each reads whole (each needs every row). */
   private async applyDimension(item: Extract<RunItem, { kind: 'dimension' | 'dimension-file' }>): Promise<void> {
     if (item.kind === 'dimension') {
-      if (item.table === 'subscriptions') {
-        // rows after a file still loading: sent once its table is posted, or the table would
-        // overwrite them (a subscriptions file after them waits the same way, behind them)
-        this.subscriptionsAdoptable = false;
-        await this.loading;
-      }
+      if (item.table === 'subscriptions') await this.afterSubscriptionsLoading();
       // one shared buffer read by every shard (never pooled: a shard's store may keep views of it)
       const batch = packBatch(item.batch);
       const dones = await Promise.all(this.shards.map((shard) => shard.send({ type: 'dimension', table: item.table, batch })));
@@ -221,10 +216,18 @@ export class ShardedPipeline implements LivePipeline {
       await this.adoptSubscriptions(item);
       return;
     }
-    // a subscriptions file after rows that wait for a table still loading waits behind them
-    if (table === 'subscriptions') await this.loading;
+    if (table === 'subscriptions') await this.afterSubscriptionsLoading();
     const dones = await Promise.all(this.shards.map((shard) => shard.readDimension({ table, path, batchSize, maxRecordBytes })));
     this.afterDimension(dones, { origin: path, seq: dones[0].lines ?? 0, bytes: item.bytes, totalBytes: item.bytes });
+  }
+
+  /**
+   * Subscription rows (a batch, or a file not adopted) after a file still loading: sent once its
+   * table is posted, or the table would overwrite them; none is adopted after them.
+   */
+  private async afterSubscriptionsLoading(): Promise<void> {
+    this.subscriptionsAdoptable = false;
+    await this.loading;
   }
 
   /**
@@ -237,12 +240,12 @@ export class ShardedPipeline implements LivePipeline {
     const loader = this.shards[this.shards.length - 1];
     const posted = loader.readSubscriptions({ path: item.path, batchSize: item.batchSize, maxRecordBytes: item.maxRecordBytes }).then((loaded) => {
       const position: SourcePosition = { origin: item.path, seq: loaded.lines, bytes: item.bytes, totalBytes: item.bytes };
-      const adopt = { image: loaded.image, applied: loaded.applied, rejected: loaded.rejected.length, position, lines: loaded.lines };
+      const adopt = { image: loaded.image, applied: loaded.applied, rejected: loaded.rejected.length, position };
       return { loaded, position, dones: this.shards.map((shard) => shard.adoptSubscriptions(adopt)) };
     });
     // settled once every shard has the table in its order: what a batch dealt later waits for (and
-    // fails on, with the load's error, rather than fold events without the table)
-    // holding nothing once settled: the image is the shards' to keep, not this thread's
+    // fails on, with the load's error, rather than fold events without the table); holding
+    // nothing once settled, since the image is the shards' to keep, not this thread's
     const settled = posted.then(() => {});
     settled.catch(() => {});
     this.loading = settled;

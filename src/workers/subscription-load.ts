@@ -1,6 +1,6 @@
 import { applyDimensionBatch, createDimensions, type Dimensions } from '../domain/dimensions/index.ts';
 import type { SubscriptionImage } from '../domain/dimensions/subscription-store.ts';
-import type { DeadLetter } from '../domain/records/rejection.ts';
+import { ownedLetter, type DeadLetter } from '../domain/records/rejection.ts';
 import { readNdjsonRecords } from '../sources/ndjson-reader.ts';
 
 /** One subscriptions file loaded: the whole table since the load began, and what this file added to it. */
@@ -50,8 +50,7 @@ export class SubscriptionLoad {
     for await (const batch of readNdjsonRecords(path, { batchSize, maxRecordBytes })) {
       const result = applyDimensionBatch(this.dims, 'subscriptions', batch);
       applied += result.applied;
-      // a dead letter's bytes are a view of the read chunk: copied, so neither the chunk stays nor crosses threads whole
-      for (const letter of result.rejected) rejected.push(letter.bytes === undefined ? letter : { ...letter, bytes: letter.bytes.slice() });
+      for (const letter of result.rejected) rejected.push(ownedLetter(letter));
       lines = batch.position.seq;
     }
     return { image: this.dims.subscriptions.image(), applied, rejected, lines };

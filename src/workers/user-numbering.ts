@@ -3,7 +3,8 @@ import type { Dictionary } from '../domain/dictionary.ts';
 /**
  * A shard's user ids, summed up. Distinct sets are united word by word across shards, so every
  * shard must number users alike; they do, because users get ids only from dimension rows, which
- * every shard applies in the same order, or from one subscription table every shard adopts. This is how that is checked rather than assumed.
+ * every shard applies in the same order, or from one subscription table every shard adopts. This
+ * is how that is checked rather than assumed.
  */
 export interface UserNumbering {
   readonly count: number;

@@ -1,6 +1,6 @@
 import { LRUCache } from 'lru-cache';
 import type { Dictionaries, DictionaryImage } from '../dictionary.ts';
-import { sharedCopy } from '../byte-index.ts';
+import { grownCopy, sharedCopy } from '../typed-copy.ts';
 import { InternalError } from '../../errors.ts';
 import { decodeSubscription, subscriptionOf, type SubscriptionRecord } from '../records/dimension-records.ts';
 import { FieldScanner } from '../records/field-scanner.ts';
@@ -62,16 +62,16 @@ const SHORT_ROW = 256;
  * `partitionOf(user_id)` (key-partition.ts, Kafka's own partitioner) without changing its callers.
  */
 export class SubscriptionStore {
-  private arena = new Uint8Array(1 << 16);
+  private arena: Uint8Array = new Uint8Array(1 << 16);
   private arenaLength = 0;
   /** Bytes of the rows currently stored; the rest of the arena holds replaced rows until a compaction. */
   private liveBytes = 0;
   /** Per user dictionary id: where its row starts in the arena, and its length (0: no row). */
-  private rowStart = new Float64Array(1 << 10);
-  private rowLength = new Int32Array(1 << 10);
+  private rowStart: Float64Array = new Float64Array(1 << 10);
+  private rowLength: Int32Array = new Int32Array(1 << 10);
   /** Per user: the plan's and country's dictionary ids as the load's scan found them; -1 when the row must be decoded on a miss. */
-  private rowPlan = new Int32Array(1 << 10);
-  private rowCountry = new Int32Array(1 << 10);
+  private rowPlan: Int32Array = new Int32Array(1 << 10);
+  private rowCountry: Int32Array = new Int32Array(1 << 10);
   private readonly cache: LRUCache<number, CachedSubscription>;
   /** The (plan, country) pairs cached rows name: a handful, however many users. */
   private readonly pairs = new PairIndex();
@@ -173,17 +173,11 @@ export class SubscriptionStore {
     this.dicts.user.adopt(image.users);
     this.dicts.plan.adopt(image.plans);
     this.dicts.country.adopt(image.countries);
-    const size = Math.max(1 << 10, users);
-    this.rowStart = new Float64Array(size);
-    this.rowLength = new Int32Array(size);
-    this.rowPlan = new Int32Array(size);
-    this.rowCountry = new Int32Array(size);
-    this.rowStart.set(image.rowStart);
-    this.rowLength.set(image.rowLength);
-    this.rowPlan.set(image.rowPlan);
-    this.rowCountry.set(image.rowCountry);
-    this.arena = new Uint8Array(Math.max(1 << 16, image.arena.length));
-    this.arena.set(image.arena);
+    this.rowStart = grownCopy(image.rowStart, 1 << 10);
+    this.rowLength = grownCopy(image.rowLength, 1 << 10);
+    this.rowPlan = grownCopy(image.rowPlan, 1 << 10);
+    this.rowCountry = grownCopy(image.rowCountry, 1 << 10);
+    this.arena = grownCopy(image.arena, 1 << 16);
     this.arenaLength = image.arena.length;
     this.rows = image.rows;
     this.liveBytes = image.liveBytes;
@@ -260,18 +254,10 @@ export class SubscriptionStore {
   private reserve(user: number, length: number): void {
     if (user >= this.rowLength.length) {
       const size = Math.max(this.rowLength.length * 2, user + 1);
-      const starts = new Float64Array(size);
-      const lengths = new Int32Array(size);
-      const plans = new Int32Array(size);
-      const countries = new Int32Array(size);
-      starts.set(this.rowStart);
-      lengths.set(this.rowLength);
-      plans.set(this.rowPlan);
-      countries.set(this.rowCountry);
-      this.rowStart = starts;
-      this.rowLength = lengths;
-      this.rowPlan = plans;
-      this.rowCountry = countries;
+      this.rowStart = grownCopy(this.rowStart, size);
+      this.rowLength = grownCopy(this.rowLength, size);
+      this.rowPlan = grownCopy(this.rowPlan, size);
+      this.rowCountry = grownCopy(this.rowCountry, size);
     }
     if (this.arenaLength + length <= this.arena.length) return;
     const size = Math.max(this.arena.length, 2 * (this.liveBytes + length));

@@ -20,6 +20,11 @@ export interface DeadLetter {
   readonly bytes?: Uint8Array;
 }
 
+/** `letter` with its own copy of its bytes: a reader's letter views the whole chunk it came in, which it would keep alive, and clone whole when posted. */
+export function ownedLetter(letter: DeadLetter): DeadLetter {
+  return letter.bytes === undefined ? letter : { ...letter, bytes: letter.bytes.slice() };
+}
+
 type Fields = Record<string, unknown>;
 
 /** JSON text to an object, or the Rejection saying why not. */
