@@ -120,10 +120,11 @@ function buildProgram(): Command {
     .action(async (o: RunFlags) => {
       const config = buildRunConfig(o, process.env);
       // the shards start before the rest of the run loads, so both start at once
-      const shards =
-        config.workers > 0
-          ? (await import('../workers/shard.ts')).startShards(config.workers, { strategies: config.strategies, cacheSize: config.cacheSize, publishMs: 100 })
-          : undefined;
+      let shards;
+      if (config.workers > 0) {
+        const { startShards, subscriptionsAhead } = await import('../workers/shard.ts');
+        shards = startShards(config.workers, { strategies: config.strategies, cacheSize: config.cacheSize, publishMs: 100 }, await subscriptionsAhead(config));
+      }
       const { runCommand } = await import('./run-command.ts');
       await runCommand(config, process.stdout, shards);
     });

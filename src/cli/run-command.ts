@@ -8,7 +8,7 @@ import { startReportServer } from '../http/report-server.ts';
 import { PrometheusMetrics } from '../metrics/prometheus-metrics.ts';
 import { registerReportGauges } from '../metrics/report-gauges.ts';
 import type { LivePipeline } from '../live-pipeline.ts';
-import { Pipeline, type ReportSnapshot } from '../pipeline.ts';
+import type { ReportSnapshot } from '../pipeline.ts';
 import { ShardedPipeline, type Shard } from '../workers/index.ts';
 import { openDeadLetterLog, openSource, sourceLogContext } from '../sources/index.ts';
 import { preflightRun } from './preflight.ts';
@@ -84,7 +84,8 @@ async function run(config: RunConfig, out: NodeJS.WritableStream, shards: readon
   const pipeline: LivePipeline =
     config.workers > 0
       ? new ShardedPipeline({ ...common, workers: config.workers, ...(shards === undefined ? {} : { shards }), ...(config.source === 'kafka' && source.partitionOf !== undefined ? { partitionOf: source.partitionOf } : {}) })
-      : new Pipeline({ ...common, partitionOf: source.partitionOf });
+      : // the topology is loaded here only when it folds here: the shards load their own
+        new (await import('../pipeline.ts')).Pipeline({ ...common, partitionOf: source.partitionOf });
   source.attach(pipeline);
   registerReportGauges(metrics.registry, pipeline);
   const server = await startReportServer({ host: config.host, port: config.port, allowHosts: config.allowHosts, pipeline, metrics, deadLetters: fileDeadLetters, health: () => source.health(), group: source.group, log: logFn(logger.child({ component: 'http' })) }).catch(async (error: unknown) => {

@@ -22,7 +22,15 @@ export interface ShardInit {
   readonly cacheSize: number;
   /** Least time between two publishes of the shard's partials. */
   readonly publishMs: number;
+  /** The subscriptions file the replay will hand on, loaded from the thread's start (see subscription-preload.ts); the loading shard's only. */
+  readonly preload?: SubscriptionFileRequest;
 }
+
+/**
+ * The answer id of the subscriptions the loading shard loads ahead (ShardInit.preload), posted
+ * unasked: no request has it, a shard's requests being numbered from 1.
+ */
+export const PRELOAD_ID = 0;
 
 /** Main thread → shard, in order: a shard applies them one at a time, as the topology would. */
 export type ToShard =
@@ -38,7 +46,7 @@ export type ToShard =
    * Load a subscriptions file into the table of this shard's SubscriptionLoad, apart from its own
    * (every file so far, in the order sent), answered as 'subscriptions-read' for all to adopt.
    */
-  | ({ readonly type: 'read-subscriptions'; readonly id: number } & SubscriptionFileRequest)
+  | ({ readonly type: 'read-subscriptions'; readonly id: number; readonly fresh?: true } & SubscriptionFileRequest)
   /**
    * Take the subscription table one shard loaded (the file's rows `applied` and `rejected`,
    * read to `position`): every shard the same table, users numbered alike, answering once.

@@ -8,6 +8,7 @@ import type { BatchProgress } from '../../topology/graph.ts';
 import type { SourceItem } from '../../topology/ports.ts';
 import { readNdjsonRecords } from '../sources/ndjson-reader.ts';
 import { SubscriptionLoad } from './subscription-load.ts';
+import { takePreloaded } from './subscription-preload.ts';
 import { ownedLetter } from '../domain/records/rejection.ts';
 import { unpackBatch } from './packed-batch.ts';
 import { RecordingMetrics } from './recording-metrics.ts';
@@ -189,7 +190,7 @@ let queue: Promise<void> = Promise.resolve();
  * The subscription files this shard loads for every shard (the last shard's 'read-subscriptions'):
  * kept until the first events, after which no file is adopted, so its copy of the table goes.
  */
-let subscriptionLoad: SubscriptionLoad | null = null;
+let subscriptionLoad: SubscriptionLoad | null = takePreloaded();
 
 port.on('message', (message: ToShard) => {
   if (message.type === 'stop-reading') stopReading = true;
@@ -232,8 +233,11 @@ async function handle(message: Exclude<ToShard, { type: 'stop-reading' }>): Prom
       }
       case 'read-subscriptions': {
         const { id, path, batchSize, maxRecordBytes } = message;
+        // not the file loaded ahead: its table goes, this file's starts afresh
+        if (message.fresh === true) subscriptionLoad = null;
         subscriptionLoad ??= new SubscriptionLoad();
-        post({ type: 'subscriptions-read', id, ...(await subscriptionLoad.read(path, batchSize, maxRecordBytes)) });
+        const loaded = await subscriptionLoad.read(path, batchSize, maxRecordBytes);
+        post({ type: 'subscriptions-read', id, ...loaded });
         break;
       }
       case 'adopt-subscriptions':

@@ -4,10 +4,12 @@ import type { PackedBatch } from './packed-batch.ts';
 import type { DimensionName } from '../domain/records/schema.ts';
 import type { ByteRange } from '../sources/ndjson-reader.ts';
 import { closeWorker } from './worker-exit.ts';
-import type { FromShard, ItemDone, PublishSent, ReadBatch, Saved, ShardInit, SubscriptionsRead, ToShard } from './shard-protocol.ts';
+import { PRELOAD_ID, type FromShard, type ItemDone, type PublishSent, type ReadBatch, type Saved, type ShardInit, type SubscriptionsRead, type ToShard } from './shard-protocol.ts';
 import type { LoadedSubscriptions, SubscriptionFileRequest } from './subscription-load.ts';
 import type { SavedPartition } from '../pipeline.ts';
 import type { SourcePosition } from '../domain/records/raw-batch.ts';
+import type { RunConfig } from '../config.ts';
+import { findTable, formatsFor } from '../sources/table-files.ts';
 
 /** The shard's code: compiled beside this module in the build, a tsx shim when run from source. */
 function shardUrl(): URL {
@@ -30,8 +32,16 @@ export class Shard {
   private onFailure: (error: StreamPulseError) => void = () => {};
   /** Told at the shard's next answer or failure. */
   private answered: (() => void)[] = [];
+  /** The subscriptions the shard loads ahead (init.preload), until a request takes or passes them up. */
+  private preloaded: Promise<LoadedSubscriptions> | null = null;
+  private preloadWaiter: { resolve: (loaded: LoadedSubscriptions) => void; reject: (error: Error) => void } | null = null;
 
   constructor(readonly init: ShardInit) {
+    if (init.preload !== undefined) {
+      this.preloaded = new Promise((resolve, reject) => (this.preloadWaiter = { resolve, reject }));
+      // its failure is the request's that takes it: a preload passed up fails nothing
+      this.preloaded.catch(() => {});
+    }
     this.worker = new Worker(shardUrl(), { workerData: init, stdout: false, stderr: false });
     // a shard started ahead of its run must not keep the process alive if the run never comes
     this.worker.unref();
@@ -81,10 +91,28 @@ export class Shard {
     return this.ask<ItemDone>((id) => ({ type: 'read-dimension', id, ...request }));
   }
 
-  /** Has the shard load a subscriptions file into a table apart from its own, for every shard to adopt (see SubscriptionLoad). */
-  async readSubscriptions(request: SubscriptionFileRequest): Promise<LoadedSubscriptions> {
-    const { image, applied, rejected, lines } = await this.ask<SubscriptionsRead>((id) => ({ type: 'read-subscriptions', id, ...request }));
-    return { image, applied, rejected, lines };
+  /**
+   * Has the shard load a subscriptions file into a table apart from its own, for every shard to
+   * adopt (see SubscriptionLoad). The first request takes the table the shard loaded ahead when it
+   * names that file, with the same settings, and the file has the size it was listed with
+   * (`bytes`): the load was only begun earlier. Otherwise the shard drops that table and loads
+   * this file afresh.
+   */
+  async readSubscriptions(request: SubscriptionFileRequest & { readonly bytes: number }): Promise<LoadedSubscriptions> {
+    const { bytes, ...file } = request;
+    const preloaded = this.preloaded;
+    this.preloaded = null;
+    let fresh = false;
+    if (preloaded !== null) {
+      const ahead = this.init.preload;
+      if (ahead?.path === file.path && ahead.batchSize === file.batchSize && ahead.maxRecordBytes === file.maxRecordBytes) {
+        const loaded = await preloaded;
+        if (loaded.bytes === bytes) return loaded;
+      }
+      fresh = true;
+    }
+    const { image, applied, rejected, lines, bytes: read } = await this.ask<SubscriptionsRead>((id) => ({ type: 'read-subscriptions', id, ...file, ...(fresh ? { fresh } : {}) }));
+    return { image, applied, rejected, lines, bytes: read };
   }
 
   /** Hands the shard the subscription table one shard loaded (see SubscriptionLoad). */
@@ -176,13 +204,19 @@ export class Shard {
         this.answer(message.request, message);
         break;
       case 'saved':
-      case 'subscriptions-read':
         this.answer(message.id, message);
         break;
-      case 'refused':
-        // the request's own error (it names the partition), not the shard's failure
-        this.take(message.id)?.reject(errorFromData(message.error));
+      case 'subscriptions-read':
+        if (message.id === PRELOAD_ID) this.settlePreload()?.resolve(message);
+        else this.answer(message.id, message);
         break;
+      case 'refused': {
+        // the request's own error (it names the partition or the file), not the shard's failure
+        const error = errorFromData(message.error);
+        if (message.id === PRELOAD_ID) this.settlePreload()?.reject(error);
+        else this.take(message.id)?.reject(error);
+        break;
+      }
       case 'failed':
         this.fail(errorFromData(message.error, `shard ${this.init.shard}: `));
         break;
@@ -202,8 +236,15 @@ export class Shard {
     return waiter;
   }
 
+  private settlePreload(): { resolve: (loaded: LoadedSubscriptions) => void; reject: (error: Error) => void } | null {
+    const waiter = this.preloadWaiter;
+    this.preloadWaiter = null;
+    return waiter;
+  }
+
   /** Every waiter gets `error`: no answer is coming. */
   private rejectPending(error: Error): void {
+    this.settlePreload()?.reject(error);
     for (const resolve of this.answered.splice(0)) resolve();
     for (const waiter of this.pending.values()) waiter.reject(error);
     this.pending.clear();
@@ -223,6 +264,20 @@ export class Shard {
  * the main thread's (loading the server and metrics, opening the input), and hands them to its
  * ShardedPipeline.
  */
-export function startShards(count: number, init: Omit<ShardInit, 'shard'>): Shard[] {
-  return Array.from({ length: count }, (_, shard) => new Shard({ ...init, shard }));
+export function startShards(count: number, init: Omit<ShardInit, 'shard' | 'preload'>, preload?: SubscriptionFileRequest): Shard[] {
+  // the last shard loads the subscriptions for all (shard 0 takes the events' first range)
+  return Array.from({ length: count }, (_, shard) => new Shard({ ...init, shard, ...(shard === count - 1 && preload !== undefined ? { preload } : {}) }));
+}
+
+/**
+ * The subscriptions file a replay of the folder `config.input` will hand on to the shards first,
+ * found as its layout finds it (its first part file, for a folder of them), for the loading shard
+ * to start on at once (see subscription-preload.ts); none when the table is not NDJSON there
+ * (another format, or no folder: its layout then reads it, or says what is wrong).
+ */
+export async function subscriptionsAhead(config: Pick<RunConfig, 'source' | 'input' | 'format' | 'batchSize' | 'maxRecordBytes'>): Promise<SubscriptionFileRequest | undefined> {
+  if (config.source !== 'file' || config.input === null) return undefined;
+  const found = await findTable(config.input, 'subscriptions', formatsFor(config.format));
+  if (found?.format !== 'ndjson' || found.files.length === 0) return undefined;
+  return { path: found.files[0], batchSize: config.batchSize, maxRecordBytes: config.maxRecordBytes };
 }

@@ -13,6 +13,8 @@ import { replayMetrics } from './recording-metrics.ts';
 import { BufferPool } from './buffer-pool.ts';
 import { startShards, type Shard } from './shard.ts';
 import type { ItemDone, ReadBatch } from './shard-protocol.ts';
+import type { DeadLetter } from '../domain/records/rejection.ts';
+import { DIMENSION_NAMES, type DimensionName } from '../domain/records/schema.ts';
 import { EventDealer } from './event-dealer.ts';
 import { ShardPartitions } from './shard-partitions.ts';
 import { SplitRead } from './split-read.ts';
@@ -40,6 +42,22 @@ export interface ShardedPipelineOptions {
    * partition, dealt batches or file ranges as it has room.
    */
   readonly partitionOf?: PartitionOf;
+}
+
+/**
+ * Shard 0's dimension counters as of the later of two of its answers. They only grow, and its
+ * answers are taken in the order of the items, not the order it applied them (a subscriptions file
+ * it adopts after the tables that follow it), so the later answer is the larger count.
+ */
+function laterCounts(a: RunProgressView['dimensions'], b: RunProgressView['dimensions']): RunProgressView['dimensions'] {
+  const later = (table: DimensionName) => (b[table].rows_applied + b[table].rejected >= a[table].rows_applied + a[table].rejected ? b[table] : a[table]);
+  return Object.fromEntries(DIMENSION_NAMES.map((table) => [table, later(table)])) as RunProgressView['dimensions'];
+}
+
+/** `promise` kept in `set` until it settles. */
+function pendingIn(set: Set<Promise<void>>, promise: Promise<void>): void {
+  set.add(promise);
+  void promise.finally(() => set.delete(promise)).catch(() => {});
 }
 
 /** Event batches in flight per shard: enough that a shard never waits for the main thread (2 left them idle: 11% slower at 600,000 events; 8 gained nothing). */
@@ -71,8 +89,12 @@ export class ShardedPipeline implements LivePipeline {
   private threadsEnding = false;
   /** Resolves when every shard's thread has ended (after run()). */
   private ended: Promise<void> = Promise.resolve();
-  /** Dimension batches handed to the shards and not yet applied by all. */
+  /** Dimension items handed to the shards and not yet applied by all. */
   private readonly dimensionsPending = new Set<Promise<void>>();
+  /** Dimension items not yet applied by shard 0, whose counters stand for every shard's (see afterDimension). */
+  private readonly dimensionsUncounted = new Set<Promise<void>>();
+  /** The dead letters of the dimension items are written in the items' order: the last item's turn. */
+  private dimensionLetters: Promise<void> = Promise.resolve();
   private readonly merger: Merger;
   private readonly rendered: RenderedReports;
   private readonly clock: Clock;
@@ -153,9 +175,9 @@ export class ShardedPipeline implements LivePipeline {
           // not awaited: a shard takes its messages in order, so it applies these rows before any
           // later event batch; settle() waits for them where a check needs them applied
           while (this.dimensionsPending.size >= MAX_DIMENSIONS_IN_FLIGHT) await Promise.race(this.dimensionsPending);
-          const applied = this.applyDimension(item);
-          this.dimensionsPending.add(applied);
-          void applied.finally(() => this.dimensionsPending.delete(applied)).catch(() => {});
+          const { counted, applied } = this.applyDimension(item);
+          pendingIn(this.dimensionsUncounted, counted);
+          pendingIn(this.dimensionsPending, applied);
           track(applied);
           continue;
         }
@@ -166,8 +188,11 @@ export class ShardedPipeline implements LivePipeline {
           void this.settle().then(() => void (this.eventsSince ??= performance.now()), () => {});
         }
         if (item.kind === 'event-file') {
-          await Promise.all(inFlight);
-          await this.readFile(item, onBatch);
+          // each shard reads its ranges after the dimension files in its own order, so the read
+          // need not wait for every shard to apply them (the loading shard applies its own after
+          // the load: shard 0 would idle meanwhile); only a table still loading must be posted first
+          await this.loading;
+          await this.readFile(item, onBatch, this.dimensionLetters);
           continue;
         }
         // a subscription file loading reaches the shards when loaded: no event may pass it
@@ -177,7 +202,6 @@ export class ShardedPipeline implements LivePipeline {
         track(this.dealer.deal(item.batch, placement).then((done) => this.afterEvents(done, position, onBatch)));
       }
       await Promise.all(inFlight);
-      // every batch folded: the final publish of each shard is the run's result
       await this.merger.final(await Promise.all(this.shards.map((shard) => shard.publish())));
       this.throwIfFailed();
       this.done = true;
@@ -200,25 +224,48 @@ export class ShardedPipeline implements LivePipeline {
     this.ended = ended.then(() => {});
   }
 
-  /** Dimension rows to every shard: a batch sent to each, or a file each reads whole (each needs every row). */
-  private async applyDimension(item: Extract<RunItem, { kind: 'dimension' | 'dimension-file' }>): Promise<void> {
+  /**
+   * Dimension rows to every shard: a batch sent to each, or a file each reads whole (each needs
+   * every row). Counted once shard 0 has applied them: every shard applies the same rows, so its
+   * counters, dead letters and metrics stand for all, and a check of the counts (an empty table)
+   * need not wait for the slowest shard. Applied once every shard has, and found to number users
+   * alike.
+   */
+  private applyDimension(item: Extract<RunItem, { kind: 'dimension' | 'dimension-file' }>): { counted: Promise<void>; applied: Promise<void> } {
+    const turn = this.dimensionLetters;
+    let written = (): void => {};
+    this.dimensionLetters = new Promise((resolve) => (written = resolve));
+    const posted = this.postDimension(item).then((post) => {
+      // each answer is awaited below, but a failure may end the wait before the others are
+      for (const done of post.dones) done.catch(() => {});
+      return post;
+    });
+    const counted = posted.then(async ({ dones, position, letters }) => {
+      const first = await dones[0];
+      await turn;
+      this.afterDimension(first, position, letters ?? first.deadLetters);
+    });
+    // the next item's letters follow this one's, written or not (a failure fails the run anyway)
+    void counted.finally(written).catch(() => {});
+    const applied = counted.then(async () => this.checkNumbering(await Promise.all((await posted).dones)));
+    return { counted, applied };
+  }
+
+  /** The rows posted to every shard: each shard's answer to come, where the rows were read to, and the dead letters when one load stands for all. */
+  private async postDimension(item: Extract<RunItem, { kind: 'dimension' | 'dimension-file' }>): Promise<{ dones: Promise<ItemDone>[]; position: SourcePosition; letters?: readonly DeadLetter[] }> {
     if (item.kind === 'dimension') {
       if (item.table === 'subscriptions') await this.afterSubscriptionsLoading();
       // one shared buffer read by every shard (never pooled: a shard's store may keep views of it)
       const batch = packBatch(item.batch);
-      const dones = await Promise.all(this.shards.map((shard) => shard.send({ type: 'dimension', table: item.table, batch })));
-      this.afterDimension(dones, item.batch.position);
-      return;
+      return { dones: this.shards.map((shard) => shard.send({ type: 'dimension', table: item.table, batch })), position: item.batch.position };
     }
     const { table, path, batchSize, maxRecordBytes } = item;
     // not on a Kafka run's shards: a partition restored there numbers users the image does not
-    if (table === 'subscriptions' && this.subscriptionsAdoptable && this.partitions === null) {
-      await this.adoptSubscriptions(item);
-      return;
-    }
+    if (table === 'subscriptions' && this.subscriptionsAdoptable && this.partitions === null) return this.adoptSubscriptions(item);
     if (table === 'subscriptions') await this.afterSubscriptionsLoading();
-    const dones = await Promise.all(this.shards.map((shard) => shard.readDimension({ table, path, batchSize, maxRecordBytes })));
-    this.afterDimension(dones, { origin: path, seq: dones[0].lines ?? 0, bytes: item.bytes, totalBytes: item.bytes });
+    const dones = this.shards.map((shard) => shard.readDimension({ table, path, batchSize, maxRecordBytes }));
+    for (const done of dones) done.catch(() => {});
+    return { dones, position: { origin: path, seq: (await dones[0]).lines ?? 0, bytes: item.bytes, totalBytes: item.bytes } };
   }
 
   /**
@@ -235,10 +282,10 @@ export class ShardedPipeline implements LivePipeline {
    * SubscriptionLoad), and adopted by every shard as one image: the table is loaded once, not once
    * per shard, and not on this thread, which answers queries meanwhile.
    */
-  private async adoptSubscriptions(item: Extract<RunItem, { kind: 'dimension-file' }>): Promise<void> {
+  private async adoptSubscriptions(item: Extract<RunItem, { kind: 'dimension-file' }>): Promise<{ dones: Promise<ItemDone>[]; position: SourcePosition; letters: readonly DeadLetter[] }> {
     // the last shard: shard 0 takes the first range of the events
     const loader = this.shards[this.shards.length - 1];
-    const posted = loader.readSubscriptions({ path: item.path, batchSize: item.batchSize, maxRecordBytes: item.maxRecordBytes }).then((loaded) => {
+    const posted = loader.readSubscriptions({ path: item.path, batchSize: item.batchSize, maxRecordBytes: item.maxRecordBytes, bytes: item.bytes }).then((loaded) => {
       const position: SourcePosition = { origin: item.path, seq: loaded.lines, bytes: item.bytes, totalBytes: item.bytes };
       const adopt = { image: loaded.image, applied: loaded.applied, rejected: loaded.rejected.length, position };
       return { loaded, position, dones: this.shards.map((shard) => shard.adoptSubscriptions(adopt)) };
@@ -250,16 +297,15 @@ export class ShardedPipeline implements LivePipeline {
     settled.catch(() => {});
     this.loading = settled;
     const { loaded, position, dones } = await posted;
-    if (loaded.rejected.length > 0) this.deadLetters.write(loaded.rejected);
-    this.afterDimension(await Promise.all(dones), position);
+    return { dones, position, letters: loaded.rejected };
   }
 
   /** The shards read the file themselves, each taking the next range of it as it ends one. */
-  private async readFile(item: EventFileItem, onBatch: ((progress: BatchProgress) => void) | undefined): Promise<void> {
+  private async readFile(item: EventFileItem, onBatch: ((progress: BatchProgress) => void) | undefined, dimensions: Promise<unknown>): Promise<void> {
     // a thread that failed while the dimensions were applied fails the run before any of the file is read
     this.throwIfFailed();
     this.splitting = true;
-    const read = new SplitRead(item, this.shards, this.deadLetters, (batch, position) => this.afterRead(batch, position, onBatch));
+    const read = new SplitRead(item, this.shards, this.deadLetters, (batch, position) => this.afterRead(batch, position, onBatch), dimensions);
     this.reading = read;
     try {
       await read.run();
@@ -275,8 +321,9 @@ export class ShardedPipeline implements LivePipeline {
     await this.ended;
   }
 
+  /** The dimension rows handed on so far are counted (applied by shard 0: see applyDimension); every shard applies them before any later event. */
   async settle(): Promise<void> {
-    await Promise.all(this.dimensionsPending);
+    await Promise.all(this.dimensionsUncounted);
   }
 
   snapshot(strategy: Strategy = this.primary): ReportSnapshot {
@@ -338,20 +385,22 @@ export class ShardedPipeline implements LivePipeline {
     return { ...view, shards: partitions.map((p) => ({ partition: p.partition, events_read: p.progress.eventsRead, position: p.position })) };
   }
 
-  private afterDimension(dones: readonly ItemDone[], position: SourcePosition): void {
-    // every shard applied the same rows: one shard's counters and dead letters stand for all
-    const [first] = dones;
-    const disagreeing = firstDisagreeing(dones.map((d) => d.users));
-    if (disagreeing !== -1) {
-      this.failure ??= new InternalError(`shards 0 and ${disagreeing} number users differently after the same dimension rows (${first.users?.count} and ${dones[disagreeing].users?.count} users)`);
-      throw this.failure;
-    }
-    this.dimensions = first.dimensions ?? this.dimensions;
+  /** Shard 0 applied a dimension item: every shard applies the same rows, so its counters, dead letters and metrics stand for all. */
+  private afterDimension(first: ItemDone, position: SourcePosition, letters: readonly DeadLetter[]): void {
+    if (first.dimensions !== undefined) this.dimensions = laterCounts(this.dimensions, first.dimensions);
     this.dimensionsApplied++;
-    if (first.deadLetters.length > 0) this.deadLetters.write(first.deadLetters);
+    if (letters.length > 0) this.deadLetters.write(letters);
     replayMetrics(first.metrics, this.metrics);
     this.position = position;
     this.updatedAt = this.clock.now();
+  }
+
+  /** Every shard applied a dimension item: they must number its users alike, or their partials would not merge. */
+  private checkNumbering(dones: readonly ItemDone[]): void {
+    const disagreeing = firstDisagreeing(dones.map((d) => d.users));
+    if (disagreeing === -1) return;
+    this.failure ??= new InternalError(`shards 0 and ${disagreeing} number users differently after the same dimension rows (${dones[0].users?.count} and ${dones[disagreeing].users?.count} users)`);
+    throw this.failure;
   }
 
   private afterEvents(done: ItemDone, position: SourcePosition, onBatch: ((progress: BatchProgress) => void) | undefined): void {

@@ -49,6 +49,9 @@ export class SplitRead {
   private stranded: Promise<void> = Promise.resolve();
   /** The first failure of a dead-letter write or of the batch callback: the read stops and run() throws it. */
   private failure: unknown = null;
+  /** Letters numbered before the dimensions were applied, in order; null once they are. */
+  private held: { letters: readonly DeadLetter[]; base: number }[] | null = [];
+  private readonly dimensions: Promise<void>;
 
   constructor(
     private readonly item: EventFileItem,
@@ -56,7 +59,17 @@ export class SplitRead {
     private readonly deadLetters: DeadLetterSink,
     /** Told of each batch folded, with the file's position over every range. */
     private readonly onBatch: (batch: ReadBatch, read: SourcePosition) => void,
+    /**
+     * Settles once every shard has applied the dimension rows before the file (and written their
+     * dead letters): the file's own letters are held until then, so the letters still go out in
+     * the order of the input, while the shards read on.
+     */
+    dimensions: Promise<unknown> = Promise.resolve(),
   ) {
+    this.dimensions = dimensions.then(
+      () => this.release(),
+      () => this.release(),
+    );
     this.ranges = splitRanges(item.bytes, shards.length);
     this.lines = this.ranges.map(() => 0);
     this.bytes = this.ranges.map(() => 0);
@@ -78,6 +91,7 @@ export class SplitRead {
       const reads = await Promise.allSettled(this.shards.flatMap((shard) => Array.from({ length: QUEUED_PER_SHARD }, () => this.readOn(shard))));
       const failed = reads.find((r): r is PromiseRejectedResult => r.status === 'rejected');
       if (failed !== undefined) this.fail(failed.reason);
+      await this.dimensions;
       this.writeStranded();
       await this.stranded;
       // a dead letter that could not be written (its line never numbered) must not end in a success
@@ -157,7 +171,17 @@ export class SplitRead {
       .catch((error: unknown) => this.fail(error));
   }
 
+  private release(): void {
+    const held = this.held ?? [];
+    this.held = null;
+    for (const { letters, base } of held) this.write(letters, base);
+  }
+
   private write(letters: readonly DeadLetter[], base: number): void {
+    if (this.held !== null) {
+      this.held.push({ letters, base });
+      return;
+    }
     try {
       this.deadLetters.write(base === 0 ? letters : letters.map((l) => ({ ...l, seq: l.seq + base })));
     } catch (error) {

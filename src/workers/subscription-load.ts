@@ -10,6 +10,8 @@ export interface LoadedSubscriptions {
   readonly rejected: readonly DeadLetter[];
   /** Lines the file held. */
   readonly lines: number;
+  /** Bytes read of the file: all of it. */
+  readonly bytes: number;
 }
 
 /** A subscriptions file to load, as a 'dimension-file' item names it. */
@@ -47,12 +49,14 @@ export class SubscriptionLoad {
     const rejected: DeadLetter[] = [];
     let applied = 0;
     let lines = 0;
+    let bytes = 0;
     for await (const batch of readNdjsonRecords(path, { batchSize, maxRecordBytes })) {
       const result = applyDimensionBatch(this.dims, 'subscriptions', batch);
       applied += result.applied;
       for (const letter of result.rejected) rejected.push(ownedLetter(letter));
       lines = batch.position.seq;
+      bytes = batch.position.bytes ?? bytes;
     }
-    return { image: this.dims.subscriptions.image(), applied, rejected, lines };
+    return { image: this.dims.subscriptions.image(), applied, rejected, lines, bytes };
   }
 }

@@ -28,8 +28,12 @@ beforeAll(async () => {
   await generateDataset({ outDir: clean, seed: 23, events: EVENTS, users: 4_000, artists: 400 });
   oracle = await computeReportsWithDuckDB(clean);
   dirty = await makeTempDir('streampulse-split-dirty-');
-  for (const table of ['ad_rates', 'payouts']) await writeFile(join(dirty, `${table}.ndjson`), await readFile(join(clean, `${table}.ndjson`)));
-  // bad dimension rows too: every shard reads the table, but its dead letters are written once
+  await writeFile(join(dirty, 'ad_rates.ndjson'), await readFile(join(clean, 'ad_rates.ndjson')));
+  // bad dimension rows too: every shard reads the table (or adopts one load of it), but its dead
+  // letters are written once, and before the events' even when the shards start reading them first
+  const payouts = (await readFile(join(clean, 'payouts.ndjson'), 'utf8')).split('\n').filter((l) => l !== '');
+  payouts.splice(10, 0, '{"artist_id":"ART-bad"}');
+  await writeFile(join(dirty, 'payouts.ndjson'), payouts.join('\n') + '\n');
   const subscriptions = (await readFile(join(clean, 'subscriptions.ndjson'), 'utf8')).split('\n').filter((l) => l !== '');
   subscriptions.splice(1_000, 0, 'not a row');
   subscriptions.splice(3_000, 0, '{"user_id":"USR-999999"}');
@@ -88,6 +92,7 @@ describe('ShardedPipeline reading an events file itself', () => {
     expect(rejectable).toBeGreaterThan(20);
     expect(fromOne.filter((l) => l.table === 'events')).toHaveLength(rejectable);
     expect(fromOne.filter((l) => l.table === 'subscriptions').map((l) => l.seq)).toEqual([1_001, 3_001]);
+    expect(fromOne.filter((l) => l.table === 'payouts').map((l) => l.seq)).toEqual([11]);
     // the same letters in the same order: a range's go out once every range before it is read
     expect(fromShards.map(key)).toEqual(fromOne.map(key));
     expect(progressLines(pipeline)).toBe((await readFile(join(dirty, 'events.ndjson'), 'utf8')).split('\n').length - 1);

@@ -1,3 +1,4 @@
+import { isCalendarDate } from './calendar-date.ts';
 import { decodeFields } from './field-decoder.ts';
 import type { Rejection } from './rejection.ts';
 import { EVENT_FIELDS, type RecordOf } from './schema.ts';
@@ -10,5 +11,5 @@ export type EventRecord = RecordOf<typeof EVENT_FIELDS>;
  * decoder must agree with it on every input (the tests hold them to that).
  */
 export function decodeEvent(text: string): EventRecord | Rejection {
-  return decodeFields(EVENT_FIELDS, text);
+  return decodeFields(EVENT_FIELDS, text, isCalendarDate);
 }

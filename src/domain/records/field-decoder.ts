@@ -1,5 +1,4 @@
-import { RejectReason } from '../../errors.ts';
-import { isCalendarDate } from './calendar-date.ts';
+import { InternalError, RejectReason } from '../../errors.ts';
 import { numberToUnits } from './fixed-point.ts';
 import { booleanField, numberField, parseJsonObject, Rejection, stringField } from './rejection.ts';
 import type { FieldSpec, IntegerField, RecordOf } from './schema.ts';
@@ -7,24 +6,32 @@ import type { FieldSpec, IntegerField, RecordOf } from './schema.ts';
 type Fields = Record<string, unknown>;
 type Value = string | number | boolean;
 
+/** Whether a string is a calendar date: the rule of 'date' fields, the caller's to give. */
+export type DateRule = (text: string) => boolean;
+
+const noDateRule: DateRule = () => {
+  throw new InternalError('a date field was decoded without a date rule');
+};
+
 /**
  * The reference decoding of one JSON record by its declared fields: JSON.parse, then each field
  * in declaration order checked for its type and rules; the first failure is the record's
- * Rejection. Extra fields in the source are ignored.
+ * Rejection. Extra fields in the source are ignored. Dates are checked by `isDate` (js-joda's
+ * calendar, for events): only events declare a date, so decoding a dimension row never loads it.
  */
-export function decodeFields<const Specs extends readonly FieldSpec[]>(specs: Specs, text: string): RecordOf<Specs> | Rejection {
+export function decodeFields<const Specs extends readonly FieldSpec[]>(specs: Specs, text: string, isDate: DateRule = noDateRule): RecordOf<Specs> | Rejection {
   const fields = parseJsonObject(text);
   if (fields instanceof Rejection) return fields;
   const record: Record<string, Value> = {};
   for (let i = 0; i < specs.length; i++) {
-    const value = fieldValue(specs[i], fields);
+    const value = fieldValue(specs[i], fields, isDate);
     if (value instanceof Rejection) return value;
     record[specs[i].name] = value;
   }
   return record as RecordOf<Specs>;
 }
 
-function fieldValue(spec: FieldSpec, fields: Fields): Value | Rejection {
+function fieldValue(spec: FieldSpec, fields: Fields, isDate: DateRule): Value | Rejection {
   switch (spec.type) {
     case 'string':
       return stringField(fields, spec.name);
@@ -41,7 +48,7 @@ function fieldValue(spec: FieldSpec, fields: Fields): Value | Rejection {
     case 'date': {
       const value = stringField(fields, spec.name);
       if (value instanceof Rejection) return value;
-      if (!isCalendarDate(value)) {
+      if (!isDate(value)) {
         return new Rejection(RejectReason.BadDate, `${spec.name}: ${JSON.stringify(value)} is not a calendar date (yyyy-MM-dd)`);
       }
       return value;

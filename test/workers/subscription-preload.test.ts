@@ -1,0 +1,111 @@
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Reports } from '../../src/domain/reports/report-rows.ts';
+import { IoError } from '../../src/errors.ts';
+import { generateDataset } from '../../src/generator/index.ts';
+import type { RunItem } from '../../src/live-pipeline.ts';
+import { readInputLayoutHandingOn, resolveInputDir } from '../../src/sources/input-dir.ts';
+import { ShardedPipeline, startShards, subscriptionsAhead } from '../../src/workers/index.ts';
+import { computeReportsWithDuckDB } from '../helpers/duckdb-oracle.ts';
+import { makeTempDir, removeTempDir } from '../helpers/temp-dir.ts';
+
+let dir: string;
+let oracle: Reports;
+const BATCH = 1_000;
+const MAX_RECORD_BYTES = 2_000;
+const INIT = { strategies: ['cached'] as const, cacheSize: 1_000, publishMs: 5 };
+
+beforeAll(async () => {
+  dir = await makeTempDir('streampulse-preload-');
+  await generateDataset({ outDir: dir, seed: 31, events: 6_000, users: 1_500, artists: 200 });
+  oracle = await computeReportsWithDuckDB(dir);
+}, 120_000);
+afterAll(async () => {
+  await removeTempDir(dir);
+});
+
+function items(input: string): Promise<AsyncIterable<RunItem>> {
+  const signal = new AbortController().signal;
+  return resolveInputDir(input).then((layout) =>
+    readInputLayoutHandingOn(layout, BATCH, MAX_RECORD_BYTES, (path, bytes) => ({ kind: 'event-file', path, bytes, batchSize: BATCH, maxRecordBytes: MAX_RECORD_BYTES, signal })),
+  );
+}
+
+async function copyOf(source: string, prefix: string): Promise<string> {
+  const copy = await makeTempDir(prefix);
+  for (const table of ['subscriptions', 'ad_rates', 'payouts', 'events']) await writeFile(join(copy, `${table}.ndjson`), await readFile(join(source, `${table}.ndjson`)));
+  return copy;
+}
+
+const run = { source: 'file', format: 'auto', batchSize: BATCH, maxRecordBytes: MAX_RECORD_BYTES } as const;
+
+describe('the subscriptions the loading shard loads ahead', () => {
+  it('are the first file a replay of the folder hands on, and none for another format or Kafka', async () => {
+    const ahead = await subscriptionsAhead({ ...run, input: dir });
+    expect(ahead).toEqual({ path: join(dir, 'subscriptions.ndjson'), batchSize: BATCH, maxRecordBytes: MAX_RECORD_BYTES });
+    const handed: string[] = [];
+    for await (const item of await items(dir)) if (item.kind === 'dimension-file' && item.table === 'subscriptions') handed.push(item.path);
+    expect(handed).toEqual([ahead?.path]);
+    expect(await subscriptionsAhead({ ...run, input: dir, format: 'csv' })).toBeUndefined();
+    expect(await subscriptionsAhead({ ...run, source: 'kafka', input: null })).toBeUndefined();
+    expect(await subscriptionsAhead({ ...run, input: join(dir, 'no-such-folder') })).toBeUndefined();
+    const parts = await makeTempDir('streampulse-preload-parts-');
+    try {
+      await mkdir(join(parts, 'subscriptions'));
+      for (const part of ['part-1.ndjson', 'part-0.ndjson']) await writeFile(join(parts, 'subscriptions', part), await readFile(join(dir, 'subscriptions.ndjson')));
+      expect((await subscriptionsAhead({ ...run, input: parts }))?.path).toBe(join(parts, 'subscriptions', 'part-0.ndjson'));
+    } finally {
+      await removeTempDir(parts);
+    }
+  });
+
+  it('give the reports of the DuckDB oracle when the run hands that file on', async () => {
+    const shards = startShards(2, INIT, await subscriptionsAhead({ ...run, input: dir }));
+    const pipeline = new ShardedPipeline({ ...INIT, workers: 2, shards });
+    await pipeline.run(await items(dir));
+    expect(pipeline.snapshot().reports).toEqual(oracle);
+    expect(pipeline.snapshot().progress.dimensions.subscriptions).toEqual({ rows_applied: 1_500, rejected: 0 });
+  }, 60_000);
+
+  it('are loaded afresh when the file is no longer the size it was loaded at', async () => {
+    const changed = await copyOf(dir, 'streampulse-preload-changed-');
+    try {
+      const shards = startShards(2, INIT, await subscriptionsAhead({ ...run, input: changed }));
+      // time for the load ahead to read the file as it was
+      await new Promise((resolve) => setTimeout(resolve, 1_500));
+      const rows = (await readFile(join(changed, 'subscriptions.ndjson'), 'utf8')).split('\n').filter((l) => l !== '');
+      await writeFile(join(changed, 'subscriptions.ndjson'), rows.slice(0, 500).join('\n') + '\n');
+      const pipeline = new ShardedPipeline({ ...INIT, workers: 2, shards });
+      await pipeline.run(await items(changed));
+      expect(pipeline.snapshot().progress.dimensions.subscriptions).toEqual({ rows_applied: 500, rejected: 0 });
+      expect(pipeline.snapshot().reports).toEqual(await computeReportsWithDuckDB(changed));
+    } finally {
+      await removeTempDir(changed);
+    }
+  }, 60_000);
+
+  it('are passed up when the run hands on another file, and their failure then fails nothing', async () => {
+    const shards = startShards(2, INIT, { path: join(dir, 'no-such-file.ndjson'), batchSize: BATCH, maxRecordBytes: MAX_RECORD_BYTES });
+    const pipeline = new ShardedPipeline({ ...INIT, workers: 2, shards });
+    await pipeline.run(await items(dir));
+    expect(pipeline.snapshot().reports).toEqual(oracle);
+  }, 60_000);
+
+  it('fail the run with the load\'s error when the run hands on the file they could not read', async () => {
+    const unreadable = await makeTempDir('streampulse-preload-unreadable-');
+    try {
+      // a folder where the file should be: opened, it cannot be read
+      const path = join(unreadable, 'subscriptions.ndjson');
+      await mkdir(path);
+      const shards = startShards(2, INIT, { path, batchSize: BATCH, maxRecordBytes: MAX_RECORD_BYTES });
+      const pipeline = new ShardedPipeline({ ...INIT, workers: 2, shards });
+      const file: RunItem = { kind: 'dimension-file', table: 'subscriptions', path, bytes: 0, batchSize: BATCH, maxRecordBytes: MAX_RECORD_BYTES };
+      const failure = await pipeline.run([file]).then(() => null, (error: unknown) => error);
+      expect(failure).toBeInstanceOf(IoError);
+      expect((failure as Error).message).toContain(path);
+    } finally {
+      await removeTempDir(unreadable);
+    }
+  }, 60_000);
+});
