@@ -23,9 +23,12 @@ class ShardIds {
         grown.set(map.ids.subarray(0, map.size));
         map.ids = grown;
       }
+      // a first publish brings a shard's whole table (100,000 users): room for it at once, not by doubling
+      const dict = this.dicts[name];
+      dict.reserve(map.size + values.length);
       for (const value of values) {
         const local = map.size;
-        const id = this.dicts[name].intern(value);
+        const id = dict.intern(value);
         if (id !== local) map.identity = false;
         map.ids[map.size++] = id;
       }
