@@ -1,4 +1,4 @@
-import { MessageChannel, Worker } from 'node:worker_threads';
+import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
 import { errorFromData, InternalError, type StreamPulseError } from '../errors.ts';
 import type { Shard } from './shard.ts';
 import { closeWorker } from './worker-exit.ts';
@@ -17,7 +17,9 @@ const WANTED_EVERY_MS = 100;
  * when queries come, and keeps its latest render, which every query is answered from.
  */
 export class Merger {
-  private readonly worker: Worker;
+  /** Null until start(): its messages wait in `queued` meanwhile. */
+  private worker: Worker | null = null;
+  private queued: { message: ToMerger; transfer: MessagePort[] }[] = [];
   private latest: Rendered | null = null;
   private failure: StreamPulseError | null = null;
   private closing = false;
@@ -25,15 +27,31 @@ export class Merger {
   private finalWaiter: { resolve: (rendered: Rendered) => void; reject: (error: Error) => void } | null = null;
   private onFailure: (error: StreamPulseError) => void = () => {};
 
-  constructor(init: MergerInit) {
-    this.worker = new Worker(mergerUrl(), { workerData: init, stdout: false, stderr: false });
+  constructor(private readonly init: MergerInit) {}
+
+  /**
+   * Starts the thread, if not yet: when there is something to merge (the first events, a query, the
+   * end of the run). Not with the shards: its start-up (60 ms of code loading) would take a core
+   * from the subscriptions load that every shard's events wait for, for publishes that come only
+   * after the first events.
+   */
+  start(): void {
+    if (this.worker !== null || this.closing) return;
+    const worker = new Worker(mergerUrl(), { workerData: this.init, stdout: false, stderr: false });
+    this.worker = worker;
     // like the shards, it never keeps the process alive by itself
-    this.worker.unref();
-    this.worker.on('message', (message: FromMerger) => this.receive(message));
-    this.worker.on('error', (error) => this.fail(new InternalError(`the merger failed: ${error.stack ?? error.message}`, { cause: error })));
-    this.worker.on('exit', (code) => {
+    worker.unref();
+    worker.on('message', (message: FromMerger) => this.receive(message));
+    worker.on('error', (error) => this.fail(new InternalError(`the merger failed: ${error.stack ?? error.message}`, { cause: error })));
+    worker.on('exit', (code) => {
       if (!this.closing) this.fail(new InternalError(`the merger exited (code ${code}) before the run ended`));
     });
+    for (const { message, transfer } of this.queued.splice(0)) worker.postMessage(message, transfer);
+  }
+
+  private post(message: ToMerger, transfer: MessagePort[] = []): void {
+    if (this.worker === null) this.queued.push({ message, transfer });
+    else this.worker.postMessage(message, transfer);
   }
 
   /** Who is told of the merger's failure (one that came before is told at once). */
@@ -46,7 +64,7 @@ export class Merger {
   connect(shard: Shard, index: number): void {
     const { port1, port2 } = new MessageChannel();
     shard.connect(port1);
-    this.worker.postMessage({ type: 'shard', shard: index, port: port2 } satisfies ToMerger, [port2]);
+    this.post({ type: 'shard', shard: index, port: port2 }, [port2]);
   }
 
   /** The latest render, null before the first. */
@@ -59,25 +77,27 @@ export class Merger {
     const now = performance.now();
     if (now - this.lastWanted < WANTED_EVERY_MS || this.closing) return;
     this.lastWanted = now;
-    this.worker.postMessage({ type: 'wanted' } satisfies ToMerger);
+    this.start();
+    this.post({ type: 'wanted' });
   }
 
   /** Resolves with the render of every shard's publish `seqs[shard]` (and all before it). */
   final(seqs: readonly number[]): Promise<Rendered> {
     if (this.failure !== null) return Promise.reject(this.failure);
     const rendered = new Promise<Rendered>((resolve, reject) => (this.finalWaiter = { resolve, reject }));
-    this.worker.postMessage({ type: 'final', seqs } satisfies ToMerger);
+    this.start();
+    this.post({ type: 'final', seqs });
     return rendered;
   }
 
   async close(): Promise<void> {
     this.closing = true;
-    await closeWorker(this.worker, { type: 'close' } satisfies ToMerger);
+    if (this.worker !== null) await closeWorker(this.worker, { type: 'close' } satisfies ToMerger);
   }
 
   async terminate(): Promise<void> {
     this.closing = true;
-    await this.worker.terminate();
+    await this.worker?.terminate();
   }
 
   private receive(message: FromMerger): void {

@@ -145,6 +145,8 @@ export class ShardedPipeline implements LivePipeline {
       this.merger.connect(shard, index);
     });
     this.merger.listen((error) => this.failed(error));
+    // a Kafka run's shards publish the partitions they restore before any event
+    if (this.partitions !== null) this.merger.start();
   }
 
   get primary(): Strategy {
@@ -184,6 +186,7 @@ export class ShardedPipeline implements LivePipeline {
         // the events' time starts once the shards have applied the dimension rows before them
         if (!this.eventsDealt) {
           this.eventsDealt = true;
+          this.merger.start();
           this.subscriptionsAdoptable = false;
           void this.settle().then(() => void (this.eventsSince ??= performance.now()), () => {});
         }

@@ -144,6 +144,22 @@ describe('ShardedPipeline: worker threads as partitions', () => {
     expect(progress.events_read).toBe(3_012);
   }, 60_000);
 
+  it('starts the merger thread with the first events or query, not with the shards', async () => {
+    const mergerOf = (p: ShardedPipeline): unknown => (p as unknown as { merger: { worker: unknown } }).merger.worker;
+    const dimensions: SourceItem[] = [];
+    for await (const item of readInputLayout(await resolveInputDir(dir), 1_000)) if (item.kind === 'dimension') dimensions.push(item);
+    const quiet = new ShardedPipeline({ strategies: ['cached'], cacheSize: 100, workers: 2 });
+    expect(mergerOf(quiet)).toBeNull();
+    await quiet.run(dimensions);
+    // nothing to merge before events: the end of the run starts it, for the (empty) final render
+    expect(quiet.snapshot().reports.daily_summary).toEqual([]);
+    await quiet.dispose();
+    const asked = new ShardedPipeline({ strategies: ['cached'], cacheSize: 100, workers: 2 });
+    expect(asked.snapshot().progress.events_read).toBe(0);
+    expect(mergerOf(asked)).not.toBeNull();
+    await asked.dispose();
+  }, 60_000);
+
   it('fails the run with the shard\'s error when a shard cannot start, and leaves no thread behind', async () => {
     const sharded = new ShardedPipeline({ strategies: ['cached'], cacheSize: 0, workers: 2 });
     const items: SourceItem[] = [{ kind: 'dimension', table: 'subscriptions', batch: rawBatchFromLines(['{}'], 'subscriptions') }];

@@ -146,11 +146,12 @@ describe('ShardedPipeline reading an events file itself', () => {
 
   it('stops reading the file at once when the merger thread dies, and fails the run with why', async () => {
     const pipeline = new ShardedPipeline({ strategies: ['cached'], cacheSize: 2_000, workers: 2, publishMs: 5 });
-    // the merger's thread itself, as a crash would end it (its handle's terminate() is a clean end)
-    const thread = (pipeline as unknown as { merger: { worker: Worker } }).merger.worker;
+    // the merger's thread itself, as a crash would end it (its handle's terminate() is a clean end);
+    // started with the events, so there by the second batch
+    const thread = (): Worker => (pipeline as unknown as { merger: { worker: Worker } }).merger.worker;
     let batches = 0;
     const run = pipeline.run(await eventFile(clean, new AbortController().signal), () => {
-      if (++batches === 2) void thread.terminate();
+      if (++batches === 2) void thread().terminate();
     });
     await expect(run).rejects.toThrow(/the merger exited \(code 1\) before the run ended/);
     // the shards stopped after their batches in hand: far from the 40 batches of the file
