@@ -8,8 +8,9 @@ import { PRELOAD_ID, type FromShard, type ItemDone, type PublishSent, type ReadB
 import type { LoadedSubscriptions, SubscriptionFileRequest } from './subscription-load.ts';
 import type { SavedPartition } from '../pipeline.ts';
 import type { SourcePosition } from '../domain/records/raw-batch.ts';
-import type { RunConfig } from '../config.ts';
-import { findTable, formatsFor } from '../sources/table-files.ts';
+import { join } from 'node:path';
+import { datasetDir, type RunConfig } from '../config.ts';
+import { findTable, formatsFor, isFile } from '../sources/table-files.ts';
 
 /** The shard's code: compiled beside this module in the build, a tsx shim when run from source. */
 function shardUrl(): URL {
@@ -270,14 +271,21 @@ export function startShards(count: number, init: Omit<ShardInit, 'shard' | 'prel
 }
 
 /**
- * The subscriptions file a replay of the folder `config.input` will hand on to the shards first,
- * found as its layout finds it (its first part file, for a folder of them), for the loading shard
- * to start on at once (see subscription-preload.ts); none when the table is not NDJSON there
- * (another format, or no folder: its layout then reads it, or says what is wrong).
+ * The subscriptions file a replay will hand on to the shards first, found as its layout finds it
+ * (its first part file, for a folder of them), for the loading shard to start on at once (see
+ * subscription-preload.ts): in the folder `config.input`, or in the generated dataset when it is
+ * already complete (its manifest is written last). None when the table is not NDJSON there, or
+ * there is no such folder yet: the run then reads it, or says what is wrong, as before.
  */
-export async function subscriptionsAhead(config: Pick<RunConfig, 'source' | 'input' | 'format' | 'batchSize' | 'maxRecordBytes'>): Promise<SubscriptionFileRequest | undefined> {
-  if (config.source !== 'file' || config.input === null) return undefined;
-  const found = await findTable(config.input, 'subscriptions', formatsFor(config.format));
+export async function subscriptionsAhead(config: Pick<RunConfig, 'source' | 'input' | 'generate' | 'dataDir' | 'format' | 'batchSize' | 'maxRecordBytes'>): Promise<SubscriptionFileRequest | undefined> {
+  if (config.source !== 'file') return undefined;
+  let dir = config.input;
+  if (dir === null && config.generate !== null) {
+    const generated = datasetDir(config.dataDir, config.generate);
+    if (await isFile(join(generated, 'manifest.json')) !== null) dir = generated;
+  }
+  if (dir === null) return undefined;
+  const found = await findTable(dir, 'subscriptions', formatsFor(config.format));
   if (found?.format !== 'ndjson' || found.files.length === 0) return undefined;
   return { path: found.files[0], batchSize: config.batchSize, maxRecordBytes: config.maxRecordBytes };
 }

@@ -2,6 +2,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Reports } from '../../src/domain/reports/report-rows.ts';
+import { datasetDir } from '../../src/config.ts';
 import { IoError } from '../../src/errors.ts';
 import { generateDataset } from '../../src/generator/index.ts';
 import type { RunItem } from '../../src/live-pipeline.ts';
@@ -38,7 +39,7 @@ async function copyOf(source: string, prefix: string): Promise<string> {
   return copy;
 }
 
-const run = { source: 'file', format: 'auto', batchSize: BATCH, maxRecordBytes: MAX_RECORD_BYTES } as const;
+const run = { source: 'file', format: 'auto', batchSize: BATCH, maxRecordBytes: MAX_RECORD_BYTES, generate: null, dataDir: '/nonexistent' } as const;
 
 describe('the subscriptions the loading shard loads ahead', () => {
   it('are the first file a replay of the folder hands on, and none for another format or Kafka', async () => {
@@ -57,6 +58,22 @@ describe('the subscriptions the loading shard loads ahead', () => {
       expect((await subscriptionsAhead({ ...run, input: parts }))?.path).toBe(join(parts, 'subscriptions', 'part-0.ndjson'));
     } finally {
       await removeTempDir(parts);
+    }
+  });
+
+  it('are a generated dataset\'s once it is complete, and none before', async () => {
+    const dataDir = await makeTempDir('streampulse-preload-generated-');
+    try {
+      const generate = { seed: 3, events: 100, users: 20, artists: 5 };
+      const dataset = datasetDir(dataDir, generate);
+      expect(await subscriptionsAhead({ ...run, input: null, generate, dataDir })).toBeUndefined();
+      await generateDataset({ outDir: dataset, ...generate });
+      // the files are there, the manifest that marks them complete is not yet
+      expect(await subscriptionsAhead({ ...run, input: null, generate, dataDir })).toBeUndefined();
+      await writeFile(join(dataset, 'manifest.json'), JSON.stringify(generate) + '\n');
+      expect((await subscriptionsAhead({ ...run, input: null, generate, dataDir }))?.path).toBe(join(dataset, 'subscriptions.ndjson'));
+    } finally {
+      await removeTempDir(dataDir);
     }
   });
 
