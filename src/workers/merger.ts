@@ -77,7 +77,8 @@ export class Merger {
     const now = performance.now();
     if (now - this.lastWanted < WANTED_EVERY_MS || this.closing) return;
     this.lastWanted = now;
-    this.start();
+    // started after this answer is written: a thread's start costs this thread a few milliseconds
+    if (this.worker === null) setImmediate(() => this.start());
     this.post({ type: 'wanted' });
   }
 

@@ -1,15 +1,17 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import type { ShardInit } from './shard-protocol.ts';
-import { lowerThreadPriority, SHARD_NICE } from './thread-priority.ts';
+import { lowerThreadPriority, PRELOAD_NICE, SHARD_NICE } from './thread-priority.ts';
 
 // The shard's entry. Its priority drops below the main thread's (see thread-priority.ts) before
 // its code loads, so even compiling it at start-up never keeps a query from a core. The loading
-// shard first loads the subscriptions ahead (see subscription-preload.ts) at the main thread's
-// priority: every shard's events wait for that table, and while the main thread loads its own
-// code, a niced loader would get a tenth of the core it shares with the other threads starting.
+// shard first loads the subscriptions ahead (see subscription-preload.ts) above the other shards,
+// whose events all wait for that table: at their nice it got a tenth of a core beside the threads
+// starting (the subscriptions posted 20-50 ms later), at the main thread's it slowed the first
+// queries (p99 12 ms, the slow answers all in that load).
 const { preload } = workerData as ShardInit;
 if (preload === undefined || parentPort === null) lowerThreadPriority(SHARD_NICE);
 else {
+  lowerThreadPriority(PRELOAD_NICE);
   await (await import('./subscription-preload.ts')).preloadSubscriptions(preload, parentPort);
   lowerThreadPriority(SHARD_NICE);
 }

@@ -1,9 +1,14 @@
 import { readlinkSync } from 'node:fs';
 import { constants, setPriority } from 'node:os';
 
-/** Nice values: the shards', and the merger's (between them and the main thread's 0). */
+/**
+ * Nice values: the shards', and the merger's and a shard's loading the subscriptions ahead (between
+ * them and the main thread's 0: above the other shards, every shard's events wait for that table,
+ * below the main thread, which answers queries meanwhile).
+ */
 export const SHARD_NICE = 10;
 export const MERGER_NICE = 5;
+export const PRELOAD_NICE = 5;
 
 /**
  * Gives the calling thread a lower scheduling priority (a higher nice value), where the system

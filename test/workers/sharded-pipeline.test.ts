@@ -156,6 +156,8 @@ describe('ShardedPipeline: worker threads as partitions', () => {
     await quiet.dispose();
     const asked = new ShardedPipeline({ strategies: ['cached'], cacheSize: 100, workers: 2 });
     expect(asked.snapshot().progress.events_read).toBe(0);
+    // started once the answer is written
+    await new Promise((resolve) => setImmediate(resolve));
     expect(mergerOf(asked)).not.toBeNull();
     await asked.dispose();
   }, 60_000);
