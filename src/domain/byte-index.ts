@@ -31,6 +31,8 @@ export class ByteIndex {
   private slotBytes = new Uint8Array(this.slots.buffer);
   private mask = (1 << 10) - 1;
   private entries = 0;
+  /** The slots are an adopted image's, read in place until the first key is set (copy on write). */
+  private borrowed = false;
 
   get size(): number {
     return this.entries;
@@ -61,6 +63,7 @@ export class ByteIndex {
   }
 
   set(hash: number, bytes: Uint8Array, start: number, end: number, value: number): void {
+    if (this.borrowed) this.ownSlots();
     if ((this.entries + 1) * 2 > this.mask + 1) this.rehash((this.mask + 1) * 2);
     const length = end - start;
     const tag = hash + 1;
@@ -75,7 +78,7 @@ export class ByteIndex {
       for (let i = 0; i < length; i++) this.slotBytes[from + i] = bytes[start + i];
     } else {
       while (this.poolLength + length > this.pool.length) {
-        const pool = new Uint8Array(this.pool.length * 2);
+        const pool = new Uint8Array(Math.max(1 << 12, this.pool.length * 2));
         pool.set(this.pool);
         this.pool = pool;
       }
@@ -91,16 +94,28 @@ export class ByteIndex {
     return { slots: sharedCopy(this.slots), pool: sharedCopy(this.pool.subarray(0, this.poolLength)), entries: this.entries };
   }
 
-  /** Becomes a copy of `image`, whatever it held: the image's table is copied, never written. */
+  /**
+   * Becomes `image`, whatever it held, never writing it: its slots and pool are read where they are
+   * (every shard reads the one table, none copies 8 MB of it before its first event), and copied
+   * at the first key set here; the pool is exactly full, so the first key it holds moves it too.
+   */
   adopt(image: ByteIndexImage): void {
     const size = image.slots.length / STRIDE;
     if (!Number.isInteger(size) || size < 1 || (size & (size - 1)) !== 0 || image.entries * 2 > size) throw new InternalError(`a byte index image of ${image.slots.length} slot words for ${image.entries} entries is not one`);
-    this.slots = grownCopy(image.slots, image.slots.length);
-    this.slotBytes = new Uint8Array(this.slots.buffer);
+    this.slots = image.slots;
+    this.slotBytes = new Uint8Array(image.slots.buffer, image.slots.byteOffset, image.slots.byteLength);
+    this.borrowed = true;
     this.mask = size - 1;
     this.entries = image.entries;
-    this.pool = grownCopy(image.pool, Math.max(1 << 12, image.pool.length * 2));
+    this.pool = image.pool;
     this.poolLength = image.pool.length;
+  }
+
+  /** The adopted slots copied into this thread's memory, before one is written. */
+  private ownSlots(): void {
+    this.slots = grownCopy(this.slots, this.slots.length);
+    this.slotBytes = new Uint8Array(this.slots.buffer);
+    this.borrowed = false;
   }
 
   /** Room for `entries` in all without a rehash on the way (a table's expected size). */
@@ -124,6 +139,7 @@ export class ByteIndex {
     }
     this.slots = slots;
     this.slotBytes = new Uint8Array(slots.buffer);
+    this.borrowed = false;
     this.mask = mask;
   }
 }

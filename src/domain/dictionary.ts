@@ -199,8 +199,9 @@ export class Dictionary {
   }
 
   /**
-   * Becomes a copy of `image`, the same value under every id. Only over nothing the image does not
-   * hold: an empty dictionary, or an earlier image of the one it was taken from (which only grows).
+   * Becomes `image`, the same value under every id, never writing it (its arrays are read in
+   * place until this dictionary grows). Only over nothing the image does not hold: an empty
+   * dictionary, or an earlier image of the one it was taken from (which only grows).
    */
   adopt(image: DictionaryImage): void {
     const held = this.values.length;
@@ -208,10 +209,12 @@ export class Dictionary {
     const values = new Array<string | undefined>(image.size).fill(undefined);
     for (const [id, value] of image.strings) values[id] = value;
     this.values = values;
-    const slots = Math.max(1 << 6, image.size);
-    this.textStart = grownCopy(image.textStart, slots);
-    this.textEnd = grownCopy(image.textEnd, slots);
-    this.text = grownCopy(image.text, 1 << 10);
+    // read where they are, never written: each array is exactly full, so the first value interned
+    // here grows it into a copy (room()); small ones are copied at once, at the sizes room() grows from
+    const borrow = image.size >= 1 << 6 && image.text.length >= 1 << 10;
+    this.textStart = borrow ? image.textStart : grownCopy(image.textStart, 1 << 6);
+    this.textEnd = borrow ? image.textEnd : grownCopy(image.textEnd, 1 << 6);
+    this.text = borrow ? image.text : grownCopy(image.text, 1 << 10);
     this.textLength = image.text.length;
     this.ids = new Map();
     this.mappedUpTo = 0;

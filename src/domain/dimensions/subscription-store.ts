@@ -72,6 +72,8 @@ export class SubscriptionStore {
   /** Per user: the plan's and country's dictionary ids as the load's scan found them; -1 when the row must be decoded on a miss. */
   private rowPlan: Int32Array = new Int32Array(1 << 10);
   private rowCountry: Int32Array = new Int32Array(1 << 10);
+  /** The columns and arena are an adopted image's, read in place until a row is put (copy on write). */
+  private borrowed = false;
   private readonly cache: LRUCache<number, CachedSubscription>;
   /** The (plan, country) pairs cached rows name: a handful, however many users. */
   private readonly pairs = new PairIndex();
@@ -125,6 +127,7 @@ export class SubscriptionStore {
    * cache so later events see it.
    */
   put(user: number, bytes: Uint8Array, start: number, end: number, plan = -1, country = -1): void {
+    if (this.borrowed) this.own();
     const length = end - start;
     if (user >= this.rowLength.length || this.arenaLength + length > this.arena.length) this.reserve(user, length);
     const old = this.rowLength[user];
@@ -173,11 +176,13 @@ export class SubscriptionStore {
     this.dicts.user.adopt(image.users);
     this.dicts.plan.adopt(image.plans);
     this.dicts.country.adopt(image.countries);
-    this.rowStart = grownCopy(image.rowStart, 1 << 10);
-    this.rowLength = grownCopy(image.rowLength, 1 << 10);
-    this.rowPlan = grownCopy(image.rowPlan, 1 << 10);
-    this.rowCountry = grownCopy(image.rowCountry, 1 << 10);
-    this.arena = grownCopy(image.arena, 1 << 16);
+    // read where they are: the first row put here copies them (own()), so the image is never written
+    this.rowStart = image.rowStart;
+    this.rowLength = image.rowLength;
+    this.rowPlan = image.rowPlan;
+    this.rowCountry = image.rowCountry;
+    this.arena = image.arena;
+    this.borrowed = true;
     this.arenaLength = image.arena.length;
     this.rows = image.rows;
     this.liveBytes = image.liveBytes;
@@ -240,6 +245,7 @@ export class SubscriptionStore {
    * known size grows nothing row by row (each doubling copies and rehashes everything held).
    */
   expect(rows: number, bytes: number): void {
+    if (this.borrowed) this.own();
     this.dicts.user.reserve(rows);
     const slots = this.dicts.user.size + rows;
     if (slots > this.rowLength.length) this.reserve(slots - 1, 0);
@@ -248,6 +254,16 @@ export class SubscriptionStore {
       arena.set(this.arena.subarray(0, this.arenaLength));
       this.arena = arena;
     }
+  }
+
+  /** The adopted image's columns and arena copied into this thread's memory, before any is written. */
+  private own(): void {
+    this.rowStart = grownCopy(this.rowStart, 1 << 10);
+    this.rowLength = grownCopy(this.rowLength, 1 << 10);
+    this.rowPlan = grownCopy(this.rowPlan, 1 << 10);
+    this.rowCountry = grownCopy(this.rowCountry, 1 << 10);
+    this.arena = grownCopy(this.arena, 1 << 16);
+    this.borrowed = false;
   }
 
   /** Room for user's slot and `length` more arena bytes: grows, or compacts once replaced rows are half the arena. */
