@@ -4,10 +4,10 @@ import { EVENT_FIELDS, type FieldSpec } from '../src/domain/records/schema.ts';
 import { InternalError } from '../src/errors.ts';
 import { FNV_OFFSET, FNV_PRIME, HASH_MASK } from '../src/domain/byte-index.ts';
 
-/**
- * What the event scanners know of each event field, derived once from EVENT_FIELDS: how its value
- * is read, where it lands, its key's bytes, and the key lookups and string reads both scanners use.
- */
+// What the event scanners know of each event field, derived once from EVENT_FIELDS: how its value
+// is read, where it lands, its key's bytes, and the key lookups and string reads both scanners use.
+
+/** How a field's value is read. */
 export const KIND_TEXT = 0;
 export const KIND_LOOKUP = 1;
 export const KIND_INTEGER = 2;
@@ -51,7 +51,6 @@ for (let field = FIELD_COUNT - 1; field >= 0; field--) {
   KEY_NEXT[field] = KEY_FIRST[slot];
   KEY_FIRST[slot] = field;
 }
-
 
 /**
  * Per field, the bytes before its value in the common spelling: `{"event_id":` first, then

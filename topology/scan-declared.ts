@@ -1,4 +1,4 @@
-import { CLOSE, literalEnd, plainStringEnd, QUOTE } from '../src/domain/records/json-bytes.ts';
+import { CLOSE, isSpace, literalEnd, plainStringEnd, QUOTE } from '../src/domain/records/json-bytes.ts';
 import type { ByteLookup } from './byte-lookup.ts';
 import { FIELD_COUNT, FIELD_KIND, FIELD_MAX, FIELD_MIN, FIELD_SLOT, hashedStringEnd, KIND_BOOLEAN, KIND_INTEGER, KIND_LOOKUP, KIND_TEXT, MISS_FALLS_BACK, PREFIX_WORDS, PREFIXES, stringHash } from './event-fields.ts';
 import type { EventScanner } from './event-scanner.ts';
@@ -78,5 +78,9 @@ export function scanDeclared(scanner: EventScanner, b: Uint8Array, start: number
         return false;
     }
   }
-  return p + 1 === end && b[p] === CLOSE;
+  if (p >= end || b[p] !== CLOSE) return false;
+  // whitespace after the object is JSON's too (a CRLF file's \r): not a reason to read the record again
+  p++;
+  while (p < end && isSpace(b[p])) p++;
+  return p === end;
 }

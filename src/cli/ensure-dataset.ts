@@ -1,8 +1,9 @@
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { datasetDir, type DatasetConfig } from '../config.ts';
 import { generateDataset } from '../generator/index.ts';
 import type { LogFn } from '../log/logger.ts';
+import { isCompleteDataset } from './dataset-manifest.ts';
 import { Progress } from './progress.ts';
 
 /**
@@ -11,15 +12,11 @@ import { Progress } from './progress.ts';
  */
 export async function ensureDataset(dataDir: string, d: DatasetConfig, showProgress: boolean, log?: LogFn): Promise<string> {
   const dir = datasetDir(dataDir, d);
-  const manifest = join(dir, 'manifest.json');
-  if (existsSync(manifest)) {
-    const saved = JSON.parse(readFileSync(manifest, 'utf8')) as DatasetConfig;
-    if (saved.seed === d.seed && saved.events === d.events && saved.users === d.users && saved.artists === d.artists) return dir;
-  }
+  if (isCompleteDataset(dir, d)) return dir;
   const progress = new Progress(showProgress, process.stderr, log);
   progress.start('generating events', d.events, 'events');
   await generateDataset({ outDir: dir, ...d, onProgress: (written) => progress.update(written) });
   progress.stop();
-  writeFileSync(manifest, JSON.stringify(d) + '\n');
+  writeFileSync(join(dir, 'manifest.json'), JSON.stringify(d) + '\n');
   return dir;
 }

@@ -5,6 +5,7 @@ import { LOG_LEVELS } from '../log/log-levels.ts';
 import { INPUT_FORMATS } from '../sources/input-formats.ts';
 import { PRODUCE_CODECS } from '../kafka/wire/compression.ts';
 import { SASL_MECHANISMS } from '../kafka/security.ts';
+import type { Shard } from '../workers/shard.ts';
 
 // Parsing flags loads only commander and the configuration; each command's modules (rxjs, pino,
 // kafkajs, prom-client, hyparquet...) are imported when it runs, so `--help` and a bad flag answer
@@ -120,9 +121,9 @@ function buildProgram(): Command {
     .action(async (o: RunFlags) => {
       const config = buildRunConfig(o, process.env);
       // the shards start before the rest of the run loads, so both start at once
-      let shards;
+      let shards: Shard[] | undefined;
       if (config.workers > 0) {
-        const { startShards, subscriptionsAhead } = await import('../workers/shard.ts');
+        const [{ startShards }, { subscriptionsAhead }] = await Promise.all([import('../workers/shard.ts'), import('../workers/subscriptions-ahead.ts')]);
         shards = startShards(config.workers, { strategies: config.strategies, cacheSize: config.cacheSize, publishMs: 100 }, await subscriptionsAhead(config));
       }
       const { runCommand } = await import('./run-command.ts');

@@ -3,11 +3,11 @@ import { join } from 'node:path';
 import type { TableName } from '../domain/records/schema.ts';
 import type { InputFormat } from './input-formats.ts';
 
-/**
- * Where a table's files are in an input folder, by name alone: the lookup of the layout
- * (input-dir.ts), in a module of its own so the CLI can name the subscriptions file at start-up
- * without loading the readers.
- */
+// Where a table's files are in an input folder, by name alone: the lookup of the layout
+// (input-dir.ts), in a module of its own so the CLI can name the subscriptions file at start-up
+// without loading the readers.
+
+/** A table's files, in one format, and their bytes in all. */
 export interface TableInput {
   readonly table: TableName;
   readonly format: InputFormat;

@@ -8,9 +8,6 @@ import { PRELOAD_ID, type FromShard, type ItemDone, type PublishSent, type ReadB
 import type { LoadedSubscriptions, SubscriptionFileRequest } from './subscription-load.ts';
 import type { SavedPartition } from '../pipeline.ts';
 import type { SourcePosition } from '../domain/records/raw-batch.ts';
-import { join } from 'node:path';
-import { datasetDir, type RunConfig } from '../config.ts';
-import { findTable, formatsFor, isFile } from '../sources/table-files.ts';
 
 /** The shard's code: compiled beside this module in the build, a tsx shim when run from source. */
 function shardUrl(): URL {
@@ -36,6 +33,8 @@ export class Shard {
   /** The subscriptions the shard loads ahead (init.preload), until a request takes or passes them up. */
   private preloaded: Promise<LoadedSubscriptions> | null = null;
   private preloadWaiter: { resolve: (loaded: LoadedSubscriptions) => void; reject: (error: Error) => void } | null = null;
+  /** Settles once the last subscriptions request is decided and posted (or answered from the load ahead). */
+  private subscriptionsPosted: Promise<void> = Promise.resolve();
 
   constructor(readonly init: ShardInit) {
     if (init.preload !== undefined) {
@@ -96,24 +95,41 @@ export class Shard {
    * Has the shard load a subscriptions file into a table apart from its own, for every shard to
    * adopt (see SubscriptionLoad). The first request takes the table the shard loaded ahead when it
    * names that file, with the same settings, and the file has the size it was listed with
-   * (`bytes`): the load was only begun earlier. Otherwise the shard drops that table and loads
-   * this file afresh.
+   * (`bytes`): the load was only begun earlier. Otherwise (another file, one changed since, a load
+   * ahead that failed) the shard drops that table and loads this file afresh, a failure then the
+   * shard's as for any load. Requests are decided in the order made: a later file's request is
+   * posted only once the first one's fate is known, so the shard applies the files in order.
    */
   async readSubscriptions(request: SubscriptionFileRequest & { readonly bytes: number }): Promise<LoadedSubscriptions> {
-    const { bytes, ...file } = request;
-    const preloaded = this.preloaded;
-    this.preloaded = null;
-    let fresh = false;
-    if (preloaded !== null) {
-      const ahead = this.init.preload;
-      if (ahead?.path === file.path && ahead.batchSize === file.batchSize && ahead.maxRecordBytes === file.maxRecordBytes) {
-        const loaded = await preloaded;
-        if (loaded.bytes === bytes) return loaded;
+    const previous = this.subscriptionsPosted;
+    let posted = (): void => {};
+    this.subscriptionsPosted = new Promise((resolve) => (posted = resolve));
+    try {
+      await previous;
+      const { bytes, ...file } = request;
+      const preloaded = this.preloaded;
+      this.preloaded = null;
+      let fresh = false;
+      if (preloaded !== null) {
+        const ahead = this.init.preload;
+        if (ahead?.path === file.path && ahead.batchSize === file.batchSize && ahead.maxRecordBytes === file.maxRecordBytes) {
+          const loaded = await preloaded.catch(() => null);
+          if (loaded?.bytes === bytes) return loaded;
+        }
+        fresh = true;
       }
-      fresh = true;
+      const answer = this.ask<SubscriptionsRead>((id) => ({ type: 'read-subscriptions', id, ...file, ...(fresh ? { fresh } : {}) }));
+      posted();
+      const { image, applied, rejected, lines, bytes: read } = await answer;
+      return { image, applied, rejected, lines, bytes: read };
+    } finally {
+      posted();
     }
-    const { image, applied, rejected, lines, bytes: read } = await this.ask<SubscriptionsRead>((id) => ({ type: 'read-subscriptions', id, ...file, ...(fresh ? { fresh } : {}) }));
-    return { image, applied, rejected, lines, bytes: read };
+  }
+
+  /** The run's events have begun: no subscriptions file is taken from the load ahead any more, and its table goes. */
+  dropPreload(): void {
+    this.preloaded = null;
   }
 
   /** Hands the shard the subscription table one shard loaded (see SubscriptionLoad). */
@@ -268,24 +284,4 @@ export class Shard {
 export function startShards(count: number, init: Omit<ShardInit, 'shard' | 'preload'>, preload?: SubscriptionFileRequest): Shard[] {
   // the last shard loads the subscriptions for all (shard 0 takes the events' first range)
   return Array.from({ length: count }, (_, shard) => new Shard({ ...init, shard, ...(shard === count - 1 && preload !== undefined ? { preload } : {}) }));
-}
-
-/**
- * The subscriptions file a replay will hand on to the shards first, found as its layout finds it
- * (its first part file, for a folder of them), for the loading shard to start on at once (see
- * subscription-preload.ts): in the folder `config.input`, or in the generated dataset when it is
- * already complete (its manifest is written last). None when the table is not NDJSON there, or
- * there is no such folder yet: the run then reads it, or says what is wrong, as before.
- */
-export async function subscriptionsAhead(config: Pick<RunConfig, 'source' | 'input' | 'generate' | 'dataDir' | 'format' | 'batchSize' | 'maxRecordBytes'>): Promise<SubscriptionFileRequest | undefined> {
-  if (config.source !== 'file') return undefined;
-  let dir = config.input;
-  if (dir === null && config.generate !== null) {
-    const generated = datasetDir(config.dataDir, config.generate);
-    if (await isFile(join(generated, 'manifest.json')) !== null) dir = generated;
-  }
-  if (dir === null) return undefined;
-  const found = await findTable(dir, 'subscriptions', formatsFor(config.format));
-  if (found?.format !== 'ndjson' || found.files.length === 0) return undefined;
-  return { path: found.files[0], batchSize: config.batchSize, maxRecordBytes: config.maxRecordBytes };
 }

@@ -55,7 +55,7 @@ function laterCounts(a: RunProgressView['dimensions'], b: RunProgressView['dimen
 }
 
 /** `promise` kept in `set` until it settles. */
-function pendingIn(set: Set<Promise<void>>, promise: Promise<void>): void {
+function pendingIn(set: Set<Promise<unknown>>, promise: Promise<unknown>): void {
   set.add(promise);
   void promise.finally(() => set.delete(promise)).catch(() => {});
 }
@@ -93,6 +93,8 @@ export class ShardedPipeline implements LivePipeline {
   private readonly dimensionsPending = new Set<Promise<void>>();
   /** Dimension items not yet applied by shard 0, whose counters stand for every shard's (see afterDimension). */
   private readonly dimensionsUncounted = new Set<Promise<void>>();
+  /** Dimension items not yet posted to every shard (some wait for a subscriptions file loading). */
+  private readonly posting = new Set<Promise<unknown>>();
   /** The dead letters of the dimension items are written in the items' order: the last item's turn. */
   private dimensionLetters: Promise<void> = Promise.resolve();
   private readonly merger: Merger;
@@ -153,7 +155,6 @@ export class ShardedPipeline implements LivePipeline {
     return this.strategies.includes('cached') ? 'cached' : this.strategies[0];
   }
 
-
   /**
    * Feeds the source to the shards. Dimension rows (a batch or a file) go to every shard, ahead
    * of any later events in each shard's message order, so an event read after them is joined
@@ -186,20 +187,21 @@ export class ShardedPipeline implements LivePipeline {
         // the events' time starts once the shards have applied the dimension rows before them
         if (!this.eventsDealt) {
           this.eventsDealt = true;
-          this.merger.start();
           this.subscriptionsAdoptable = false;
           void this.settle().then(() => void (this.eventsSince ??= performance.now()), () => {});
+          for (const shard of this.shards) shard.dropPreload();
         }
+        // every dimension item before is posted first (a subscriptions file loading, or rows
+        // waiting for it, reach the shards when it is loaded), so each shard applies them before
+        // these events; they need not be applied by every shard yet (the loading shard applies
+        // its own after the load: shard 0 would idle meanwhile)
+        while (this.posting.size > 0) await Promise.allSettled([...this.posting]);
+        await this.loading;
+        this.merger.start();
         if (item.kind === 'event-file') {
-          // each shard reads its ranges after the dimension files in its own order, so the read
-          // need not wait for every shard to apply them (the loading shard applies its own after
-          // the load: shard 0 would idle meanwhile); only a table still loading must be posted first
-          await this.loading;
           await this.readFile(item, onBatch, this.dimensionLetters);
           continue;
         }
-        // a subscription file loading reaches the shards when loaded: no event may pass it
-        await this.loading;
         const position = item.batch.position;
         const placement = await this.dealer.place(item.batch, () => this.throwIfFailed());
         track(this.dealer.deal(item.batch, placement).then((done) => this.afterEvents(done, position, onBatch)));
@@ -243,10 +245,11 @@ export class ShardedPipeline implements LivePipeline {
       for (const done of post.dones) done.catch(() => {});
       return post;
     });
+    pendingIn(this.posting, posted);
     const counted = posted.then(async ({ dones, position, letters }) => {
       const first = await dones[0];
       await turn;
-      this.afterDimension(first, position, letters ?? first.deadLetters);
+      this.afterDimension(first, typeof position === 'function' ? position(first) : position, letters ?? first.deadLetters);
     });
     // the next item's letters follow this one's, written or not (a failure fails the run anyway)
     void counted.finally(written).catch(() => {});
@@ -255,7 +258,9 @@ export class ShardedPipeline implements LivePipeline {
   }
 
   /** The rows posted to every shard: each shard's answer to come, where the rows were read to, and the dead letters when one load stands for all. */
-  private async postDimension(item: Extract<RunItem, { kind: 'dimension' | 'dimension-file' }>): Promise<{ dones: Promise<ItemDone>[]; position: SourcePosition; letters?: readonly DeadLetter[] }> {
+  private async postDimension(
+    item: Extract<RunItem, { kind: 'dimension' | 'dimension-file' }>,
+  ): Promise<{ dones: Promise<ItemDone>[]; position: SourcePosition | ((first: ItemDone) => SourcePosition); letters?: readonly DeadLetter[] }> {
     if (item.kind === 'dimension') {
       if (item.table === 'subscriptions') await this.afterSubscriptionsLoading();
       // one shared buffer read by every shard (never pooled: a shard's store may keep views of it)
@@ -267,8 +272,7 @@ export class ShardedPipeline implements LivePipeline {
     if (table === 'subscriptions' && this.subscriptionsAdoptable && this.partitions === null) return this.adoptSubscriptions(item);
     if (table === 'subscriptions') await this.afterSubscriptionsLoading();
     const dones = this.shards.map((shard) => shard.readDimension({ table, path, batchSize, maxRecordBytes }));
-    for (const done of dones) done.catch(() => {});
-    return { dones, position: { origin: path, seq: (await dones[0]).lines ?? 0, bytes: item.bytes, totalBytes: item.bytes } };
+    return { dones, position: (first) => ({ origin: path, seq: first.lines ?? 0, bytes: item.bytes, totalBytes: item.bytes }) };
   }
 
   /**
@@ -402,7 +406,8 @@ export class ShardedPipeline implements LivePipeline {
   private checkNumbering(dones: readonly ItemDone[]): void {
     const disagreeing = firstDisagreeing(dones.map((d) => d.users));
     if (disagreeing === -1) return;
-    this.failure ??= new InternalError(`shards 0 and ${disagreeing} number users differently after the same dimension rows (${dones[0].users?.count} and ${dones[disagreeing].users?.count} users)`);
+    // a file being read stops at once: its partials would not merge
+    this.failed(new InternalError(`shards 0 and ${disagreeing} number users differently after the same dimension rows (${dones[0].users?.count} and ${dones[disagreeing].users?.count} users)`));
     throw this.failure;
   }
 

@@ -10,7 +10,7 @@ export interface LoadedSubscriptions {
   readonly rejected: readonly DeadLetter[];
   /** Lines the file held. */
   readonly lines: number;
-  /** Bytes read of the file: all of it. */
+  /** The file's size as its reader found it at open (0 for a file with no record). */
   readonly bytes: number;
 }
 
@@ -55,7 +55,7 @@ export class SubscriptionLoad {
       applied += result.applied;
       for (const letter of result.rejected) rejected.push(ownedLetter(letter));
       lines = batch.position.seq;
-      bytes = batch.position.bytes ?? bytes;
+      bytes = batch.position.totalBytes ?? bytes;
     }
     return { image: this.dims.subscriptions.image(), applied, rejected, lines, bytes };
   }

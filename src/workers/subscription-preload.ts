@@ -7,7 +7,7 @@ let preloaded: SubscriptionLoad | null = null;
 
 /**
  * The subscriptions file of a replay, loaded by the loading shard as soon as its thread starts:
- * before the rest of its code loads and before the main thread has listed the input folder. Events
+ * before the rest of its code loads and before the main thread has read the input layout. Events
  * wait for this table, so the load is on the run's time; begun at once it overlaps the other
  * shards' start-up and the main thread's, instead of following its own thread's code loading.
  *

@@ -1,4 +1,5 @@
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import type { Transferable, Worker } from 'node:worker_threads';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Reports } from '../../src/domain/reports/report-rows.ts';
@@ -6,8 +7,9 @@ import { datasetDir } from '../../src/config.ts';
 import { IoError } from '../../src/errors.ts';
 import { generateDataset } from '../../src/generator/index.ts';
 import type { RunItem } from '../../src/live-pipeline.ts';
-import { readInputLayoutHandingOn, resolveInputDir } from '../../src/sources/input-dir.ts';
-import { ShardedPipeline, startShards, subscriptionsAhead } from '../../src/workers/index.ts';
+import { Pipeline } from '../../src/pipeline.ts';
+import { readInputLayout, readInputLayoutHandingOn, resolveInputDir } from '../../src/sources/input-dir.ts';
+import { ShardedPipeline, startShards, subscriptionsAhead, type Shard } from '../../src/workers/index.ts';
 import { computeReportsWithDuckDB } from '../helpers/duckdb-oracle.ts';
 import { makeTempDir, removeTempDir } from '../helpers/temp-dir.ts';
 
@@ -38,6 +40,21 @@ async function copyOf(source: string, prefix: string): Promise<string> {
   for (const table of ['subscriptions', 'ad_rates', 'payouts', 'events']) await writeFile(join(copy, `${table}.ndjson`), await readFile(join(source, `${table}.ndjson`)));
   return copy;
 }
+
+/** The 'read-subscriptions' requests posted to the loading shard (the last one): none when the load ahead is taken. */
+function requestsTo(shard: Shard): { fresh?: true }[] {
+  const sent: { fresh?: true }[] = [];
+  const worker = (shard as unknown as { worker: Worker }).worker;
+  const post = worker.postMessage.bind(worker);
+  worker.postMessage = (message: { type?: string; fresh?: true }, transfer?: readonly Transferable[]) => {
+    if (message.type === 'read-subscriptions') sent.push(message);
+    post(message, transfer as Transferable[]);
+  };
+  return sent;
+}
+
+/** Waits for the loading shard's load ahead to end (or fail). */
+const loadedAhead = (shard: Shard): Promise<unknown> => ((shard as unknown as { preloaded: Promise<unknown> }).preloaded ?? Promise.resolve()).catch(() => null);
 
 const run = { source: 'file', format: 'auto', batchSize: BATCH, maxRecordBytes: MAX_RECORD_BYTES, generate: null, dataDir: '/nonexistent' } as const;
 
@@ -79,27 +96,70 @@ describe('the subscriptions the loading shard loads ahead', () => {
 
   it('give the reports of the DuckDB oracle when the run hands that file on', async () => {
     const shards = startShards(2, INIT, await subscriptionsAhead({ ...run, input: dir }));
+    const requests = requestsTo(shards[1]);
     const pipeline = new ShardedPipeline({ ...INIT, workers: 2, shards });
     await pipeline.run(await items(dir));
     expect(pipeline.snapshot().reports).toEqual(oracle);
     expect(pipeline.snapshot().progress.dimensions.subscriptions).toEqual({ rows_applied: 1_500, rejected: 0 });
+    // the table loaded ahead was the one adopted: the shard was never asked to load the file
+    expect(requests).toEqual([]);
   }, 60_000);
 
   it('are loaded afresh when the file is no longer the size it was loaded at', async () => {
     const changed = await copyOf(dir, 'streampulse-preload-changed-');
     try {
       const shards = startShards(2, INIT, await subscriptionsAhead({ ...run, input: changed }));
-      // time for the load ahead to read the file as it was
-      await new Promise((resolve) => setTimeout(resolve, 1_500));
+      const requests = requestsTo(shards[1]);
+      await loadedAhead(shards[1]);
       const rows = (await readFile(join(changed, 'subscriptions.ndjson'), 'utf8')).split('\n').filter((l) => l !== '');
       await writeFile(join(changed, 'subscriptions.ndjson'), rows.slice(0, 500).join('\n') + '\n');
       const pipeline = new ShardedPipeline({ ...INIT, workers: 2, shards });
       await pipeline.run(await items(changed));
       expect(pipeline.snapshot().progress.dimensions.subscriptions).toEqual({ rows_applied: 500, rejected: 0 });
       expect(pipeline.snapshot().reports).toEqual(await computeReportsWithDuckDB(changed));
+      expect(requests).toEqual([expect.objectContaining({ fresh: true })]);
     } finally {
       await removeTempDir(changed);
     }
+  }, 60_000);
+
+  it('keep a table of part files in the order of its parts when the first part changed since', async () => {
+    const parts = await copyOf(dir, 'streampulse-preload-parts-run-');
+    try {
+      const rows = (await readFile(join(parts, 'subscriptions.ndjson'), 'utf8')).split('\n').filter((l) => l !== '');
+      await rm(join(parts, 'subscriptions.ndjson'));
+      await mkdir(join(parts, 'subscriptions'));
+      // the later part replaces a user's plan: the parts must be applied in order
+      const replaced = JSON.stringify({ ...(JSON.parse(rows[0]) as Record<string, unknown>), plan: 'part-1-plan' });
+      await writeFile(join(parts, 'subscriptions', 'part-0.ndjson'), rows.slice(0, 1_000).join('\n') + '\n');
+      await writeFile(join(parts, 'subscriptions', 'part-1.ndjson'), [...rows.slice(1_000), replaced].join('\n') + '\n');
+      const shards = startShards(2, INIT, await subscriptionsAhead({ ...run, input: parts }));
+      await loadedAhead(shards[1]);
+      // part 0 grows after its load ahead: it is loaded afresh, and still before part 1
+      await writeFile(join(parts, 'subscriptions', 'part-0.ndjson'), rows.slice(0, 1_000).join('\n') + '\n\n');
+      const pipeline = new ShardedPipeline({ ...INIT, workers: 2, shards });
+      await pipeline.run(await items(parts));
+      const one = new Pipeline({ strategies: ['cached'], cacheSize: 1_000 });
+      await one.run(readInputLayout(await resolveInputDir(parts), BATCH));
+      expect(pipeline.snapshot().reports.subscription_analysis.map((r) => r.plan)).toContain('part-1-plan');
+      expect(pipeline.snapshot().reports).toEqual(one.snapshot().reports);
+    } finally {
+      await removeTempDir(parts);
+    }
+  }, 60_000);
+
+  it('decide a request before the next is posted, so the shard loads the files in the order asked', async () => {
+    const first = join(dir, 'subscriptions.ndjson');
+    const shards = startShards(1, INIT, { path: first, batchSize: BATCH, maxRecordBytes: MAX_RECORD_BYTES });
+    const requests = requestsTo(shards[0]) as unknown as { path: string; fresh?: true }[];
+    // asked at once, the load ahead still running: the first (listed at another size) waits for it
+    const loads = [shards[0].readSubscriptions({ path: first, batchSize: BATCH, maxRecordBytes: MAX_RECORD_BYTES, bytes: 1 }), shards[0].readSubscriptions({ path: join(dir, 'payouts.ndjson'), batchSize: BATCH, maxRecordBytes: MAX_RECORD_BYTES, bytes: 1 })];
+    await Promise.allSettled(loads);
+    expect(requests.map((r) => [r.path, r.fresh === true])).toEqual([
+      [first, true],
+      [join(dir, 'payouts.ndjson'), false],
+    ]);
+    await shards[0].terminate();
   }, 60_000);
 
   it('are passed up when the run hands on another file, and their failure then fails nothing', async () => {

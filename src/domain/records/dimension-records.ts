@@ -26,17 +26,17 @@ export interface PayoutRecord {
 
 /** Dimension rows as the tables keep them: money fields renamed for their units. */
 export function decodeSubscription(text: string): SubscriptionRecord | Rejection {
-  const row = decodeFields(SUBSCRIPTION_FIELDS, text);
+  const row = decodeFields(SUBSCRIPTION_FIELDS, text, null);
   return row instanceof Rejection ? row : subscriptionOf(row);
 }
 
 export function decodeAdRate(text: string): AdRateRecord | Rejection {
-  const row = decodeFields(AD_RATE_FIELDS, text);
+  const row = decodeFields(AD_RATE_FIELDS, text, null);
   return row instanceof Rejection ? row : adRateOf(row);
 }
 
 export function decodePayout(text: string): PayoutRecord | Rejection {
-  const row = decodeFields(PAYOUT_FIELDS, text);
+  const row = decodeFields(PAYOUT_FIELDS, text, null);
   return row instanceof Rejection ? row : payoutOf(row);
 }
 

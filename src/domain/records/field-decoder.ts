@@ -9,17 +9,14 @@ type Value = string | number | boolean;
 /** Whether a string is a calendar date: the rule of 'date' fields, the caller's to give. */
 export type DateRule = (text: string) => boolean;
 
-const noDateRule: DateRule = () => {
-  throw new InternalError('a date field was decoded without a date rule');
-};
-
 /**
  * The reference decoding of one JSON record by its declared fields: JSON.parse, then each field
  * in declaration order checked for its type and rules; the first failure is the record's
  * Rejection. Extra fields in the source are ignored. Dates are checked by `isDate` (js-joda's
- * calendar, for events): only events declare a date, so decoding a dimension row never loads it.
+ * calendar, for events); a table that declares no date passes null, so decoding a dimension row
+ * never loads js-joda.
  */
-export function decodeFields<const Specs extends readonly FieldSpec[]>(specs: Specs, text: string, isDate: DateRule = noDateRule): RecordOf<Specs> | Rejection {
+export function decodeFields<const Specs extends readonly FieldSpec[]>(specs: Specs, text: string, isDate: DateRule | null): RecordOf<Specs> | Rejection {
   const fields = parseJsonObject(text);
   if (fields instanceof Rejection) return fields;
   const record: Record<string, Value> = {};
@@ -31,7 +28,7 @@ export function decodeFields<const Specs extends readonly FieldSpec[]>(specs: Sp
   return record as RecordOf<Specs>;
 }
 
-function fieldValue(spec: FieldSpec, fields: Fields, isDate: DateRule): Value | Rejection {
+function fieldValue(spec: FieldSpec, fields: Fields, isDate: DateRule | null): Value | Rejection {
   switch (spec.type) {
     case 'string':
       return stringField(fields, spec.name);
@@ -48,6 +45,7 @@ function fieldValue(spec: FieldSpec, fields: Fields, isDate: DateRule): Value | 
     case 'date': {
       const value = stringField(fields, spec.name);
       if (value instanceof Rejection) return value;
+      if (isDate === null) throw new InternalError(`${spec.name} is a date, and its table's decoder was given no date rule`);
       if (!isDate(value)) {
         return new Rejection(RejectReason.BadDate, `${spec.name}: ${JSON.stringify(value)} is not a calendar date (yyyy-MM-dd)`);
       }

@@ -45,7 +45,7 @@ function compare(specs: readonly FieldSpec[], lines: readonly string[]): Agreeme
   const scanner = new FieldScanner(specs);
   const out: Agreement = { mismatches: [], accepted: 0, fastPath: 0 };
   lines.forEach((line, i) => {
-    const ref = decodeFields(specs, line);
+    const ref = decodeFields(specs, line, null);
     if (!(ref instanceof Rejection)) out.accepted++;
     // padded on both sides: the scanner must keep to [start, end)
     const bytes = enc.encode(`{"x":${line}`);
