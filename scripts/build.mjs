@@ -13,12 +13,26 @@ const ROOT = resolve(import.meta.dirname, '..');
 export const DIST = join(ROOT, 'dist');
 export const MANIFEST = join(DIST, 'build.json');
 
-/** The bundles' entry points: each comes out as dist/<name>.js. A missing file is not built yet. */
-const ENTRY_POINTS = [
-  { in: 'src/cli/main.ts', out: 'main' },
+/** The CLI's entry point: dist/main.js, an ES module whose lazily imported parts are chunks of their own. */
+const ENTRY_POINTS = [{ in: 'src/cli/main.ts', out: 'main' }];
+
+/**
+ * The worker threads' entry points: each one CommonJS bundle, dist/<name>.bundle.cjs, started by
+ * the stub dist/<name>.cjs, which runs it through V8's code cache (src/workers/cached-bundle.ts):
+ * Node 20 caches no ES module's compiled code, and every worker would compile its whole code
+ * again on every run. A missing file is not built yet.
+ */
+const WORKER_ENTRIES = [
   { in: 'src/workers/shard-worker.ts', out: 'shard-worker' },
   { in: 'src/workers/merger-worker.ts', out: 'merger-worker' },
 ];
+const CACHED_BUNDLE = { in: 'src/workers/cached-bundle.ts', out: 'cached-bundle' };
+/** The code caches' directory in dist/ (CACHE_DIR in cached-bundle.ts): written by runs, kept by builds. */
+const CACHE_DIR = '.code-cache';
+
+/** A worker's stub: what `new Worker(dist/<name>.cjs)` runs. */
+const workerStub = (name) =>
+  `'use strict';\n// written by scripts/build.mjs: runs ${name}.bundle.cjs through V8's code cache (src/workers/cached-bundle.ts)\nrequire('./cached-bundle.cjs').runCachedBundle(__dirname, ${JSON.stringify(name)});\n`;
 
 /**
  * Pure-JavaScript packages on the per-event path and at every start, compiled into the bundle:
@@ -67,14 +81,13 @@ function sameContents(path, contents) {
 export async function build() {
   const startedAt = Date.now();
   const { build: esbuild } = await import('esbuild');
-  const entryPoints = ENTRY_POINTS.filter((entry) => existsSync(join(ROOT, entry.in)));
-  const result = await esbuild({
+  const present = (entries) => entries.filter((entry) => existsSync(join(ROOT, entry.in)));
+  const entryPoints = present(ENTRY_POINTS);
+  const workers = present(WORKER_ENTRIES);
+  const common = {
     absWorkingDir: ROOT,
-    entryPoints,
     outdir: DIST,
     bundle: true,
-    splitting: true,
-    format: 'esm',
     platform: 'node',
     target: 'node20',
     external: externalPackages(),
@@ -83,29 +96,45 @@ export async function build() {
     // evaluated at every start of every thread
     mainFields: ['module', 'main'],
     plugins: [esmBuilds],
-    // the CommonJS packages compiled in require Node's built-ins: an ES module has no require
-    banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
     sourcemap: true,
     metafile: true,
     write: false,
     logLevel: 'silent',
-    chunkNames: '[name]-[hash]',
-  });
+  };
+  const results = await Promise.all([
+    esbuild({
+      ...common,
+      entryPoints,
+      splitting: true,
+      format: 'esm',
+      // the CommonJS packages compiled in require Node's built-ins: an ES module has no require
+      banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
+      chunkNames: '[name]-[hash]',
+    }),
+    ...[...workers.map((entry) => ({ in: entry.in, out: `${entry.out}.bundle` })), ...(workers.length > 0 ? [CACHED_BUNDLE] : [])].map((entry) =>
+      esbuild({ ...common, entryPoints: [entry], format: 'cjs', outExtension: { '.js': '.cjs' } }),
+    ),
+  ]);
+  // a CommonJS bundle has no import.meta: esbuild warns and leaves {} there, which would fail at run time
+  const warnings = results.flatMap((r) => r.warnings);
+  if (warnings.length > 0) throw { errors: warnings };
+  const result = { outputFiles: results.flatMap((r) => r.outputFiles), metafile: { inputs: Object.assign({}, ...results.map((r) => r.metafile.inputs)) } };
   const produced = new Map(result.outputFiles.map((file) => [file.path, Buffer.from(file.contents)]));
   for (const asset of ASSETS) produced.set(join(DIST, asset.split('/').at(-1)), readFileSync(join(ROOT, asset)));
+  for (const entry of workers) produced.set(join(DIST, `${entry.out}.cjs`), Buffer.from(workerStub(entry.out)));
   let written = 0;
   for (const [path, contents] of produced) {
     if (sameContents(path, contents)) continue;
     writeAtomic(path, contents);
     written++;
   }
-  const stale = existsSync(DIST) ? readdirSync(DIST).map((name) => join(DIST, name)).filter((path) => path !== MANIFEST && !produced.has(path)) : [];
+  const stale = existsSync(DIST) ? readdirSync(DIST).map((name) => join(DIST, name)).filter((path) => path !== MANIFEST && path !== join(DIST, CACHE_DIR) && !produced.has(path)) : [];
   for (const path of stale) rmSync(path, { recursive: true, force: true });
   // the project's own sources: packages compiled in (wherever node_modules resolves to) are not watched
   const inputs = [...Object.keys(result.metafile.inputs).filter((input) => !input.split('/').includes('node_modules')), ...ASSETS].sort();
   writeAtomic(MANIFEST, JSON.stringify({ builtAt: startedAt, inputs }, null, 2) + '\n');
   const bytes = [...produced.values()].reduce((sum, contents) => sum + contents.length, 0);
-  return { entries: entryPoints.map((entry) => `${entry.out}.js`), files: produced.size, written, removed: stale.length, inputs: inputs.length, bytes, ms: Date.now() - startedAt };
+  return { entries: [...entryPoints.map((entry) => `${entry.out}.js`), ...workers.map((entry) => `${entry.out}.cjs`)], files: produced.size, written, removed: stale.length, inputs: inputs.length, bytes, ms: Date.now() - startedAt };
 }
 
 /** esbuild's messages, one per line, as `file:line:column: text`. */

@@ -6,7 +6,7 @@ import type { FromMerger, MergerInit, Rendered, ToMerger } from './shard-protoco
 
 /** The merger's code: compiled beside this module in the build, a tsx shim when run from source. */
 function mergerUrl(): URL {
-  return import.meta.url.endsWith('.ts') ? new URL('./merger-worker-dev.mjs', import.meta.url) : new URL('./merger-worker.js', import.meta.url);
+  return import.meta.url.endsWith('.ts') ? new URL('./merger-worker-dev.mjs', import.meta.url) : new URL('./merger-worker.cjs', import.meta.url);
 }
 
 /** Least time between two 'wanted' messages: queries come far more often than the merger needs telling. */

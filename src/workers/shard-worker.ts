@@ -9,10 +9,16 @@ import { lowerThreadPriority, PRELOAD_NICE, SHARD_NICE } from './thread-priority
 // starting (the subscriptions posted 20-50 ms later), at the main thread's it slowed the first
 // queries (p99 12 ms, the slow answers all in that load).
 const { preload } = workerData as ShardInit;
-if (preload === undefined || parentPort === null) lowerThreadPriority(SHARD_NICE);
-else {
-  lowerThreadPriority(PRELOAD_NICE);
-  await (await import('./subscription-preload.ts')).preloadSubscriptions(preload, parentPort);
-  lowerThreadPriority(SHARD_NICE);
+
+// no top-level await: the build compiles this entry to a CommonJS bundle (see cached-bundle.ts)
+async function start(): Promise<void> {
+  if (preload === undefined || parentPort === null) lowerThreadPriority(SHARD_NICE);
+  else {
+    lowerThreadPriority(PRELOAD_NICE);
+    await (await import('./subscription-preload.ts')).preloadSubscriptions(preload, parentPort);
+    lowerThreadPriority(SHARD_NICE);
+  }
+  await import('./shard-thread.ts');
 }
-await import('./shard-thread.ts');
+
+void start();

@@ -11,7 +11,7 @@ import type { SourcePosition } from '../domain/records/raw-batch.ts';
 
 /** The shard's code: compiled beside this module in the build, a tsx shim when run from source. */
 function shardUrl(): URL {
-  return import.meta.url.endsWith('.ts') ? new URL('./shard-worker-dev.mjs', import.meta.url) : new URL('./shard-worker.js', import.meta.url);
+  return import.meta.url.endsWith('.ts') ? new URL('./shard-worker-dev.mjs', import.meta.url) : new URL('./shard-worker.cjs', import.meta.url);
 }
 
 /**
