@@ -7,6 +7,7 @@
 // rebuilding here would rewrite dist/ under other processes starting from it. The check stats the
 // inputs dist/build.json lists (about 140 files, a millisecond).
 import { readFileSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -16,7 +17,7 @@ function whyNotCompiled() {
   let manifest;
   try {
     manifest = JSON.parse(readFileSync(`${root}dist/build.json`, 'utf8'));
-    statSync(`${root}dist/main.js`);
+    statSync(`${root}dist/main.bundle.cjs`);
   } catch {
     return 'dist/ is not built';
   }
@@ -35,9 +36,12 @@ function whyNotCompiled() {
 const reason = whyNotCompiled();
 let main;
 if (reason === null) {
-  // source maps stay off: Node would read and parse every chunk's map at start (tens of ms on
-  // every run); NODE_OPTIONS=--enable-source-maps maps an internal error's stack to src/ lines
-  ({ main } = await import('../dist/main.js'));
+  // source maps stay off: Node would read and parse every bundle's map at start (tens of ms on
+  // every run); NODE_OPTIONS=--enable-source-maps maps an internal error's stack to src/ lines.
+  // Each command keeps its own code cache: a run compiles other functions than --help does.
+  const command = /^[a-z]+$/.test(process.argv[2] ?? '') ? process.argv[2] : 'flags';
+  const { runCachedBundle } = createRequire(import.meta.url)('../dist/cached-bundle.cjs');
+  ({ main } = runCachedBundle(`${root}dist`, 'main', `main.${command}`).exports);
 } else {
   process.stderr.write(`streampulse: ${reason}; running the sources through tsx (npm run build compiles them)\n`);
   const { register } = await import('tsx/esm/api');

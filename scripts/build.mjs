@@ -1,9 +1,12 @@
 #!/usr/bin/env node
-// Compiles the CLI (and the worker it starts) into dist/: one ESM bundle for Node 20 with every
-// package in node_modules left external (native and optional packages resolve as before), and
-// lazily imported modules split into chunks of their own so `--help` loads only the flag parser.
-// Writes dist/build.json last: the inputs and the build's start time, which bin/streampulse.js
-// compares against the sources' modification times to tell a stale bundle from a current one.
+// Compiles the CLI and the worker threads it starts into dist/: one CommonJS bundle per thread for
+// Node 20, with every package in node_modules left external (native and optional packages resolve
+// as before). Each bundle is run through V8's code cache (src/workers/cached-bundle.ts): Node 20
+// caches no ES module's compiled code, so every thread of every run would parse its code and
+// compile each function again. bin/streampulse.js runs dist/main.bundle.cjs; a worker starts from
+// its stub, dist/<name>.cjs. Writes dist/build.json last: the inputs and the build's start time,
+// which bin/streampulse.js compares against the sources' modification times to tell a stale bundle
+// from a current one.
 import { Buffer } from 'node:buffer';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
@@ -13,19 +16,17 @@ const ROOT = resolve(import.meta.dirname, '..');
 export const DIST = join(ROOT, 'dist');
 export const MANIFEST = join(DIST, 'build.json');
 
-/** The CLI's entry point: dist/main.js, an ES module whose lazily imported parts are chunks of their own. */
-const ENTRY_POINTS = [{ in: 'src/cli/main.ts', out: 'main' }];
-
 /**
- * The worker threads' entry points: each one CommonJS bundle, dist/<name>.bundle.cjs, started by
- * the stub dist/<name>.cjs, which runs it through V8's code cache (src/workers/cached-bundle.ts):
- * Node 20 caches no ES module's compiled code, and every worker would compile its whole code
- * again on every run. A missing file is not built yet.
+ * The threads' entry points, each built to dist/<out>.bundle.cjs; a worker's also gets its stub,
+ * dist/<out>.cjs. Lazily imported modules stay lazy in a bundle: esbuild evaluates one at its first
+ * import, so `--help` still runs only the flag parser. A missing file is not built yet.
  */
-const WORKER_ENTRIES = [
-  { in: 'src/workers/shard-worker.ts', out: 'shard-worker' },
-  { in: 'src/workers/merger-worker.ts', out: 'merger-worker' },
+const ENTRY_POINTS = [
+  { in: 'src/cli/main.ts', out: 'main', worker: false },
+  { in: 'src/workers/shard-worker.ts', out: 'shard-worker', worker: true },
+  { in: 'src/workers/merger-worker.ts', out: 'merger-worker', worker: true },
 ];
+/** The loader every bundle runs through, itself compiled from source at each start (a few lines). */
 const CACHED_BUNDLE = { in: 'src/workers/cached-bundle.ts', out: 'cached-bundle' };
 /** The code caches' directory in dist/ (CACHE_DIR in cached-bundle.ts): written by runs, kept by builds. */
 const CACHE_DIR = '.code-cache';
@@ -81,47 +82,42 @@ function sameContents(path, contents) {
 export async function build() {
   const startedAt = Date.now();
   const { build: esbuild } = await import('esbuild');
-  const present = (entries) => entries.filter((entry) => existsSync(join(ROOT, entry.in)));
-  const entryPoints = present(ENTRY_POINTS);
-  const workers = present(WORKER_ENTRIES);
-  const common = {
-    absWorkingDir: ROOT,
-    outdir: DIST,
-    bundle: true,
-    platform: 'node',
-    target: 'node20',
-    external: externalPackages(),
-    // ESM builds where a package has one: Node's resolution would pick rxjs's CommonJS build (its
-    // exports list "node" first) and js-joda's UMD file, which bundle whole, unshaken, and are
-    // evaluated at every start of every thread
-    mainFields: ['module', 'main'],
-    plugins: [esmBuilds],
-    sourcemap: true,
-    metafile: true,
-    write: false,
-    logLevel: 'silent',
-  };
-  const results = await Promise.all([
-    esbuild({
-      ...common,
-      entryPoints,
-      splitting: true,
-      format: 'esm',
-      // the CommonJS packages compiled in require Node's built-ins: an ES module has no require
-      banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
-      chunkNames: '[name]-[hash]',
-    }),
-    ...[...workers.map((entry) => ({ in: entry.in, out: `${entry.out}.bundle` })), ...(workers.length > 0 ? [CACHED_BUNDLE] : [])].map((entry) =>
-      esbuild({ ...common, entryPoints: [entry], format: 'cjs', outExtension: { '.js': '.cjs' } }),
+  const entryPoints = ENTRY_POINTS.filter((entry) => existsSync(join(ROOT, entry.in)));
+  const bundles = [...entryPoints.map((entry) => ({ in: entry.in, out: `${entry.out}.bundle` })), CACHED_BUNDLE];
+  const results = await Promise.all(
+    bundles.map((entry) =>
+      esbuild({
+        absWorkingDir: ROOT,
+        entryPoints: [entry],
+        outdir: DIST,
+        outExtension: { '.js': '.cjs' },
+        bundle: true,
+        format: 'cjs',
+        platform: 'node',
+        target: 'node20',
+        external: externalPackages(),
+        // ESM builds where a package has one: Node's resolution would pick rxjs's CommonJS build (its
+        // exports list "node" first) and js-joda's UMD file, which bundle whole, unshaken, and are
+        // evaluated at every start of every thread
+        mainFields: ['module', 'main'],
+        plugins: [esmBuilds],
+        // the sources are ES modules: in one bundle in dist/, a module's own URL is the bundle's
+        define: { 'import.meta.url': '__import_meta_url', 'import.meta.dirname': '__dirname' },
+        banner: { js: "const __import_meta_url = require('node:url').pathToFileURL(__filename).href;" },
+        sourcemap: true,
+        metafile: true,
+        write: false,
+        logLevel: 'silent',
+      }),
     ),
-  ]);
-  // a CommonJS bundle has no import.meta: esbuild warns and leaves {} there, which would fail at run time
+  );
+  // an import.meta left over would be {} at run time (esbuild warns of each): no bundle ships with one
   const warnings = results.flatMap((r) => r.warnings);
   if (warnings.length > 0) throw { errors: warnings };
   const result = { outputFiles: results.flatMap((r) => r.outputFiles), metafile: { inputs: Object.assign({}, ...results.map((r) => r.metafile.inputs)) } };
   const produced = new Map(result.outputFiles.map((file) => [file.path, Buffer.from(file.contents)]));
   for (const asset of ASSETS) produced.set(join(DIST, asset.split('/').at(-1)), readFileSync(join(ROOT, asset)));
-  for (const entry of workers) produced.set(join(DIST, `${entry.out}.cjs`), Buffer.from(workerStub(entry.out)));
+  for (const entry of entryPoints.filter((e) => e.worker)) produced.set(join(DIST, `${entry.out}.cjs`), Buffer.from(workerStub(entry.out)));
   let written = 0;
   for (const [path, contents] of produced) {
     if (sameContents(path, contents)) continue;
@@ -134,7 +130,7 @@ export async function build() {
   const inputs = [...Object.keys(result.metafile.inputs).filter((input) => !input.split('/').includes('node_modules')), ...ASSETS].sort();
   writeAtomic(MANIFEST, JSON.stringify({ builtAt: startedAt, inputs }, null, 2) + '\n');
   const bytes = [...produced.values()].reduce((sum, contents) => sum + contents.length, 0);
-  return { entries: [...entryPoints.map((entry) => `${entry.out}.js`), ...workers.map((entry) => `${entry.out}.cjs`)], files: produced.size, written, removed: stale.length, inputs: inputs.length, bytes, ms: Date.now() - startedAt };
+  return { entries: entryPoints.map((entry) => `${entry.out}.bundle.cjs`), files: produced.size, written, removed: stale.length, inputs: inputs.length, bytes, ms: Date.now() - startedAt };
 }
 
 /** esbuild's messages, one per line, as `file:line:column: text`. */

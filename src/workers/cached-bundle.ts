@@ -3,22 +3,27 @@ import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { Script, constants } from 'node:vm';
+import { InternalError } from '../errors.ts';
 
 /**
- * Runs a CommonJS bundle (a worker thread's whole code, built into dist/) through V8's code
- * cache, the compiled start-up that Node 22 offers as `module.enableCompileCache()` and Node 20
- * does not: without it every worker parses its ~600 KB bundle and compiles to bytecode each
- * function the run calls, in every thread and on every run (30-60 ms per thread at start, and
- * more as the first events reach code never run before). The cache is written when the thread
- * exits, after its run, so it holds the bytecode of every function the run used; later runs read it
- * instead of compiling.
+ * Runs a CommonJS bundle (a thread's whole code, built into dist/) through V8's code cache, the
+ * compiled start-up that Node 22 offers as `module.enableCompileCache()` and Node 20 does not:
+ * without it every thread parses its bundle (0.6-1.4 MB) and compiles to bytecode each function
+ * the run calls, in every thread and on every run (30-60 ms a thread at start, and more as the
+ * first events reach code never run before). The cache is written as the thread exits with code
+ * 0, after its work, so it holds the bytecode of every function that work used; later runs read
+ * it instead of compiling. A thread that failed, or stopped at a bad flag, writes none: it would
+ * hold the bytecode of almost nothing, and stand in for a full one.
  *
- * The cache is named by the bundle's contents (V8's own check compares only the source's length),
- * the Node version and the architecture, and V8 refuses one built under other flags. Whatever goes
- * wrong with it (a directory not writable, a file half written by a process that died, a refusal)
- * costs only the compile the cache would have saved: the bundle then runs as compiled from source.
+ * The cache is named by its variant (what the thread runs: a CLI's command compiles other
+ * functions than another's), the bundle's contents (V8's own check compares only the source's
+ * length), the Node version and the architecture; V8 refuses one built under other flags. Whatever
+ * goes wrong with it (a directory not writable, a refusal) costs only the compile it would have
+ * saved: the bundle then runs as compiled from source.
  */
 export interface CachedRun {
+  /** What the bundle's code put in module.exports. */
+  readonly exports: Record<string, unknown>;
   /** The cache file this run read or will write. */
   readonly cachePath: string;
   /** Whether V8 took the cache file (false: none was there, or V8 refused it). */
@@ -27,10 +32,11 @@ export interface CachedRun {
 
 /** The cache directory beside the bundles, kept by the build (scripts/build.mjs) across rebuilds. */
 export const CACHE_DIR = '.code-cache';
+const DIGEST_LENGTH = 20;
 
-export function cacheFileName(bundleName: string, source: Buffer): string {
-  const digest = createHash('sha256').update(source).digest('hex').slice(0, 20);
-  return `${bundleName}-${digest}-${process.version}-${process.arch}.bin`;
+export function cacheFileName(variant: string, source: Buffer): string {
+  const digest = createHash('sha256').update(source).digest('hex').slice(0, DIGEST_LENGTH);
+  return `${variant}-${digest}-${process.version}-${process.arch}.bin`;
 }
 
 function readCache(path: string): Buffer | undefined {
@@ -41,8 +47,8 @@ function readCache(path: string): Buffer | undefined {
   }
 }
 
-/** Writes the cache in one rename, and removes the bundle's caches of other contents or Node versions. */
-function writeCache(path: string, data: Buffer, bundleName: string): void {
+/** Writes the cache in one rename, and removes the variant's caches of other contents or Node versions. */
+function writeCache(path: string, data: Buffer, variant: string): void {
   try {
     const dir = dirname(path);
     mkdirSync(dir, { recursive: true });
@@ -50,19 +56,22 @@ function writeCache(path: string, data: Buffer, bundleName: string): void {
     writeFileSync(temporary, data);
     renameSync(temporary, path);
     const name = path.slice(dir.length + 1);
+    // the variant's own caches only: "shard-worker-<digest>-..." is not a cache of variant "shard"
+    const same = new RegExp(`^${variant.replace(/[.-]/g, '\\$&')}-[0-9a-f]{${DIGEST_LENGTH}}-.*\\.bin$`);
     for (const other of readdirSync(dir)) {
-      if (other !== name && other.startsWith(`${bundleName}-`) && !other.endsWith('.tmp')) rmSync(join(dir, other), { force: true });
+      if (other !== name && same.test(other)) rmSync(join(dir, other), { force: true });
     }
   } catch {
     // a cache is an optimisation: a read-only install runs compiled from source every time
   }
 }
 
-/** Runs dist/<bundleName>.bundle.cjs in this thread (see the module comment). */
-export function runCachedBundle(distDir: string, bundleName: string): CachedRun {
+/** Runs dist/<bundleName>.bundle.cjs in this thread, with the code cache of `variant` (see CachedRun). */
+export function runCachedBundle(distDir: string, bundleName: string, variant: string = bundleName): CachedRun {
+  if (!/^[\w.-]+$/.test(variant)) throw new InternalError(`a code cache variant is letters, digits and '_.-', not ${JSON.stringify(variant)}`);
   const file = join(distDir, `${bundleName}.bundle.cjs`);
   const source = readFileSync(file);
-  const cachePath = join(distDir, CACHE_DIR, cacheFileName(bundleName, source));
+  const cachePath = join(distDir, CACHE_DIR, cacheFileName(variant, source));
   const cachedData = readCache(cachePath);
   const script = new Script(`(function (exports, require, module, __filename, __dirname) { ${source.toString('utf8')}\n})`, {
     filename: file,
@@ -70,9 +79,9 @@ export function runCachedBundle(distDir: string, bundleName: string): CachedRun 
     importModuleDynamically: constants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
   });
   const cacheUsed = cachedData !== undefined && !script.cachedDataRejected;
-  if (!cacheUsed) process.once('exit', () => writeCache(cachePath, script.createCachedData(), bundleName));
+  if (!cacheUsed) process.once('exit', (code) => code === 0 && writeCache(cachePath, script.createCachedData(), variant));
   const module = { exports: {} };
   const run = script.runInThisContext() as (exports: object, require: NodeJS.Require, module: object, filename: string, dirname: string) => void;
   run(module.exports, createRequire(file), module, file, distDir);
-  return { cachePath, cacheUsed };
+  return { exports: module.exports, cachePath, cacheUsed };
 }

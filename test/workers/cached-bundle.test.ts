@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -20,16 +20,16 @@ interface Ran {
   cacheUsed: boolean;
 }
 
-/** runCachedBundle(dir, 'demo') in a process of its own: the cache is written as the process exits. */
-function runDemo(dir: string): Ran {
-  const code = `import { runCachedBundle } from ${JSON.stringify(LOADER)};\nconst run = runCachedBundle(${JSON.stringify(dir)}, 'demo');\nconsole.log(JSON.stringify({ cacheUsed: run.cacheUsed }));\n`;
+/** runCachedBundle(dir, 'demo') in a process of its own, ending with `exitCode`: the cache is written as it exits. */
+function runDemo(dir: string, exitCode = 0): Ran {
+  const code = `import { runCachedBundle } from ${JSON.stringify(LOADER)};\nconst run = runCachedBundle(${JSON.stringify(dir)}, 'demo');\nconsole.log(JSON.stringify({ cacheUsed: run.cacheUsed }));\nprocess.exitCode = ${exitCode};\n`;
   const ran = spawnSync(process.execPath, ['--import', TSX, '--input-type=module', '-e', code], { encoding: 'utf8', timeout: 30_000 });
-  expect(ran.status, ran.stderr).toBe(0);
+  expect(ran.status, ran.stderr).toBe(exitCode);
   const [printed, run] = ran.stdout.trim().split('\n').map((line) => JSON.parse(line) as Partial<Ran>);
   return { ...printed, ...run } as Ran;
 }
 
-const caches = (dir: string): string[] => readdirSync(join(dir, CACHE_DIR)).sort();
+const caches = (dir: string): string[] => (existsSync(join(dir, CACHE_DIR)) ? readdirSync(join(dir, CACHE_DIR)).sort() : []);
 
 let dir: string;
 beforeEach(async () => {
@@ -67,5 +67,13 @@ describe('runCachedBundle', () => {
     writeFileSync(join(dir, CACHE_DIR, name), 'not a code cache');
     expect(runDemo(dir)).toMatchObject({ answer: 'first', cacheUsed: false });
     expect(runDemo(dir)).toMatchObject({ answer: 'first', cacheUsed: true });
+  });
+
+  it('writes no cache from a process that exits with a failure: it would stand in for a full one', () => {
+    writeFileSync(join(dir, 'demo.bundle.cjs'), bundle('first'));
+    expect(runDemo(dir, 2)).toMatchObject({ answer: 'first', cacheUsed: false });
+    expect(caches(dir)).toEqual([]);
+    expect(runDemo(dir, 0).cacheUsed).toBe(false);
+    expect(caches(dir)).toHaveLength(1);
   });
 });
