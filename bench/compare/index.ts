@@ -12,6 +12,7 @@ import { BIN, duckdbNode, duckdbPython, hasWorkersFlag, kafka, log, ROOT, spark,
 import { mergeCost } from './merge-cost.ts';
 import { CLIENTS, PAIRS, POLL_MS, queryLoad } from './query-load.ts';
 import { scalingTable } from './scaling.ts';
+import { engineEnv, REMOVED_FROM_ENV } from './process-tree.ts';
 import { median } from './stats.ts';
 import { judgeTargets } from './targets.ts';
 
@@ -58,7 +59,7 @@ function helpMilliseconds(): number {
   const times: number[] = [];
   for (let i = 0; i < 10; i++) {
     const started = performance.now();
-    const help = spawnSync(process.execPath, [BIN, '--help'], { stdio: 'ignore' });
+    const help = spawnSync(process.execPath, [BIN, '--help'], { stdio: 'ignore', env: engineEnv() });
     times.push(performance.now() - started);
     if (help.status !== 0) throw new Error(`streampulse --help exited ${help.status}`);
   }
@@ -75,6 +76,8 @@ export async function runCompare(quick: boolean): Promise<number> {
   const many = workersFlag ? cores : null;
   const manyLabel = workersFlag ? `--workers ${cores}` : 'without --workers (this build has no such flag)';
   log(`comparing engines on ${fmt(events)} events (seed ${DEFAULTS.seed}) — ${machine}`);
+  const removed = REMOVED_FROM_ENV.filter((name) => process.env[name] !== undefined);
+  if (removed.length > 0) log(`every engine runs without ${removed.join(', ')} (set here; see REMOVED_FROM_ENV in bench/compare/process-tree.ts)`);
   try {
     const revenueData = await ensureParquet(dir);
     log('timing `streampulse --help` (median of 10)…');
@@ -184,7 +187,7 @@ export async function runCompare(quick: boolean): Promise<number> {
     const resultsDir = join(ROOT, 'bench/results');
     mkdirSync(resultsDir, { recursive: true });
     const name = `${date}${quick ? '-quick' : ''}`;
-    const record = { date, machine, events, workers: manyLabel, engines: results, skipped, latency: load.rows, merge: mergeRow, helpMs, scaling: scaling.rows, targets: targets.map((t) => t.line) };
+    const record = { date, machine, removedFromEnv: removed, events, workers: manyLabel, engines: results, skipped, latency: load.rows, merge: mergeRow, helpMs, scaling: scaling.rows, targets: targets.map((t) => t.line) };
     writeFileSync(join(resultsDir, `${name}.json`), JSON.stringify(record, null, 2) + '\n');
     const svg = renderChart(results.map((r) => ({ engine: r.engine, eventsPerSecond: r.eventsPerSecond })), events, scaling.series, `${fmt(events)} events, seed ${DEFAULTS.seed}; ${machine}; ${date}`);
     writeFileSync(join(resultsDir, `${name}.svg`), svg);

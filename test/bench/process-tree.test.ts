@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { parseStat } from '../../bench/compare/process-tree.ts';
+import { engineEnv, measure, parseStat } from '../../bench/compare/process-tree.ts';
 
 describe('parseStat', () => {
   it('reads parent and CPU ticks after the last parenthesis, whatever the command name holds', () => {
@@ -11,5 +11,18 @@ describe('parseStat', () => {
 
   it('reads this very process, whose parent is the one that started it', () => {
     expect(parseStat(readFileSync('/proc/self/stat', 'utf8')).parent).toBe(process.ppid);
+  });
+});
+
+describe('engineEnv', () => {
+  it('drops what costs Node its start-up and keeps everything else', () => {
+    const env = engineEnv({ NODE_EXTRA_CA_CERTS: '/etc/ssl/certs/ca-certificates.crt', PATH: '/usr/bin', KEEP: 'x' });
+    expect(env).toEqual({ PATH: '/usr/bin', KEEP: 'x' });
+  });
+
+  it('is what a measured engine sees, even when it is given its own environment', async () => {
+    const env = { ...process.env, NODE_EXTRA_CA_CERTS: '/etc/ssl/certs/ca-certificates.crt', MARK: 'seen' };
+    const run = await measure(process.execPath, ['-e', 'process.stdout.write(JSON.stringify([process.env.NODE_EXTRA_CA_CERTS ?? null, process.env.MARK]))'], { env });
+    expect(JSON.parse(run.stdout)).toEqual([null, 'seen']);
   });
 });
