@@ -11,6 +11,7 @@ import { renderChart } from './chart.ts';
 import { BIN, duckdbNode, duckdbPython, hasWorkersFlag, kafka, log, ROOT, spark, streampulse, type EngineRun } from './engines.ts';
 import { mergeCost } from './merge-cost.ts';
 import { CLIENTS, PAIRS, POLL_MS, queryLoad } from './query-load.ts';
+import { pairedRatio, RATIO_PAIRS } from './ratio-pairs.ts';
 import { scalingTable } from './scaling.ts';
 import { engineEnv, REMOVED_FROM_ENV } from './process-tree.ts';
 import { median } from './stats.ts';
@@ -138,6 +139,25 @@ export async function runCompare(quick: boolean): Promise<number> {
 
     const manyRow = results.find((r) => r.kind === 'streampulse-n') as EngineResult;
     const oneRow = results.find((r) => r.kind === 'streampulse-1');
+    const fastest = duckdbNdjson.find((r) => r.seconds === fastestDuckDB);
+    const runOf = (engine: string) => async (): Promise<EngineRun> => (await (runs.find((r) => r.engine === engine) as (typeof runs)[number]).run()) as EngineRun;
+    const paired = fastest === undefined ? null : await pairedRatio({ engine: manyRow.engine, run: runOf(manyRow.engine) }, { engine: fastest.engine, run: runOf(fastest.engine) }, quick ? 1 : RATIO_PAIRS, reference as Reports);
+    const ratioRow =
+      paired === null
+        ? null
+        : {
+            pairs: paired.ratios.length,
+            [`${manyRow.engine} s`]: paired.streampulseSeconds.toFixed(3),
+            [`${fastest?.engine} s`]: paired.duckdbSeconds.toFixed(3),
+            'CPU s (ours / theirs)': `${paired.streampulseCpuSeconds.toFixed(2)} / ${paired.duckdbCpuSeconds.toFixed(2)}`,
+            'ratio (median)': `${paired.ratio.toFixed(2)}×`,
+            ratios: paired.ratios.map((r) => r.toFixed(2)).join(' '),
+            agree: paired.problems.length === 0 ? 'yes' : 'NO',
+          };
+    if (ratioRow !== null) console.table([ratioRow]);
+    if (paired !== null && paired.problems.length > 0) {
+      results.push({ engine: 'paired ratio runs', kind: 'other', seconds: 0, cpuSeconds: 0, peakRssMb: 0, eventsPerSecond: 0, agrees: false, problems: paired.problems });
+    }
     const load = await queryLoad(dir, out, many, manyLabel, workersFlag, reference as Reports, events, quick ? 1 : PAIRS);
     console.table(load.rows);
     if (load.problems.length > 0) {
@@ -164,8 +184,8 @@ export async function runCompare(quick: boolean): Promise<number> {
 
     const targets = judgeTargets({
       events,
-      streampulseSeconds: manyRow.seconds,
-      duckdbSeconds: fastestDuckDB,
+      ratio: paired?.ratio ?? null,
+      ratioPairs: paired?.ratios.length ?? 0,
       p99Ms: load.p99Ms,
       answers: load.answers,
       clients: CLIENTS,
@@ -187,7 +207,7 @@ export async function runCompare(quick: boolean): Promise<number> {
     const resultsDir = join(ROOT, 'bench/results');
     mkdirSync(resultsDir, { recursive: true });
     const name = `${date}${quick ? '-quick' : ''}`;
-    const record = { date, machine, removedFromEnv: removed, events, workers: manyLabel, engines: results, skipped, latency: load.rows, merge: mergeRow, helpMs, scaling: scaling.rows, targets: targets.map((t) => t.line) };
+    const record = { date, machine, removedFromEnv: removed, events, workers: manyLabel, engines: results, skipped, ratio: ratioRow, latency: load.rows, merge: mergeRow, helpMs, scaling: scaling.rows, targets: targets.map((t) => t.line) };
     writeFileSync(join(resultsDir, `${name}.json`), JSON.stringify(record, null, 2) + '\n');
     const svg = renderChart(results.map((r) => ({ engine: r.engine, eventsPerSecond: r.eventsPerSecond })), events, scaling.series, `${fmt(events)} events, seed ${DEFAULTS.seed}; ${machine}; ${date}`);
     writeFileSync(join(resultsDir, `${name}.svg`), svg);
