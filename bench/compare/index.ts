@@ -11,7 +11,7 @@ import { renderChart } from './chart.ts';
 import { BIN, duckdbNode, duckdbPython, hasWorkersFlag, kafka, log, ROOT, spark, streampulse, type EngineRun } from './engines.ts';
 import { mergeCost } from './merge-cost.ts';
 import { CLIENTS, PAIRS, POLL_MS, queryLoad } from './query-load.ts';
-import { pairedRatio, RATIO_PAIRS } from './ratio-pairs.ts';
+import { pairedRatio, pairedRatioRow, RATIO_PAIRS, type RatioEngine } from './ratio-pairs.ts';
 import { scalingTable } from './scaling.ts';
 import { engineEnv, REMOVED_FROM_ENV } from './process-tree.ts';
 import { median } from './stats.ts';
@@ -122,8 +122,8 @@ export async function runCompare(quick: boolean): Promise<number> {
       const { seconds, cpuSeconds, peakRssMb } = outcome.m;
       results.push({ engine, kind, seconds, cpuSeconds, peakRssMb, eventsPerSecond: events / seconds, replayEventsPerSecond: outcome.replayEventsPerSecond, agrees: problems.length === 0, problems });
     }
-    const duckdbNdjson = results.filter((r) => r.kind === 'duckdb-ndjson');
-    const fastestDuckDB = duckdbNdjson.length === 0 ? null : Math.min(...duckdbNdjson.map((r) => r.seconds));
+    const fastest = results.filter((r) => r.kind === 'duckdb-ndjson').reduce<EngineResult | undefined>((best, r) => (best === undefined || r.seconds < best.seconds ? r : best), undefined);
+    const fastestDuckDB = fastest?.seconds ?? null;
     console.table(
       results.map((r) => ({
         engine: r.engine,
@@ -139,21 +139,10 @@ export async function runCompare(quick: boolean): Promise<number> {
 
     const manyRow = results.find((r) => r.kind === 'streampulse-n') as EngineResult;
     const oneRow = results.find((r) => r.kind === 'streampulse-1');
-    const fastest = duckdbNdjson.find((r) => r.seconds === fastestDuckDB);
-    const runOf = (engine: string) => async (): Promise<EngineRun> => (await (runs.find((r) => r.engine === engine) as (typeof runs)[number]).run()) as EngineRun;
-    const paired = fastest === undefined ? null : await pairedRatio({ engine: manyRow.engine, run: runOf(manyRow.engine) }, { engine: fastest.engine, run: runOf(fastest.engine) }, quick ? 1 : RATIO_PAIRS, reference as Reports);
-    const ratioRow =
-      paired === null
-        ? null
-        : {
-            pairs: paired.ratios.length,
-            [`${manyRow.engine} s`]: paired.streampulseSeconds.toFixed(3),
-            [`${fastest?.engine} s`]: paired.duckdbSeconds.toFixed(3),
-            'CPU s (ours / theirs)': `${paired.streampulseCpuSeconds.toFixed(2)} / ${paired.duckdbCpuSeconds.toFixed(2)}`,
-            'ratio (median)': `${paired.ratio.toFixed(2)}×`,
-            ratios: paired.ratios.map((r) => r.toFixed(2)).join(' '),
-            agree: paired.problems.length === 0 ? 'yes' : 'NO',
-          };
+    // both engines already ran once above: their runs are taken again, as they were added
+    const again = (engine: string): RatioEngine => ({ engine, run: async () => (await (runs.find((r) => r.engine === engine) as (typeof runs)[number]).run()) as EngineRun });
+    const paired = fastest === undefined ? null : await pairedRatio(again(manyRow.engine), again(fastest.engine), quick ? 1 : RATIO_PAIRS, reference as Reports);
+    const ratioRow = paired === null ? null : pairedRatioRow(paired);
     if (ratioRow !== null) console.table([ratioRow]);
     if (paired !== null && paired.problems.length > 0) {
       results.push({ engine: 'paired ratio runs', kind: 'other', seconds: 0, cpuSeconds: 0, peakRssMb: 0, eventsPerSecond: 0, agrees: false, problems: paired.problems });

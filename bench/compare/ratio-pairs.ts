@@ -1,7 +1,6 @@
 import type { Reports } from '../../src/domain/reports/report-rows.ts';
 import { disagreements } from './agreement.ts';
-import type { EngineRun } from './engines.ts';
-import { log } from './engines.ts';
+import { log, type EngineRun } from './engines.ts';
 import { median } from './stats.ts';
 
 /**
@@ -12,6 +11,8 @@ import { median } from './stats.ts';
 export const RATIO_PAIRS = 7;
 
 export interface PairedRatio {
+  readonly ours: string;
+  readonly theirs: string;
   /** Median over pairs of StreamPulse's seconds / DuckDB's seconds, each pair run back to back. */
   readonly ratio: number;
   readonly ratios: readonly number[];
@@ -45,6 +46,8 @@ export async function pairedRatio(ours: RatioEngine, theirs: RatioEngine, pairs:
   }
   const ratios = rows.map((r) => r.ours.m.seconds / r.theirs.m.seconds);
   return {
+    ours: ours.engine,
+    theirs: theirs.engine,
     ratio: median(ratios),
     ratios,
     streampulseSeconds: median(rows.map((r) => r.ours.m.seconds)),
@@ -52,5 +55,18 @@ export async function pairedRatio(ours: RatioEngine, theirs: RatioEngine, pairs:
     streampulseCpuSeconds: median(rows.map((r) => r.ours.m.cpuSeconds)),
     duckdbCpuSeconds: median(rows.map((r) => r.theirs.m.cpuSeconds)),
     problems,
+  };
+}
+
+/** The table row of a paired ratio, as the terminal and the results file show it. */
+export function pairedRatioRow(paired: PairedRatio): Record<string, string | number> {
+  return {
+    pairs: paired.ratios.length,
+    [`${paired.ours} s`]: paired.streampulseSeconds.toFixed(3),
+    [`${paired.theirs} s`]: paired.duckdbSeconds.toFixed(3),
+    'CPU s (ours / theirs)': `${paired.streampulseCpuSeconds.toFixed(2)} / ${paired.duckdbCpuSeconds.toFixed(2)}`,
+    'ratio (median)': `${paired.ratio.toFixed(2)}×`,
+    ratios: paired.ratios.map((r) => r.toFixed(2)).join(' '),
+    agree: paired.problems.length === 0 ? 'yes' : 'NO',
   };
 }
