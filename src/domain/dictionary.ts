@@ -2,6 +2,9 @@ import { InternalError } from '../errors.ts';
 import { ByteIndex, FNV_OFFSET, FNV_PRIME, HASH_MASK, type ByteIndexImage } from './byte-index.ts';
 import { grownCopy, sharedCopy } from './typed-copy.ts';
 
+/** What follows each value in the digest. */
+const NEWLINE = 0x0a;
+
 const latin1 = Buffer.prototype.latin1Slice as (this: Uint8Array, start: number, end: number) => string;
 
 /**
@@ -18,6 +21,8 @@ export interface DictionaryImage {
   readonly textStart: Int32Array;
   readonly textEnd: Int32Array;
   readonly byBytes: ByteIndexImage;
+  /** Dictionary.digest of the values held. */
+  readonly digest: number;
 }
 
 /** A value's text in an image. */
@@ -49,9 +54,19 @@ export class Dictionary {
   private textEnd: Int32Array = new Int32Array(1 << 6);
   private readonly byBytes = new ByteIndex();
   private scratch = new Uint8Array(64);
+  private running = FNV_OFFSET;
 
   get size(): number {
     return this.values.length;
+  }
+
+  /**
+   * FNV-1a (32 bits) over every value in id order, each its char codes and then a newline: the
+   * same for a value held as bytes or as a string. Kept as values are interned (the bytes are in
+   * hand then), so a shard states its numbering of 100,000 users without reading them again.
+   */
+  get digest(): number {
+    return this.running >>> 0;
   }
 
   /** Room for `values` in all, indexed by bytes, without growing on the way. */
@@ -85,6 +100,9 @@ export class Dictionary {
       this.ids.set(value, id);
       this.mappedUpTo = this.values.length;
       this.indexBytes(value, id);
+      let digest = this.running;
+      for (let i = 0; i < value.length; i++) digest = Math.imul(digest ^ value.charCodeAt(i), FNV_PRIME);
+      this.running = Math.imul(digest ^ NEWLINE, FNV_PRIME);
     }
     return id;
   }
@@ -106,7 +124,13 @@ export class Dictionary {
     this.room(id, length);
     const text = this.text;
     const at = this.textLength;
-    for (let i = 0; i < length; i++) text[at + i] = bytes[start + i];
+    let digest = this.running;
+    for (let i = 0; i < length; i++) {
+      const c = bytes[start + i];
+      text[at + i] = c;
+      digest = Math.imul(digest ^ c, FNV_PRIME);
+    }
+    this.running = Math.imul(digest ^ NEWLINE, FNV_PRIME);
     this.textStart[id] = at;
     this.textEnd[id] = at + length;
     this.textLength = at + length;
@@ -149,26 +173,6 @@ export class Dictionary {
     return values;
   }
 
-  /**
-   * `digest` (FNV-1a, 32 bits) carried over the values from id `start` on, in id order, each its
-   * char codes and then a newline: the same for a value held as bytes or as a string, and
-   * computed without making strings of the bytes.
-   */
-  digestFrom(start: number, digest: number): number {
-    for (let id = start; id < this.values.length; id++) {
-      const from = this.textStart[id];
-      if (from < 0) {
-        const value = this.values[id] as string;
-        for (let i = 0; i < value.length; i++) digest = Math.imul(digest ^ value.charCodeAt(i), FNV_PRIME) >>> 0;
-      } else {
-        const text = this.text;
-        for (let i = from, end = this.textEnd[id]; i < end; i++) digest = Math.imul(digest ^ text[i], FNV_PRIME) >>> 0;
-      }
-      digest = Math.imul(digest ^ 0x0a, FNV_PRIME) >>> 0;
-    }
-    return digest;
-  }
-
   /** A value the scanner could not read as plain bytes is never looked up that way: not indexed. */
   private indexBytes(value: string, id: number): void {
     if (value.length > this.scratch.length) this.scratch = new Uint8Array(value.length * 2);
@@ -195,6 +199,7 @@ export class Dictionary {
       textStart: sharedCopy(this.textStart.subarray(0, size)),
       textEnd: sharedCopy(this.textEnd.subarray(0, size)),
       byBytes: this.byBytes.image(),
+      digest: this.digest,
     };
   }
 
@@ -219,6 +224,7 @@ export class Dictionary {
     this.ids = new Map();
     this.mappedUpTo = 0;
     this.byBytes.adopt(image.byBytes);
+    this.running = image.digest;
   }
 
   /** True when the image holds this dictionary's first `held` values under the same ids (bytes compared as bytes, no string made). */

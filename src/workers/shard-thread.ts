@@ -144,7 +144,7 @@ async function readDimension(message: Extract<ToShard, { type: 'read-dimension' 
     if (failed) return;
     lines = batch.position.seq;
   }
-  numbered = numberUsers(pipeline.dims.dicts.user, numbered);
+  numbered = numberUsers(pipeline.dims.dicts.user);
   done(id, 0, { users: numbered, dimensions: pipeline.progress.view().dimensions, lines });
 }
 
@@ -214,7 +214,7 @@ async function handle(message: Exclude<ToShard, { type: 'stop-reading' }>): Prom
       case 'dimension':
         items.next({ kind: 'dimension', table: message.table, batch: unpackBatch(message.batch) });
         if (failed) break;
-        numbered = numberUsers(pipeline.dims.dicts.user, numbered);
+        numbered = numberUsers(pipeline.dims.dicts.user);
         done(message.id, 0, { users: numbered, dimensions: pipeline.progress.view().dimensions });
         break;
       case 'events': {
@@ -242,12 +242,12 @@ async function handle(message: Exclude<ToShard, { type: 'stop-reading' }>): Prom
       }
       case 'adopt-subscriptions':
         pipeline.adoptSubscriptions(message.image, message.applied, message.rejected, message.position);
-        numbered = numberUsers(pipeline.dims.dicts.user, numbered);
+        numbered = numberUsers(pipeline.dims.dicts.user);
         done(message.id, 0, { users: numbered, dimensions: pipeline.progress.view().dimensions });
         break;
       case 'users':
         for (const user of message.users) pipeline.dims.dicts.user.intern(user);
-        numbered = numberUsers(pipeline.dims.dicts.user, numbered);
+        numbered = numberUsers(pipeline.dims.dicts.user);
         done(message.id, 0, { users: numbered });
         break;
       case 'restore':

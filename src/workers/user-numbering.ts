@@ -14,9 +14,9 @@ export interface UserNumbering {
 
 export const NO_USERS: UserNumbering = { count: 0, digest: 0x811c9dc5 };
 
-/** `previous` extended over the users `users` numbered since. */
-export function numberUsers(users: Dictionary, previous: UserNumbering): UserNumbering {
-  return { count: users.size, digest: users.digestFrom(previous.count, previous.digest) };
+/** The users `users` numbers, as it holds them now (see Dictionary.digest). */
+export function numberUsers(users: Dictionary): UserNumbering {
+  return { count: users.size, digest: users.digest };
 }
 
 /** The first shard whose numbering differs from shard 0's, or -1 when all agree. */

@@ -4,11 +4,11 @@ import { firstDisagreeing, NO_USERS, numberUsers } from '../../src/workers/user-
 
 const numbered = (users: readonly string[], steps: readonly number[] = [users.length]): ReturnType<typeof numberUsers> => {
   const dict = new Dictionary();
-  let n = NO_USERS;
+  let n = numberUsers(dict);
   let at = 0;
   for (const step of steps) {
     for (; at < step; at++) dict.intern(users[at]);
-    n = numberUsers(dict, n);
+    n = numberUsers(dict);
   }
   return n;
 };
@@ -32,11 +32,23 @@ describe('user numbering: how shards are checked to number users alike', () => {
     const bytes = new Dictionary();
     const row = Buffer.from(users.join(''), 'latin1');
     users.forEach((_, i) => bytes.internPlain(row, i * 10, i * 10 + 10));
-    expect(numberUsers(bytes, NO_USERS)).toEqual(numbered(users));
+    expect(numberUsers(bytes)).toEqual(numbered(users));
+    expect(numberUsers(new Dictionary())).toEqual(NO_USERS);
     // and by hand: FNV-1a over each id's chars and a newline
     let digest = NO_USERS.digest;
     for (const user of users) for (const c of `${user}\n`) digest = Math.imul(digest ^ c.charCodeAt(0), 0x01000193) >>> 0;
     expect(numbered(users).digest).toBe(digest);
+  });
+
+  it('is carried over by a dictionary that adopts another\'s image, and goes on from there', () => {
+    const loaded = new Dictionary();
+    const row = Buffer.from(users.join(''), 'latin1');
+    users.slice(0, 300).forEach((_, i) => loaded.internPlain(row, i * 10, i * 10 + 10));
+    const adopted = new Dictionary();
+    adopted.adopt(loaded.image());
+    expect(numberUsers(adopted)).toEqual(numbered(users.slice(0, 300)));
+    for (const user of users.slice(300)) adopted.intern(user);
+    expect(numberUsers(adopted)).toEqual(numbered(users));
   });
 
   it('names the first shard that disagrees with shard 0', () => {
