@@ -1,5 +1,5 @@
 import { InternalError } from '../errors.ts';
-import { grownCopy, sharedCopy } from './typed-copy.ts';
+import { allocate, grownCopy, shared } from './typed-copy.ts';
 
 /**
  * An open-addressing hash table from byte strings to integers. The event scanner looks values up
@@ -89,9 +89,13 @@ export class ByteIndex {
     this.entries++;
   }
 
-  /** The index as it stands, in shared memory (see ByteIndexImage). */
+  /** The index as it stands, in shared memory (see ByteIndexImage): its own slots when they are there already, written again only as a copy. */
   image(): ByteIndexImage {
-    return { slots: sharedCopy(this.slots), pool: sharedCopy(this.pool.subarray(0, this.poolLength)), entries: this.entries };
+    const slots = shared(this.slots);
+    // a key set here from now on would show in the image: the next one copies the slots first
+    if (slots === this.slots) this.borrowed = true;
+    // the pool only grows past what the image holds
+    return { slots, pool: shared(this.pool.subarray(0, this.poolLength)), entries: this.entries };
   }
 
   /**
@@ -127,7 +131,7 @@ export class ByteIndex {
 
   private rehash(size: number): void {
     const old = this.slots;
-    const slots = new Int32Array(size * STRIDE);
+    const slots = allocate(Int32Array, size * STRIDE);
     const mask = size - 1;
     for (let at = 0; at < old.length; at += STRIDE) {
       if (old[at] === 0) continue;

@@ -1,6 +1,6 @@
 import { InternalError } from '../errors.ts';
 import { ByteIndex, FNV_OFFSET, FNV_PRIME, HASH_MASK, type ByteIndexImage } from './byte-index.ts';
-import { grownCopy, sharedCopy } from './typed-copy.ts';
+import { grownCopy, shared } from './typed-copy.ts';
 
 /** What follows each value in the digest. */
 const NEWLINE = 0x0a;
@@ -195,9 +195,10 @@ export class Dictionary {
     return {
       size,
       strings,
-      text: sharedCopy(this.text.subarray(0, this.textLength)),
-      textStart: sharedCopy(this.textStart.subarray(0, size)),
-      textEnd: sharedCopy(this.textEnd.subarray(0, size)),
+      // ids and bytes are only ever added past what the image holds: its views never change
+      text: shared(this.text.subarray(0, this.textLength)),
+      textStart: shared(this.textStart.subarray(0, size)),
+      textEnd: shared(this.textEnd.subarray(0, size)),
       byBytes: this.byBytes.image(),
       digest: this.digest,
     };

@@ -1,6 +1,6 @@
 import { LRUCache } from 'lru-cache';
 import type { Dictionaries, DictionaryImage } from '../dictionary.ts';
-import { grownCopy, sharedCopy } from '../typed-copy.ts';
+import { allocate, grownCopy, shared } from '../typed-copy.ts';
 import { InternalError } from '../../errors.ts';
 import { decodeSubscription, subscriptionOf, type SubscriptionRecord } from '../records/dimension-records.ts';
 import { FieldScanner } from '../records/field-scanner.ts';
@@ -148,21 +148,29 @@ export class SubscriptionStore {
     this.liveBytes += length;
   }
 
-  /** The table and its dictionaries as they stand (see SubscriptionImage). */
+  /**
+   * The table and its dictionaries as they stand (see SubscriptionImage): its own arena and
+   * columns when they are in shared memory already, so the table is handed over without a copy;
+   * a row put here from now on then copies them first (as on an adopted image).
+   */
   image(): SubscriptionImage {
     const users = this.dicts.user.size;
-    return {
+    const image: SubscriptionImage = {
       users: this.dicts.user.image(),
       plans: this.dicts.plan.image(),
       countries: this.dicts.country.image(),
       rows: this.rows,
       liveBytes: this.liveBytes,
-      arena: sharedCopy(this.arena.subarray(0, this.arenaLength)),
-      rowStart: sharedCopy(this.rowStart.subarray(0, users)),
-      rowLength: sharedCopy(this.rowLength.subarray(0, users)),
-      rowPlan: sharedCopy(this.rowPlan.subarray(0, users)),
-      rowCountry: sharedCopy(this.rowCountry.subarray(0, users)),
+      arena: shared(this.arena.subarray(0, this.arenaLength)),
+      rowStart: shared(this.rowStart.subarray(0, users)),
+      rowLength: shared(this.rowLength.subarray(0, users)),
+      rowPlan: shared(this.rowPlan.subarray(0, users)),
+      rowCountry: shared(this.rowCountry.subarray(0, users)),
     };
+    const own = [this.arena, this.rowStart, this.rowLength, this.rowPlan, this.rowCountry];
+    const views = [image.arena, image.rowStart, image.rowLength, image.rowPlan, image.rowCountry];
+    this.borrowed ||= views.some((view, i) => view.buffer === own[i].buffer);
+    return image;
   }
 
   /**
@@ -250,7 +258,7 @@ export class SubscriptionStore {
     const slots = this.dicts.user.size + rows;
     if (slots > this.rowLength.length) this.reserve(slots - 1, 0);
     if (this.arenaLength + bytes > this.arena.length) {
-      const arena = new Uint8Array(this.arenaLength + bytes);
+      const arena = allocate(Uint8Array, this.arenaLength + bytes);
       arena.set(this.arena.subarray(0, this.arenaLength));
       this.arena = arena;
     }
@@ -277,7 +285,7 @@ export class SubscriptionStore {
     }
     if (this.arenaLength + length <= this.arena.length) return;
     const size = Math.max(this.arena.length, 2 * (this.liveBytes + length));
-    const arena = new Uint8Array(size);
+    const arena = allocate(Uint8Array, size);
     if ((this.arenaLength - this.liveBytes) * 2 <= this.arenaLength) {
       arena.set(this.arena.subarray(0, this.arenaLength));
     } else {

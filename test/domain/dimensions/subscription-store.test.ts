@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { FNV_OFFSET, FNV_PRIME, HASH_MASK } from '../../../src/domain/byte-index.ts';
 import { createDictionaries } from '../../../src/domain/dictionary.ts';
 import { NO_SUBSCRIPTION, SubscriptionStore } from '../../../src/domain/dimensions/subscription-store.ts';
 import { decodeSubscription, type SubscriptionRecord } from '../../../src/domain/records/dimension-records.ts';
@@ -100,5 +101,32 @@ describe('SubscriptionStore', () => {
     again.store.adopt(image);
     expect(again.read('U1')?.plan).toBe('duo');
     expect(() => again.store.adopt({ ...image, rowPlan: image.rowPlan.subarray(1) })).toThrow(/columns of another length/);
+  });
+
+  it('hands a big table over as it is, in shared memory, and what its owner writes after never shows in the image', () => {
+    const { store, load, dicts } = fixture(8);
+    const users = 60_000;
+    store.expect(users, users * 80);
+    for (let u = 0; u < users; u++) load(`{"user_id":"U${u}","plan":"p${u % 5}","monthly_price":1.5,"country":"C${u % 7}"}`);
+    const image = store.image();
+    const own = store as unknown as { arena: Uint8Array };
+    expect(image.arena.buffer).toBeInstanceOf(SharedArrayBuffer);
+    expect(image.arena.buffer).toBe(own.arena.buffer);
+    expect(image.users.byBytes.slots.buffer).toBeInstanceOf(SharedArrayBuffer);
+    // the owner goes on: a row replaced, new users
+    load('{"user_id":"U1","plan":"changed","monthly_price":1.5,"country":"XX"}');
+    for (let u = users; u < users + 100; u++) load(`{"user_id":"U${u}","plan":"new","monthly_price":1.5,"country":"C1"}`);
+    expect(own.arena.buffer).not.toBe(image.arena.buffer);
+    const other = fixture(8);
+    other.store.adopt(image);
+    expect(other.store.size).toBe(users);
+    expect(other.dicts.user.size).toBe(users);
+    expect(other.read('U1')).toEqual({ plan: 'p1', country: 'C1' });
+    const key = enc.encode(`U${users + 5}`);
+    let hash = FNV_OFFSET;
+    for (const c of key) hash = Math.imul(hash ^ c, FNV_PRIME);
+    expect(other.dicts.user.idOfBytes(hash & HASH_MASK, key, 0, key.length)).toBe(-1);
+    expect(dicts.user.idOfBytes(hash & HASH_MASK, key, 0, key.length)).toBe(users + 5);
+    for (let u = 0; u < users; u += 997) expect(other.read(`U${u}`)).toEqual({ plan: u === 1 ? 'p1' : `p${u % 5}`, country: `C${u % 7}` });
   });
 });
