@@ -1,5 +1,5 @@
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer as createTcpServer, type AddressInfo, type Server as TcpServer } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startReportClients } from '../../bench/compare/report-clients.ts';
 
@@ -56,6 +56,34 @@ describe('startReportClients', () => {
     expect(outcome.failures).toBe(0);
     expect(outcome.clientCpuMs).toBeGreaterThan(0);
     expect([...sent.hosts]).toEqual([new URL(url).host]);
+  });
+
+  it('reads an answer whose header arrives cut across reads, and one whose body follows in pieces', async () => {
+    const body = Buffer.alloc(70_000, 0x62);
+    const head = Buffer.from(`HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n`, 'latin1');
+    const tcp: TcpServer = createTcpServer((socket) => {
+      socket.setNoDelay(true);
+      socket.on('data', () => {
+        // the header in three writes, far enough apart to be three reads, then the body in two
+        socket.write(head.subarray(0, 10));
+        setTimeout(() => socket.write(head.subarray(10, 40)), 15);
+        setTimeout(() => socket.write(Buffer.concat([head.subarray(40), body.subarray(0, 100)])), 30);
+        setTimeout(() => socket.write(body.subarray(100)), 45);
+      });
+    });
+    await new Promise<void>((resolve) => tcp.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = tcp.address() as AddressInfo;
+      const clients = startReportClients(`http://127.0.0.1:${port}/reports`, 1, 100);
+      await new Promise((r) => setTimeout(r, 250));
+      const outcome = await clients.stop();
+      expect(outcome.latenciesMs.length).toBeGreaterThanOrEqual(2);
+      expect(outcome.bytes).toBe(outcome.latenciesMs.length * body.length);
+      expect(outcome.failures).toBe(0);
+      expect(Math.min(...outcome.latenciesMs)).toBeGreaterThanOrEqual(40);
+    } finally {
+      await new Promise<void>((resolve) => tcp.close(() => resolve()));
+    }
   });
 
   it('paces each client to one request per interval', async () => {
