@@ -62,14 +62,50 @@ export class ByteIndex {
     }
   }
 
+  /**
+   * get(), and when the bytes are not held, set() to `value` in the same probe: -1 then (the key is
+   * added), else the value already stored. What interning a new value costs is mostly this probe.
+   */
+  getOrSet(hash: number, bytes: Uint8Array, start: number, end: number, value: number): number {
+    const slots = this.slots;
+    const tag = hash + 1;
+    const length = end - start;
+    let slot = hash & this.mask;
+    for (; ; slot = (slot + 1) & this.mask) {
+      const at = slot * STRIDE;
+      const stored = slots[at];
+      if (stored === 0) break;
+      if (stored !== tag || slots[at + 1] !== length) continue;
+      let i = 0;
+      if (length <= INLINE) {
+        const inline = this.slotBytes;
+        const from = at * 4 + INLINE_AT;
+        while (i < length && inline[from + i] === bytes[start + i]) i++;
+      } else {
+        const pool = this.pool;
+        const offset = slots[at + 3];
+        while (i < length && pool[offset + i] === bytes[start + i]) i++;
+      }
+      if (i === length) return slots[at + 2];
+    }
+    // the empty slot found is the key's unless the slots move first (a copy, or a larger table)
+    if (this.borrowed || (this.entries + 1) * 2 > this.mask + 1) this.set(hash, bytes, start, end, value);
+    else this.store(slot * STRIDE, tag, bytes, start, end, value);
+    return -1;
+  }
+
   set(hash: number, bytes: Uint8Array, start: number, end: number, value: number): void {
     if (this.borrowed) this.ownSlots();
     if ((this.entries + 1) * 2 > this.mask + 1) this.rehash((this.mask + 1) * 2);
-    const length = end - start;
     const tag = hash + 1;
     let slot = hash & this.mask;
     while (this.slots[slot * STRIDE] !== 0) slot = (slot + 1) & this.mask;
-    const at = slot * STRIDE;
+    this.store(slot * STRIDE, tag, bytes, start, end, value);
+  }
+
+  /** The key's entry written into the empty slot at word `at`. */
+  private store(at: number, tag: number, bytes: Uint8Array, start: number, end: number, value: number): void {
+    const length = end - start;
     this.slots[at] = tag;
     this.slots[at + 1] = length;
     this.slots[at + 2] = value;

@@ -117,9 +117,10 @@ export class Dictionary {
     let hash = FNV_OFFSET;
     for (let i = start; i < end; i++) hash = Math.imul(hash ^ bytes[i], FNV_PRIME);
     hash &= HASH_MASK;
-    const found = this.byBytes.get(hash, bytes, start, end);
-    if (found >= 0) return found;
     const id = this.values.length;
+    // indexed in the probe that finds it new
+    const found = this.byBytes.getOrSet(hash, bytes, start, end, id);
+    if (found >= 0) return found;
     const length = end - start;
     this.room(id, length);
     const text = this.text;
@@ -135,7 +136,6 @@ export class Dictionary {
     this.textEnd[id] = at + length;
     this.textLength = at + length;
     this.values.push(undefined);
-    this.byBytes.set(hash, bytes, start, end, id);
     return id;
   }
 

@@ -48,6 +48,32 @@ describe('ByteIndex', () => {
     expect(index.get(0x3fffffff, other, 0, other.length)).toBe(-1);
   });
 
+  it('getOrSet finds a key held, or adds it in the same probe, through rehashes, collisions and an adopted image', () => {
+    const index = new ByteIndex();
+    const keys = Array.from({ length: 20_000 }, (_, i) => (i % 5 === 0 ? `long-key-past-sixteen-bytes-${i}` : `U${i}`));
+    keys.forEach((key, i) => {
+      const bytes = enc.encode(key);
+      // every fourth key under one colliding hash
+      const hash = i % 4 === 0 ? 999 : fnv1a(bytes, 0, bytes.length);
+      expect(index.getOrSet(hash, bytes, 0, bytes.length, i)).toBe(-1);
+      expect(index.getOrSet(hash, bytes, 0, bytes.length, -5)).toBe(i);
+    });
+    expect(index.size).toBe(keys.length);
+    const adopted = new ByteIndex();
+    adopted.adopt(index.image());
+    const fresh = enc.encode('new-one');
+    const hash = fnv1a(fresh, 0, fresh.length);
+    expect(adopted.getOrSet(hash, fresh, 0, fresh.length, 77)).toBe(-1);
+    expect(adopted.get(hash, fresh, 0, fresh.length)).toBe(77);
+    // the image adopted, and the index it came from, never see a key added after it
+    expect(index.get(hash, fresh, 0, fresh.length)).toBe(-1);
+    keys.forEach((key, i) => {
+      const bytes = enc.encode(key);
+      const h = i % 4 === 0 ? 999 : fnv1a(bytes, 0, bytes.length);
+      expect(adopted.get(h, bytes, 0, bytes.length)).toBe(i);
+    });
+  });
+
   it('hash 0 and the largest 30-bit hash are ordinary keys', () => {
     const index = new ByteIndex();
     const a = enc.encode('zero');
