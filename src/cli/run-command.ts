@@ -4,6 +4,7 @@ import type { RunConfig } from '../config.ts';
 import { IncompleteRunError, IoError } from '../errors.ts';
 import { createLogger, logFn } from '../log/logger.ts';
 import { REPORT_NAMES, renderTable } from '../domain/reports/index.ts';
+import { answerOnce } from '../http/first-answer.ts';
 import { startReportServer } from '../http/report-server.ts';
 import { PrometheusMetrics } from '../metrics/prometheus-metrics.ts';
 import { registerReportGauges } from '../metrics/report-gauges.ts';
@@ -94,6 +95,9 @@ async function run(config: RunConfig, out: NodeJS.WritableStream, shards: readon
     throw error;
   });
   source.advertise?.(config.advertise ?? server.url);
+  // answered once before the run says it serves, so no client's first answer waits for the HTTP
+  // path's first run (a group's /reports asks the other instances: /health stands in for it there)
+  await answerOnce(server.url, source.group === undefined ? '/reports' : '/health');
   log(`serving live reports on ${server.url}/reports (strategy ${config.strategies.join(' + ')})`);
 
   const signal = waitForSignal();

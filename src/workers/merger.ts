@@ -30,8 +30,8 @@ export class Merger {
   constructor(private readonly init: MergerInit) {}
 
   /**
-   * Starts the thread, if not yet: when there is something to merge (the first events, a query, the
-   * end of the run). Not with the shards: its start-up (60 ms of code loading) would take a core
+   * Starts the thread, if not yet: when there is something to merge (the first events, a Kafka
+   * run's partitions, the end of the run). Not with the shards: its start-up (60 ms of code loading) would take a core
    * from the subscriptions load that every shard's events wait for, for publishes that come only
    * after the first events.
    */
@@ -72,13 +72,17 @@ export class Merger {
     return this.latest;
   }
 
-  /** A query came: the merger renders the publishes as they come, for a while. */
+  /**
+   * A query came: the merger renders the publishes as they come, for a while. It does not start
+   * the thread: before the first events there is nothing to merge, and a query in the run's first
+   * milliseconds starting it put its start-up beside the shards' and the subscriptions load on the
+   * cores, where the first answers waited for it (15-25 ms, the slowest of a run); told once the
+   * thread is there (start() posts what waited).
+   */
   wanted(): void {
     const now = performance.now();
     if (now - this.lastWanted < WANTED_EVERY_MS || this.closing) return;
     this.lastWanted = now;
-    // started after this answer is written: a thread's start costs this thread a few milliseconds
-    if (this.worker === null) setImmediate(() => this.start());
     this.post({ type: 'wanted' });
   }
 
