@@ -40,26 +40,8 @@ export class ByteIndex {
 
   /** The value stored for bytes [start, end) whose hash (from fnv1a) is `hash`, or -1. */
   get(hash: number, bytes: Uint8Array, start: number, end: number): number {
-    const slots = this.slots;
-    const tag = hash + 1;
-    const length = end - start;
-    for (let slot = hash & this.mask; ; slot = (slot + 1) & this.mask) {
-      const at = slot * STRIDE;
-      const stored = slots[at];
-      if (stored === 0) return -1;
-      if (stored !== tag || slots[at + 1] !== length) continue;
-      let i = 0;
-      if (length <= INLINE) {
-        const inline = this.slotBytes;
-        const from = at * 4 + INLINE_AT;
-        while (i < length && inline[from + i] === bytes[start + i]) i++;
-      } else {
-        const pool = this.pool;
-        const offset = slots[at + 3];
-        while (i < length && pool[offset + i] === bytes[start + i]) i++;
-      }
-      if (i === length) return slots[at + 2];
-    }
+    const at = this.probe(hash, bytes, start, end);
+    return at >= 0 ? this.slots[at + 2] : -1;
   }
 
   /**
@@ -67,14 +49,23 @@ export class ByteIndex {
    * added), else the value already stored. What interning a new value costs is mostly this probe.
    */
   getOrSet(hash: number, bytes: Uint8Array, start: number, end: number, value: number): number {
+    const at = this.probe(hash, bytes, start, end);
+    if (at >= 0) return this.slots[at + 2];
+    // the empty slot found is the key's unless the slots move first (a copy, or a larger table)
+    if (this.borrowed || (this.entries + 1) * 2 > this.mask + 1) this.set(hash, bytes, start, end, value);
+    else this.store(-at - 1, hash + 1, bytes, start, end, value);
+    return -1;
+  }
+
+  /** The word where the key's slot starts, or, when it is not held, -1 - the word of the empty slot that ends its probe. */
+  private probe(hash: number, bytes: Uint8Array, start: number, end: number): number {
     const slots = this.slots;
     const tag = hash + 1;
     const length = end - start;
-    let slot = hash & this.mask;
-    for (; ; slot = (slot + 1) & this.mask) {
+    for (let slot = hash & this.mask; ; slot = (slot + 1) & this.mask) {
       const at = slot * STRIDE;
       const stored = slots[at];
-      if (stored === 0) break;
+      if (stored === 0) return -1 - at;
       if (stored !== tag || slots[at + 1] !== length) continue;
       let i = 0;
       if (length <= INLINE) {
@@ -86,12 +77,8 @@ export class ByteIndex {
         const offset = slots[at + 3];
         while (i < length && pool[offset + i] === bytes[start + i]) i++;
       }
-      if (i === length) return slots[at + 2];
+      if (i === length) return at;
     }
-    // the empty slot found is the key's unless the slots move first (a copy, or a larger table)
-    if (this.borrowed || (this.entries + 1) * 2 > this.mask + 1) this.set(hash, bytes, start, end, value);
-    else this.store(slot * STRIDE, tag, bytes, start, end, value);
-    return -1;
   }
 
   set(hash: number, bytes: Uint8Array, start: number, end: number, value: number): void {

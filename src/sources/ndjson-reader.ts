@@ -123,7 +123,7 @@ export async function* readNdjsonRecords(
   const max = options.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES;
   // a whole file ends at its size, not at Infinity: every range end a small integer, as V8 compiled takeLines for
   const { start, end } = options.range === undefined ? { start: 0, end: totalBytes } : { start: options.range.start, end: Math.min(options.range.end, totalBytes) };
-  if (start >= Math.min(end, totalBytes)) {
+  if (start >= end) {
     options.onEnd?.(0);
     return;
   }
