@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import kafkajs from 'kafkajs';
 import { IoError } from '../errors.ts';
 import { PACKAGE_ROOT } from '../package-root.ts';
-import { freePort } from './free-port.ts';
+import { freePorts } from './free-port.ts';
 import { createBrokerTls, type BrokerTlsFiles } from './local-broker-tls.ts';
 import { resolveKafkaJars } from './kafka-jars.ts';
 
@@ -161,13 +161,15 @@ export class LocalBroker {
     const ownsDataDir = options.dataDir === undefined;
     const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'streampulse-kafka-'));
     mkdirSync(dataDir, { recursive: true });
-    const port = options.port !== undefined && options.port > 0 ? options.port : await freePort();
+    const given = options.port !== undefined && options.port > 0 ? options.port : null;
     const sasl = options.sasl;
+    // every listener's port picked at once, so no two are the same (nor the one given)
+    let ports = await freePorts(4);
+    if (given !== null) ports = ports.filter((p) => p !== given);
+    const [port, controllerPort, saslPort, tlsPort] = given === null ? ports : [given, ...ports];
     const secured =
-      sasl === undefined
-        ? null
-        : { username: sasl.username, password: sasl.password, saslPort: await freePort(), tls: sasl.tls === true ? { ...createBrokerTls(dataDir), port: await freePort() } : null };
-    const broker = new LocalBroker(port, await freePort(), dataDir, ownsDataDir, lib, log, options.startTimeoutMs ?? 90_000, secured);
+      sasl === undefined ? null : { username: sasl.username, password: sasl.password, saslPort, tls: sasl.tls === true ? { ...createBrokerTls(dataDir), port: tlsPort } : null };
+    const broker = new LocalBroker(port, controllerPort, dataDir, ownsDataDir, lib, log, options.startTimeoutMs ?? 90_000, secured);
     await broker.launch();
     return broker;
   }
