@@ -1,9 +1,9 @@
 import { createDictionaries, type Dictionaries } from '../dictionary.ts';
-import { adRateOf, decodeAdRate, decodePayout, decodeSubscription, payoutOf } from '../records/dimension-records.ts';
+import { adRateOf, decodeAdRate, decodePayout, decodeSubscription } from '../records/dimension-records.ts';
 import { FieldScanner } from '../records/field-scanner.ts';
 import { recordText, type RawBatch } from '../records/raw-batch.ts';
 import { Rejection, type DeadLetter } from '../records/rejection.ts';
-import { AD_RATE_FIELDS, PAYOUT_FIELDS, type DimensionName } from '../records/schema.ts';
+import { AD_RATE_FIELDS, type DimensionName } from '../records/schema.ts';
 import { AdRateTable } from './ad-rate-table.ts';
 import { PayoutTable } from './payout-table.ts';
 import { SubscriptionStore } from './subscription-store.ts';
@@ -32,7 +32,6 @@ export interface DimensionApplyResult {
 }
 
 const AD_RATE_SCANNER = new FieldScanner(AD_RATE_FIELDS);
-const PAYOUT_SCANNER = new FieldScanner(PAYOUT_FIELDS);
 
 /**
  * Applies a batch of serialized dimension rows in order: an upsert per valid row (a later row for
@@ -91,9 +90,7 @@ function applyScanned(dims: Dimensions, table: DimensionName, batch: RawBatch, i
       dims.adRates.put(adRateOf(AD_RATE_SCANNER.record(bytes)), recordText(batch, i));
       return true;
     case 'payouts':
-      if (!PAYOUT_SCANNER.scan(bytes, start, end)) return false;
-      dims.payouts.put(payoutOf(PAYOUT_SCANNER.record(bytes)), recordText(batch, i));
-      return true;
+      return dims.payouts.putScanned(bytes, start, end);
   }
 }
 

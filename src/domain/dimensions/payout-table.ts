@@ -1,8 +1,13 @@
 import type { Dictionaries } from '../dictionary.ts';
 import { decodePayout, type PayoutRecord } from '../records/dimension-records.ts';
+import { FieldScanner } from '../records/field-scanner.ts';
 import { Rejection } from '../records/rejection.ts';
+import { PAYOUT_FIELDS } from '../records/schema.ts';
+import { ByteInterner } from './byte-interner.ts';
 
 const ABSENT = -1;
+
+const latin1Slice = Buffer.prototype.latin1Slice as (this: Uint8Array, start: number, end: number) => string;
 
 /**
  * Artist payout rates (5,000 rows in the reference data) as a broadcast table indexed by the
@@ -11,23 +16,52 @@ const ABSENT = -1;
 export class PayoutTable {
   private readonly rateUnitsByArtist: number[] = [];
   private readonly labelByArtist: number[] = [];
-  private readonly rawByArtist = new Map<string, string>();
+  /** By artist id: the row as it arrived, or undefined for an artist with no payout row. */
+  private readonly rawByArtist: (string | undefined)[] = [];
+  private rows = 0;
+  private readonly scanner = new FieldScanner(PAYOUT_FIELDS);
+  private readonly artistField = this.scanner.fieldIndex('artist_id');
+  private readonly rateField = this.scanner.fieldIndex('per_stream_rate');
+  private readonly labelField = this.scanner.fieldIndex('label_type');
+  private readonly labels: ByteInterner;
 
-  constructor(private readonly dicts: Dictionaries) {}
+  constructor(private readonly dicts: Dictionaries) {
+    this.labels = new ByteInterner(dicts.label);
+  }
 
   get size(): number {
-    return this.rawByArtist.size;
+    return this.rows;
+  }
+
+  /**
+   * The row in bytes [start, end), read by the field scanner and stored with no string but its own
+   * text (kept for the naive strategy): ids from the bytes, as the events' scanner finds them.
+   * False when the scanner cannot read it: the reference decoder judges the row (put).
+   */
+  putScanned(bytes: Uint8Array, start: number, end: number): boolean {
+    const scanner = this.scanner;
+    if (!scanner.scan(bytes, start, end)) return false;
+    const artist = this.dicts.artist.internPlain(bytes, scanner.starts[this.artistField], scanner.ends[this.artistField]);
+    const label = this.labels.id(bytes, scanner.starts[this.labelField], scanner.ends[this.labelField]);
+    // the scanner reads plain ASCII only: latin1 is the row's exact text
+    this.store(artist, scanner.units[this.rateField], label, latin1Slice.call(bytes, start, end));
+    return true;
   }
 
   put(record: PayoutRecord, raw: string): void {
-    const artist = this.dicts.artist.intern(record.artist_id);
+    this.store(this.dicts.artist.intern(record.artist_id), record.rateUnits, this.dicts.label.intern(record.label_type), raw);
+  }
+
+  private store(artist: number, rateUnits: number, label: number, raw: string): void {
     for (let a = this.rateUnitsByArtist.length; a <= artist; a++) {
       this.rateUnitsByArtist.push(ABSENT);
       this.labelByArtist.push(ABSENT);
+      this.rawByArtist.push(undefined);
     }
-    this.rateUnitsByArtist[artist] = record.rateUnits;
-    this.labelByArtist[artist] = this.dicts.label.intern(record.label_type);
-    this.rawByArtist.set(record.artist_id, raw);
+    if (this.rawByArtist[artist] === undefined) this.rows++;
+    this.rateUnitsByArtist[artist] = rateUnits;
+    this.labelByArtist[artist] = label;
+    this.rawByArtist[artist] = raw;
   }
 
   /** Rate units for an artist id, or -1 when the artist has no payout row. */
@@ -40,7 +74,8 @@ export class PayoutTable {
   }
 
   lookupUncached(artistId: string): PayoutRecord | undefined {
-    const raw = this.rawByArtist.get(artistId);
+    const artist = this.dicts.artist.idOf(artistId);
+    const raw = artist < 0 ? undefined : this.rawByArtist[artist];
     if (raw === undefined) return undefined;
     const record = decodePayout(raw);
     return record instanceof Rejection ? undefined : record;
