@@ -40,7 +40,10 @@ if (reason === null) {
   // every run); NODE_OPTIONS=--enable-source-maps maps an internal error's stack to src/ lines.
   // Each command keeps its own code cache: a run compiles other functions than --help does.
   const command = /^[a-z]+$/.test(process.argv[2] ?? '') ? process.argv[2] : 'flags';
-  const { runCachedBundle } = createRequire(import.meta.url)('../dist/cached-bundle.cjs');
+  const require = createRequire(import.meta.url);
+  // a run's shard threads start while the CLI's code loads (they wait for their init: see shard-pool.ts)
+  if (command === 'run') require('../dist/shard-pool.cjs').startAhead(process.argv.slice(2), process.env);
+  const { runCachedBundle } = require('../dist/cached-bundle.cjs');
   ({ main } = runCachedBundle(`${root}dist`, 'main', `main.${command}`).exports);
 } else {
   process.stderr.write(`streampulse: ${reason}; running the sources through tsx (npm run build compiles them)\n`);

@@ -26,8 +26,15 @@ const ENTRY_POINTS = [
   { in: 'src/workers/shard-worker.ts', out: 'shard-worker', worker: true },
   { in: 'src/workers/merger-worker.ts', out: 'merger-worker', worker: true },
 ];
-/** The loader every bundle runs through, itself compiled from source at each start (a few lines). */
-const CACHED_BUNDLE = { in: 'src/workers/cached-bundle.ts', out: 'cached-bundle' };
+/**
+ * Small bundles the launcher (bin/streampulse.js) requires before the CLI's, compiled from source
+ * at each start (a few lines each): the loader every bundle runs through, and the shards' threads
+ * started ahead of the CLI's code.
+ */
+const LAUNCHER_BUNDLES = [
+  { in: 'src/workers/cached-bundle.ts', out: 'cached-bundle' },
+  { in: 'src/workers/shard-pool.ts', out: 'shard-pool' },
+];
 /** The code caches' directory in dist/ (CACHE_DIR in cached-bundle.ts): written by runs, kept by builds. */
 const CACHE_DIR = '.code-cache';
 
@@ -84,7 +91,7 @@ export async function build() {
   const startedAt = Date.now();
   const { build: esbuild } = await import('esbuild');
   const entryPoints = ENTRY_POINTS.filter((entry) => existsSync(join(ROOT, entry.in)));
-  const bundles = [...entryPoints.map((entry) => ({ in: entry.in, out: `${entry.out}.bundle` })), CACHED_BUNDLE];
+  const bundles = [...entryPoints.map((entry) => ({ in: entry.in, out: `${entry.out}.bundle` })), ...LAUNCHER_BUNDLES];
   const results = await Promise.all(
     bundles.map((entry) =>
       esbuild({

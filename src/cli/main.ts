@@ -125,7 +125,7 @@ function buildProgram(): Command {
       if (config.workers > 0) {
         const [{ startShards }, { subscriptionsAhead }] = await Promise.all([import('../workers/shard.ts'), import('../workers/subscriptions-ahead.ts')]);
         shards = startShards(config.workers, { strategies: config.strategies, cacheSize: config.cacheSize, publishMs: 100 }, await subscriptionsAhead(config));
-      }
+      } else (await import('../workers/shard-pool.ts')).endStarted();
       const { runCommand } = await import('./run-command.ts');
       await runCommand(config, process.stdout, shards);
     });

@@ -15,7 +15,7 @@ import type { RecordedMetric } from './recording-metrics.ts';
 import type { LoadedSubscriptions, SubscriptionFileRequest } from './subscription-load.ts';
 import type { UserNumbering } from './user-numbering.ts';
 
-/** What a shard is started with (its workerData). */
+/** What a shard is started with: its workerData, or for a thread started ahead (shard-pool.ts) its first message, a ShardStart. */
 export interface ShardInit {
   readonly shard: number;
   readonly strategies: readonly Strategy[];
@@ -24,6 +24,15 @@ export interface ShardInit {
   readonly publishMs: number;
   /** The subscriptions file the replay will hand on, loaded from the thread's start (see subscription-preload.ts); the loading shard's only. */
   readonly preload?: SubscriptionFileRequest;
+}
+
+/** The workerData of a thread started ahead of its run (shard-pool.ts): its ShardInit comes as its first message. */
+export const AWAITS_INIT = 'awaits-init';
+
+/** The first message to a thread started ahead: what it would have been started with. */
+export interface ShardStart {
+  readonly type: 'init';
+  readonly init: ShardInit;
 }
 
 /**

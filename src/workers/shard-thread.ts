@@ -1,4 +1,4 @@
-import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
+import { parentPort, type MessagePort } from 'node:worker_threads';
 import { Subject } from 'rxjs';
 import type { SourcePosition } from '../domain/records/raw-batch.ts';
 import type { DeadLetter } from '../domain/records/rejection.ts';
@@ -13,7 +13,8 @@ import { ownedLetter } from '../domain/records/rejection.ts';
 import { unpackBatch } from './packed-batch.ts';
 import { RecordingMetrics } from './recording-metrics.ts';
 import { Publisher } from './publisher.ts';
-import type { FromShard, ItemDone, ShardInit, ToShard } from './shard-protocol.ts';
+import type { FromShard, ItemDone, ToShard } from './shard-protocol.ts';
+import { initNow, listen } from './shard-inbox.ts';
 import { NO_USERS, numberUsers, type UserNumbering } from './user-numbering.ts';
 
 /**
@@ -24,7 +25,7 @@ import { NO_USERS, numberUsers, type UserNumbering } from './user-numbering.ts';
  */
 const port = parentPort;
 if (port === null) throw new InternalError('shard-thread.ts runs as a worker thread');
-const init = workerData as ShardInit;
+const init = initNow();
 const channel = port;
 
 // nothing a shard posts is transferred: see packed-batch.ts for what one detached buffer costs
@@ -192,7 +193,7 @@ let queue: Promise<void> = Promise.resolve();
  */
 let subscriptionLoad: SubscriptionLoad | null = takePreloaded();
 
-port.on('message', (message: ToShard) => {
+listen((message: ToShard) => {
   if (message.type === 'stop-reading') stopReading = true;
   else queue = queue.then(() => handle(message));
 });

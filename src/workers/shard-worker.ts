@@ -1,5 +1,5 @@
-import { parentPort, workerData } from 'node:worker_threads';
-import type { ShardInit } from './shard-protocol.ts';
+import { parentPort } from 'node:worker_threads';
+import { shardInit } from './shard-inbox.ts';
 import { lowerThreadPriority, PRELOAD_NICE, SHARD_NICE } from './thread-priority.ts';
 
 // The shard's entry. Its priority drops below the main thread's (see thread-priority.ts) before
@@ -8,10 +8,11 @@ import { lowerThreadPriority, PRELOAD_NICE, SHARD_NICE } from './thread-priority
 // whose events all wait for that table: at their nice it got a tenth of a core beside the threads
 // starting (the subscriptions posted 20-50 ms later), at the main thread's it slowed the first
 // queries (p99 12 ms, the slow answers all in that load).
-const { preload } = workerData as ShardInit;
+// A thread started ahead of its run (shard-pool.ts) waits for its init here.
 
 // no top-level await: the build compiles this entry to a CommonJS bundle (see cached-bundle.ts)
 async function start(): Promise<void> {
+  const { preload } = await shardInit();
   if (preload === undefined || parentPort === null) lowerThreadPriority(SHARD_NICE);
   else {
     lowerThreadPriority(PRELOAD_NICE);

@@ -4,15 +4,11 @@ import type { PackedBatch } from './packed-batch.ts';
 import type { DimensionName } from '../domain/records/schema.ts';
 import type { ByteRange } from '../sources/ndjson-reader.ts';
 import { closeWorker } from './worker-exit.ts';
-import { PRELOAD_ID, type FromShard, type ItemDone, type PublishSent, type ReadBatch, type Saved, type ShardInit, type SubscriptionsRead, type ToShard } from './shard-protocol.ts';
+import { shardUrl, takeStarted } from './shard-pool.ts';
+import { PRELOAD_ID, type FromShard, type ItemDone, type PublishSent, type ReadBatch, type Saved, type ShardInit, type ShardStart, type SubscriptionsRead, type ToShard } from './shard-protocol.ts';
 import type { LoadedSubscriptions, SubscriptionFileRequest } from './subscription-load.ts';
 import type { SavedPartition } from '../pipeline.ts';
 import type { SourcePosition } from '../domain/records/raw-batch.ts';
-
-/** The shard's code: compiled beside this module in the build, a tsx shim when run from source. */
-function shardUrl(): URL {
-  return import.meta.url.endsWith('.ts') ? new URL('./shard-worker-dev.mjs', import.meta.url) : new URL('./shard-worker.cjs', import.meta.url);
-}
 
 /**
  * The main thread's handle on one shard (a worker thread): posts items in order, keeps count of
@@ -36,13 +32,18 @@ export class Shard {
   /** Settles once the last subscriptions request is decided and posted (or answered from the load ahead). */
   private subscriptionsPosted: Promise<void> = Promise.resolve();
 
-  constructor(readonly init: ShardInit) {
+  /** `started`: a thread started ahead (shard-pool.ts), sent `init` as its first message; else one is started with it. */
+  constructor(
+    readonly init: ShardInit,
+    started?: Worker,
+  ) {
     if (init.preload !== undefined) {
       this.preloaded = new Promise((resolve, reject) => (this.preloadWaiter = { resolve, reject }));
       // its failure is the request's that takes it: a preload passed up fails nothing
       this.preloaded.catch(() => {});
     }
-    this.worker = new Worker(shardUrl(), { workerData: init, stdout: false, stderr: false });
+    this.worker = started ?? new Worker(shardUrl(), { workerData: init, stdout: false, stderr: false });
+    if (started !== undefined) this.worker.postMessage({ type: 'init', init } satisfies ShardStart);
     // a shard started ahead of its run must not keep the process alive if the run never comes
     this.worker.unref();
     this.worker.on('message', (message: FromShard) => this.receive(message));
@@ -52,6 +53,11 @@ export class Shard {
       // closed or terminated: nothing still asked of it will be answered
       else this.rejectPending(new InternalError(`shard ${init.shard} was closed before it answered`));
     });
+  }
+
+  /** The shard's thread. */
+  get threadId(): number {
+    return this.worker.threadId;
   }
 
   /** Who is told of the shard's failure (one that came before is told at once). */
@@ -282,6 +288,11 @@ export class Shard {
  * ShardedPipeline.
  */
 export function startShards(count: number, init: Omit<ShardInit, 'shard' | 'preload'>, preload?: SubscriptionFileRequest): Shard[] {
-  // the last shard loads the subscriptions for all (shard 0 takes the events' first range)
-  return Array.from({ length: count }, (_, shard) => new Shard({ ...init, shard, ...(shard === count - 1 && preload !== undefined ? { preload } : {}) }));
+  // the last shard loads the subscriptions for all (shard 0 takes the events' first range), in
+  // the thread started ahead if there is one: its preload is what every event waits for
+  const loading = takeStarted();
+  return Array.from({ length: count }, (_, shard) => {
+    const last = shard === count - 1;
+    return new Shard({ ...init, shard, ...(last && preload !== undefined ? { preload } : {}) }, last ? loading : undefined);
+  });
 }
