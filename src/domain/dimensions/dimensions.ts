@@ -40,6 +40,7 @@ const AD_RATE_SCANNER = new FieldScanner(AD_RATE_FIELDS);
  */
 export function applyDimensionBatch(dims: Dimensions, table: DimensionName, batch: RawBatch): DimensionApplyResult {
   if (table === 'subscriptions') expectSubscriptions(dims, batch);
+  else if (table === 'payouts') expectPayouts(dims, batch);
   const rejected: DeadLetter[] = [];
   let applied = 0;
   for (let i = 0; i < batch.count; i++) {
@@ -75,6 +76,13 @@ function expectSubscriptions(dims: Dimensions, batch: RawBatch): void {
   if (bytes === undefined || totalBytes === undefined || bytes <= 0 || batch.count === 0 || dims.subscriptions.size > 0) return;
   const rows = Math.min(MAX_EXPECTED_ROWS, Math.ceil(((batch.count * totalBytes) / bytes) * 1.1));
   dims.subscriptions.expect(rows, Math.min(MAX_EXPECTED_BYTES, Math.ceil(totalBytes * 1.1)));
+}
+
+/** A file's payouts: room for its artists (estimated as for subscriptions), so interning them never grows the index on the way. */
+function expectPayouts(dims: Dimensions, batch: RawBatch): void {
+  const { bytes, totalBytes } = batch.position;
+  if (bytes === undefined || totalBytes === undefined || bytes <= 0 || batch.count === 0 || dims.payouts.size > 0) return;
+  dims.dicts.artist.reserve(Math.min(MAX_EXPECTED_ROWS, Math.ceil(((batch.count * totalBytes) / bytes) * 1.1)));
 }
 
 /** The fast path: true when the field scanner read the row and it was applied. */
