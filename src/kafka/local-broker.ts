@@ -164,9 +164,7 @@ export class LocalBroker {
     const given = options.port !== undefined && options.port > 0 ? options.port : null;
     const sasl = options.sasl;
     // every listener's port picked at once, so no two are the same (nor the one given)
-    let ports = await freePorts(4);
-    if (given !== null) ports = ports.filter((p) => p !== given);
-    const [port, controllerPort, saslPort, tlsPort] = given === null ? ports : [given, ...ports];
+    const [port, controllerPort, saslPort, tlsPort] = given === null ? await freePorts(4) : [given, ...(await freePorts(3, [given]))];
     const secured =
       sasl === undefined ? null : { username: sasl.username, password: sasl.password, saslPort, tls: sasl.tls === true ? { ...createBrokerTls(dataDir), port: tlsPort } : null };
     const broker = new LocalBroker(port, controllerPort, dataDir, ownsDataDir, lib, log, options.startTimeoutMs ?? 90_000, secured);

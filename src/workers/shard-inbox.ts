@@ -9,6 +9,8 @@ import { AWAITS_INIT, type ShardInit, type ShardStart, type ToShard } from './sh
  */
 const port = parentPort;
 if (port === null) throw new InternalError('a shard runs as a worker thread');
+/** The thread's port to the main thread. */
+export const shardPort = port;
 
 let init: ShardInit | undefined = workerData === AWAITS_INIT ? undefined : (workerData as ShardInit);
 let initialised: (init: ShardInit) => void = () => {};

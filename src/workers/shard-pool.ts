@@ -32,7 +32,8 @@ export function startsShards(argv: readonly string[], env: NodeJS.ProcessEnv): b
     if (argv[i] === '--workers') flag = argv[i + 1] ?? '';
     else if (argv[i].startsWith('--workers=')) flag = argv[i].slice('--workers='.length);
   }
-  const given = flag ?? env.STREAMPULSE_WORKERS;
+  // an empty variable is unset, as the run's config reads it
+  const given = flag ?? (env.STREAMPULSE_WORKERS === '' ? undefined : env.STREAMPULSE_WORKERS);
   return given === undefined || (/^\d+$/.test(given) && Number(given) > 0);
 }
 
@@ -42,9 +43,11 @@ export function startsShards(argv: readonly string[], env: NodeJS.ProcessEnv): b
  * subscriptions that shard preloads, which every event waits for, began only after both; started
  * here, it is ready when its init comes. Only that one: every shard started ahead slowed the
  * main thread's own loading as much as it gained (0.994x wall over 14 pairs, against 0.986x
- * over 24 for this one alone). It waits for its ShardInit as its first message (AWAITS_INIT),
- * does not keep the process alive, and is dropped if it fails before it is taken. Returns it, or
- * undefined when none was started (one is already, or the command starts no shard).
+ * over 24 for this one alone). It waits for its ShardInit as its first message (AWAITS_INIT) and
+ * does not keep the process alive. A failure reported before it is taken drops it (the run then
+ * starts a thread of its own); one reported after is the loading shard's, which fails the run as a
+ * shard that cannot start does. Returns it, or undefined when none was started (one is already,
+ * or the command starts no shard).
  */
 export function startAhead(argv: readonly string[], env: NodeJS.ProcessEnv): Worker | undefined {
   if (holder[STARTED] !== undefined || !startsShards(argv, env)) return undefined;
@@ -54,7 +57,7 @@ export function startAhead(argv: readonly string[], env: NodeJS.ProcessEnv): Wor
     if (holder[STARTED]?.worker === worker) holder[STARTED] = undefined;
   };
   // a failure before it is taken ends it: the run starts a thread of its own instead
-  worker.once('error', gone);
+  worker.on('error', gone);
   worker.once('exit', gone);
   holder[STARTED] = { worker, gone };
   return worker;
@@ -73,5 +76,8 @@ export function takeStarted(): Worker | undefined {
 /** Ends the thread started ahead if no shard took it. */
 export function endStarted(): void {
   const started = takeStarted();
-  if (started !== undefined) void started.terminate().catch(() => {});
+  if (started === undefined) return;
+  // an error already on its way must not reach a thread with no listener (it would be thrown here)
+  started.on('error', () => {});
+  void started.terminate().catch(() => {});
 }

@@ -1,5 +1,4 @@
-import { parentPort } from 'node:worker_threads';
-import { shardInit } from './shard-inbox.ts';
+import { shardInit, shardPort } from './shard-inbox.ts';
 import { lowerThreadPriority, PRELOAD_NICE, SHARD_NICE } from './thread-priority.ts';
 
 // The shard's entry. Its priority drops below the main thread's (see thread-priority.ts) before
@@ -13,10 +12,10 @@ import { lowerThreadPriority, PRELOAD_NICE, SHARD_NICE } from './thread-priority
 // no top-level await: the build compiles this entry to a CommonJS bundle (see cached-bundle.ts)
 async function start(): Promise<void> {
   const { preload } = await shardInit();
-  if (preload === undefined || parentPort === null) lowerThreadPriority(SHARD_NICE);
+  if (preload === undefined) lowerThreadPriority(SHARD_NICE);
   else {
     lowerThreadPriority(PRELOAD_NICE);
-    await (await import('./subscription-preload.ts')).preloadSubscriptions(preload, parentPort);
+    await (await import('./subscription-preload.ts')).preloadSubscriptions(preload, shardPort);
     lowerThreadPriority(SHARD_NICE);
   }
   await import('./shard-thread.ts');

@@ -21,6 +21,25 @@ process.on('exit', () => {
 });
 `;
 
+// Preloaded into the spawned CLI: at exit it names each worker thread the main thread started, in
+// order, by what it was started with (a shard's number, or the string a thread started ahead gets).
+// Threads inherit the preload: only the main thread's report counts.
+const THREADS_PROBE = `import { createRequire } from 'node:module';
+const threads = createRequire(import.meta.url)('node:worker_threads');
+const started = [];
+if (threads.isMainThread) {
+const Original = threads.Worker;
+threads.Worker = class extends Original {
+  constructor(url, options) {
+    super(url, options);
+    const data = options?.workerData;
+    started.push(typeof data === 'string' ? data : typeof data?.shard === 'number' ? 'shard ' + data.shard : 'other');
+  }
+};
+process.on('exit', () => process.stderr.write('THREADS ' + JSON.stringify(started) + '\\n'));
+}
+`;
+
 interface Ran {
   code: number | null;
   stdout: string;
@@ -30,10 +49,13 @@ interface Ran {
 
 let dir: string;
 let probe: string;
+let threadsProbe: string;
 beforeAll(async () => {
   dir = await makeTempDir('streampulse-compiled-');
   probe = join(dir, 'probe.mjs');
   writeFileSync(probe, PROBE);
+  threadsProbe = join(dir, 'threads-probe.mjs');
+  writeFileSync(threadsProbe, THREADS_PROBE);
 });
 afterAll(async () => {
   await removeTempDir(dir);
@@ -122,6 +144,29 @@ describe('the installed CLI', () => {
     expect(stderr).toContain('PACKAGES [');
     for (const bundled of ['rxjs', 'prom-client', 'commander', 'cli-progress', 'lru-cache', 'pino']) expect(stderr).not.toContain(`"${bundled}"`);
   });
+});
+
+describe("the installed CLI's threads", () => {
+  /** The threads a compiled `run --once` over a small generated dataset started, in order. */
+  async function threadsOf(workers: string): Promise<string[]> {
+    const args = ['--import', threadsProbe, BIN, 'run', '--generate', '2000', '--users', '200', '--artists', '20', '--data-dir', dir, '--port', '0', '--once', '--no-progress', '--no-dead-letters', '--workers', workers];
+    const child = spawn(process.execPath, args, { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const code = await new Promise<number | null>((resolve) => child.once('close', resolve));
+    expect(code, stderr).toBe(0);
+    const line = stderr.split('\n').find((l) => l.startsWith('THREADS '));
+    expect(line, stderr).toBeDefined();
+    return JSON.parse((line as string).slice('THREADS '.length)) as string[];
+  }
+
+  it("start the loading shard's thread from the launcher, before the CLI's code, and the run takes it as its last shard", async () => {
+    // shard 1 is the thread started ahead (its init came as a message), the merger follows
+    expect(await threadsOf('2')).toEqual(['awaits-init', 'shard 0', 'other']);
+    expect(await threadsOf('1')).toEqual(['awaits-init', 'other']);
+    // a run that folds on the main thread starts none
+    expect(await threadsOf('0')).toEqual([]);
+  }, 60_000);
 });
 
 describe('a package root the bin cannot run dist/ in', () => {

@@ -47,6 +47,8 @@ describe('a shard thread started ahead', () => {
       [['run', '--workers', '0'], {}, false],
       [['run', '--workers=0'], {}, false],
       [['run'], { STREAMPULSE_WORKERS: '0' }, false],
+      // empty is unset, as the config reads it: the cores
+      [['run'], { STREAMPULSE_WORKERS: '' }, true],
       // the flag wins over the environment, as in the run's config
       [['run', '--workers', '2'], { STREAMPULSE_WORKERS: '0' }, true],
       // not a number: the run will exit 2 on it, no thread is worth starting

@@ -78,11 +78,14 @@ function expectSubscriptions(dims: Dimensions, batch: RawBatch): void {
   dims.subscriptions.expect(rows, Math.min(MAX_EXPECTED_BYTES, Math.ceil(totalBytes * 1.1)));
 }
 
+/** The most artists a payouts file reserves at once (4 MB of index on every shard); beyond, the index grows as they come. */
+const MAX_EXPECTED_ARTISTS = 1 << 16;
+
 /** A file's payouts: room for its artists (estimated as for subscriptions), so interning them never grows the index on the way. */
 function expectPayouts(dims: Dimensions, batch: RawBatch): void {
   const { bytes, totalBytes } = batch.position;
   if (bytes === undefined || totalBytes === undefined || bytes <= 0 || batch.count === 0 || dims.payouts.size > 0) return;
-  dims.dicts.artist.reserve(Math.min(MAX_EXPECTED_ROWS, Math.ceil(((batch.count * totalBytes) / bytes) * 1.1)));
+  dims.dicts.artist.reserve(Math.min(MAX_EXPECTED_ARTISTS, Math.ceil(((batch.count * totalBytes) / bytes) * 1.1)));
 }
 
 /** The fast path: true when the field scanner read the row and it was applied. */

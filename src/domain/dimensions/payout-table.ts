@@ -3,7 +3,6 @@ import { decodePayout, type PayoutRecord } from '../records/dimension-records.ts
 import { FieldScanner } from '../records/field-scanner.ts';
 import { Rejection } from '../records/rejection.ts';
 import { PAYOUT_FIELDS } from '../records/schema.ts';
-import { ByteInterner } from './byte-interner.ts';
 
 const ABSENT = -1;
 
@@ -23,11 +22,7 @@ export class PayoutTable {
   private readonly artistField = this.scanner.fieldIndex('artist_id');
   private readonly rateField = this.scanner.fieldIndex('per_stream_rate');
   private readonly labelField = this.scanner.fieldIndex('label_type');
-  private readonly labels: ByteInterner;
-
-  constructor(private readonly dicts: Dictionaries) {
-    this.labels = new ByteInterner(dicts.label);
-  }
+  constructor(private readonly dicts: Dictionaries) {}
 
   get size(): number {
     return this.rows;
@@ -42,7 +37,7 @@ export class PayoutTable {
     const scanner = this.scanner;
     if (!scanner.scan(bytes, start, end)) return false;
     const artist = this.dicts.artist.internPlain(bytes, scanner.starts[this.artistField], scanner.ends[this.artistField]);
-    const label = this.labels.id(bytes, scanner.starts[this.labelField], scanner.ends[this.labelField]);
+    const label = this.dicts.label.internPlain(bytes, scanner.starts[this.labelField], scanner.ends[this.labelField]);
     // the scanner reads plain ASCII only: latin1 is the row's exact text
     this.store(artist, scanner.units[this.rateField], label, latin1Slice.call(bytes, start, end));
     return true;
