@@ -52,7 +52,7 @@ export class ByteIndex {
     const at = this.probe(hash, bytes, start, end);
     if (at >= 0) return this.slots[at + 2];
     // the empty slot found is the key's unless the slots move first (a copy, or a larger table)
-    if (this.borrowed || (this.entries + 1) * 2 > this.mask + 1) this.set(hash, bytes, start, end, value);
+    if (this.borrowed || this.fullForOneMore()) this.set(hash, bytes, start, end, value);
     else this.store(-at - 1, hash + 1, bytes, start, end, value);
     return -1;
   }
@@ -83,11 +83,16 @@ export class ByteIndex {
 
   set(hash: number, bytes: Uint8Array, start: number, end: number, value: number): void {
     if (this.borrowed) this.ownSlots();
-    if ((this.entries + 1) * 2 > this.mask + 1) this.rehash((this.mask + 1) * 2);
+    if (this.fullForOneMore()) this.rehash((this.mask + 1) * 2);
     const tag = hash + 1;
     let slot = hash & this.mask;
     while (this.slots[slot * STRIDE] !== 0) slot = (slot + 1) & this.mask;
     this.store(slot * STRIDE, tag, bytes, start, end, value);
+  }
+
+  /** Whether one more key would fill the slots past half (the table grows first). */
+  private fullForOneMore(): boolean {
+    return (this.entries + 1) * 2 > this.mask + 1;
   }
 
   /** The key's entry written into the empty slot at word `at`. */

@@ -15,7 +15,7 @@ export const shardPort = port;
 let init: ShardInit | undefined = workerData === AWAITS_INIT ? undefined : (workerData as ShardInit);
 let initialised: (init: ShardInit) => void = () => {};
 const initPromise: Promise<ShardInit> = init !== undefined ? Promise.resolve(init) : new Promise((resolve) => (initialised = resolve));
-let held: ToShard[] | null = [];
+const held: ToShard[] = [];
 let handler: ((message: ToShard) => void) | null = null;
 
 port.on('message', (message: ToShard | ShardStart) => {
@@ -24,7 +24,7 @@ port.on('message', (message: ToShard | ShardStart) => {
     init = message.init;
     initialised(init);
   } else if (handler !== null) handler(message as ToShard);
-  else held?.push(message as ToShard);
+  else held.push(message as ToShard);
 });
 
 /** The shard's init, once it has come. */
@@ -42,7 +42,5 @@ export function initNow(): ShardInit {
 export function listen(onMessage: (message: ToShard) => void): void {
   if (handler !== null) throw new InternalError('a shard listens to its messages once');
   handler = onMessage;
-  const earlier = held ?? [];
-  held = null;
-  for (const message of earlier) onMessage(message);
+  for (const message of held.splice(0)) onMessage(message);
 }

@@ -1,8 +1,12 @@
 import type { Dictionaries } from '../dictionary.ts';
 import { adRateKey, decodeAdRate, type AdRateRecord } from '../records/dimension-records.ts';
+import { FieldScanner } from '../records/field-scanner.ts';
 import { Rejection } from '../records/rejection.ts';
+import { AD_RATE_FIELDS } from '../records/schema.ts';
 
 const ABSENT = -1;
+
+const latin1Slice = Buffer.prototype.latin1Slice as (this: Uint8Array, start: number, end: number) => string;
 
 /**
  * Ad rates (48 rows in the reference data) as a broadcast table: a dense genre × device array of
@@ -13,6 +17,10 @@ const ABSENT = -1;
 export class AdRateTable {
   private readonly cpmByGenre: number[][] = [];
   private readonly rawByKey = new Map<string, string>();
+  private readonly scanner = new FieldScanner(AD_RATE_FIELDS);
+  private readonly genreField = this.scanner.fieldIndex('ad_genre');
+  private readonly deviceField = this.scanner.fieldIndex('ad_device');
+  private readonly cpmField = this.scanner.fieldIndex('cpm');
 
   constructor(private readonly dicts: Dictionaries) {}
 
@@ -20,17 +28,35 @@ export class AdRateTable {
     return this.rawByKey.size;
   }
 
+  /**
+   * The row in bytes [start, end), read by the field scanner, as payouts and subscriptions are:
+   * false when the scanner cannot read it and the reference decoder judges the row (put).
+   */
+  putScanned(bytes: Uint8Array, start: number, end: number): boolean {
+    const scanner = this.scanner;
+    if (!scanner.scan(bytes, start, end)) return false;
+    const { starts, ends } = scanner;
+    const genre = this.dicts.genre.internPlain(bytes, starts[this.genreField], ends[this.genreField]);
+    const device = this.dicts.device.internPlain(bytes, starts[this.deviceField], ends[this.deviceField]);
+    // the scanner reads plain ASCII only: latin1 is the row's exact text
+    const key = adRateKey(scanner.text(bytes, this.genreField), scanner.text(bytes, this.deviceField));
+    this.store(genre, device, scanner.units[this.cpmField], key, latin1Slice.call(bytes, start, end));
+    return true;
+  }
+
   put(record: AdRateRecord, raw: string): void {
-    const genre = this.dicts.genre.intern(record.ad_genre);
-    const device = this.dicts.device.intern(record.ad_device);
+    this.store(this.dicts.genre.intern(record.ad_genre), this.dicts.device.intern(record.ad_device), record.cpmUnits, adRateKey(record.ad_genre, record.ad_device), raw);
+  }
+
+  private store(genre: number, device: number, cpmUnits: number, key: string, raw: string): void {
     let row = this.cpmByGenre[genre];
     if (row === undefined) {
       for (let g = this.cpmByGenre.length; g <= genre; g++) this.cpmByGenre.push([]);
       row = this.cpmByGenre[genre];
     }
     for (let d = row.length; d <= device; d++) row.push(ABSENT);
-    row[device] = record.cpmUnits;
-    this.rawByKey.set(adRateKey(record.ad_genre, record.ad_device), raw);
+    row[device] = cpmUnits;
+    this.rawByKey.set(key, raw);
   }
 
   /** cpm units for dictionary ids, or -1 when no rate exists (the inner join drops the event). */

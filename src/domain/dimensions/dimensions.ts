@@ -1,9 +1,8 @@
 import { createDictionaries, type Dictionaries } from '../dictionary.ts';
-import { adRateOf, decodeAdRate, decodePayout, decodeSubscription } from '../records/dimension-records.ts';
-import { FieldScanner } from '../records/field-scanner.ts';
+import { decodeAdRate, decodePayout, decodeSubscription } from '../records/dimension-records.ts';
 import { recordText, type RawBatch } from '../records/raw-batch.ts';
 import { Rejection, type DeadLetter } from '../records/rejection.ts';
-import { AD_RATE_FIELDS, type DimensionName } from '../records/schema.ts';
+import type { DimensionName } from '../records/schema.ts';
 import { AdRateTable } from './ad-rate-table.ts';
 import { PayoutTable } from './payout-table.ts';
 import { SubscriptionStore } from './subscription-store.ts';
@@ -30,8 +29,6 @@ export interface DimensionApplyResult {
   readonly applied: number;
   readonly rejected: DeadLetter[];
 }
-
-const AD_RATE_SCANNER = new FieldScanner(AD_RATE_FIELDS);
 
 /**
  * Applies a batch of serialized dimension rows in order: an upsert per valid row (a later row for
@@ -72,10 +69,16 @@ const MAX_EXPECTED_BYTES = 128 << 20;
  * Sources without a size (Kafka) grow as they go.
  */
 function expectSubscriptions(dims: Dimensions, batch: RawBatch): void {
+  const totalBytes = batch.position.totalBytes ?? 0;
+  const rows = dims.subscriptions.size > 0 ? 0 : expectedRows(batch, MAX_EXPECTED_ROWS);
+  if (rows > 0) dims.subscriptions.expect(rows, Math.min(MAX_EXPECTED_BYTES, Math.ceil(totalBytes * 1.1)));
+}
+
+/** The rows of a file from its first batch (see expectSubscriptions), at most `max`; 0 when that cannot be told. */
+function expectedRows(batch: RawBatch, max: number): number {
   const { bytes, totalBytes } = batch.position;
-  if (bytes === undefined || totalBytes === undefined || bytes <= 0 || batch.count === 0 || dims.subscriptions.size > 0) return;
-  const rows = Math.min(MAX_EXPECTED_ROWS, Math.ceil(((batch.count * totalBytes) / bytes) * 1.1));
-  dims.subscriptions.expect(rows, Math.min(MAX_EXPECTED_BYTES, Math.ceil(totalBytes * 1.1)));
+  if (bytes === undefined || totalBytes === undefined || bytes <= 0 || batch.count === 0) return 0;
+  return Math.min(max, Math.ceil(((batch.count * totalBytes) / bytes) * 1.1));
 }
 
 /** The most artists a payouts file reserves at once (4 MB of index on every shard); beyond, the index grows as they come. */
@@ -83,9 +86,8 @@ const MAX_EXPECTED_ARTISTS = 1 << 16;
 
 /** A file's payouts: room for its artists (estimated as for subscriptions), so interning them never grows the index on the way. */
 function expectPayouts(dims: Dimensions, batch: RawBatch): void {
-  const { bytes, totalBytes } = batch.position;
-  if (bytes === undefined || totalBytes === undefined || bytes <= 0 || batch.count === 0 || dims.payouts.size > 0) return;
-  dims.dicts.artist.reserve(Math.min(MAX_EXPECTED_ARTISTS, Math.ceil(((batch.count * totalBytes) / bytes) * 1.1)));
+  const artists = dims.payouts.size > 0 ? 0 : expectedRows(batch, MAX_EXPECTED_ARTISTS);
+  if (artists > 0) dims.dicts.artist.reserve(artists);
 }
 
 /** The fast path: true when the field scanner read the row and it was applied. */
@@ -97,9 +99,7 @@ function applyScanned(dims: Dimensions, table: DimensionName, batch: RawBatch, i
     case 'subscriptions':
       return dims.subscriptions.putScanned(bytes, start, end);
     case 'ad_rates':
-      if (!AD_RATE_SCANNER.scan(bytes, start, end)) return false;
-      dims.adRates.put(adRateOf(AD_RATE_SCANNER.record(bytes)), recordText(batch, i));
-      return true;
+      return dims.adRates.putScanned(bytes, start, end);
     case 'payouts':
       return dims.payouts.putScanned(bytes, start, end);
   }
