@@ -57,8 +57,6 @@ for (let field = FIELD_COUNT - 1; field >= 0; field--) {
  * `,"user_id":` and so on, in declaration order.
  */
 export const PREFIXES = EVENT_FIELDS.map((f, field) => enc.encode(`${field === 0 ? '{' : ','}${JSON.stringify(f.name)}:`));
-/** Each prefix as little-endian 32-bit words (its whole words only; the rest is compared by byte). */
-export const PREFIX_WORDS = PREFIXES.map((prefix) => Int32Array.from({ length: prefix.length >> 2 }, (_, w) => new DataView(prefix.buffer, prefix.byteOffset).getInt32(w * 4, true)));
 
 /** The hash of the last string hashedStringEnd read (a module variable: no object per lookup). */
 export let stringHash = 0;
