@@ -1,5 +1,6 @@
-import { FNV_OFFSET, FNV_PRIME, HASH_MASK } from '../src/domain/byte-index.ts';
-import { BACKSLASH, CLOSE, QUOTE } from '../src/domain/records/json-bytes.ts';
+import { HASH_MASK } from '../src/domain/byte-index.ts';
+import { CLOSE } from '../src/domain/records/json-bytes.ts';
+import { plainStringCode, prefixCode } from '../src/domain/records/scan-code.ts';
 import { FIELD_COUNT, FIELD_KIND, FIELD_MAX, FIELD_MIN, FIELD_SLOT, KIND_BOOLEAN, KIND_INTEGER, KIND_LOOKUP, KIND_TEXT, MISS_FALLS_BACK, PREFIXES } from './event-fields.ts';
 import type { EventScanner } from './event-scanner.ts';
 
@@ -37,13 +38,13 @@ function fieldCode(field: number): string {
   const prefix = PREFIXES[field];
   const slot = FIELD_SLOT[field];
   const store = (value: string): string[] => (slot >= 0 ? [`values[${slot}] = ${value};`] : []);
-  const lines = [`if (p + ${prefix.length} >= end || ${Array.from(prefix, (byte, i) => `b[p + ${i}] !== ${byte}`).join(' || ')}) return false;`, `p += ${prefix.length};`];
+  const lines = [prefixCode(prefix, 1)];
   switch (FIELD_KIND[field]) {
     case KIND_TEXT:
-      lines.push(...plainString(false), 'p++;');
+      lines.push(plainStringCode(false), 'p++;');
       break;
     case KIND_LOOKUP:
-      lines.push(...plainString(true), `h &= ${HASH_MASK};`, `id = lookups[${field}].id(h, b, from, p);`);
+      lines.push(plainStringCode(true), `h &= ${HASH_MASK};`, `id = lookups[${field}].id(h, b, from, p);`);
       // a miss is a value for 'find' columns; for dates it means "not a date"
       if (MISS_FALLS_BACK[field] === 1) lines.push('if (id < 0) return false;');
       lines.push(...store('id'), 'p++;');
@@ -72,21 +73,4 @@ function fieldCode(field: number): string {
       lines.push('return false;');
   }
   return lines.join('\n');
-}
-
-/** A plain string's code (no escapes, controls or non-ASCII): from its opening quote to p at its closing one, not empty; hashed (fnv1a) into h when looked up. */
-function plainString(hashed: boolean): string[] {
-  return [
-    `if (b[p] !== ${QUOTE}) return false;`,
-    'from = ++p;',
-    ...(hashed ? [`h = ${FNV_OFFSET};`] : []),
-    'for (;; p++) {',
-    '  if (p >= end) return false;',
-    '  c = b[p];',
-    `  if (c === ${QUOTE}) break;`,
-    `  if (c < 0x20 || c === ${BACKSLASH} || c >= 0x80) return false;`,
-    ...(hashed ? [`  h = Math.imul(h ^ c, ${FNV_PRIME});`] : []),
-    '}',
-    'if (p === from) return false;',
-  ];
 }

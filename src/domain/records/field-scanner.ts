@@ -1,5 +1,6 @@
 import { InternalError } from '../../errors.ts';
 import { BACKSLASH, CLOSE, COLON, COMMA, isSpace, literalEnd, numberEnd, OPEN, plainStringEnd, QUOTE } from './json-bytes.ts';
+import { plainStringCode, prefixCode } from './scan-code.ts';
 import type { FieldSpec, RecordOf } from './schema.ts';
 
 /**
@@ -40,8 +41,6 @@ export class FieldScanner<const Specs extends readonly FieldSpec[]> {
   private readonly first: Int8Array;
   private readonly next: Int8Array;
   private readonly maxKeyLength: number;
-  /** Per field, the bytes before its value in the common spelling: `{"name":` first, `,"name":` after. */
-  private readonly prefixes: readonly Uint8Array[];
 
   constructor(readonly specs: Specs) {
     const count = specs.length;
@@ -53,7 +52,8 @@ export class FieldScanner<const Specs extends readonly FieldSpec[]> {
     this.kinds = Uint8Array.from(specs, (f: FieldSpec) => (f.type === 'string' ? KIND_STRING : f.type === 'decimal' && f.scale <= MAX_UNIT_DIGITS ? KIND_DECIMAL : KIND_UNSCANNED));
     this.scales = Uint8Array.from(specs, (f: FieldSpec) => (f.type === 'decimal' ? Math.min(f.scale, MAX_UNIT_DIGITS) : 0));
     this.allFields = 2 ** count - 1;
-    this.prefixes = specs.map((f, field) => enc.encode(`${field === 0 ? '{' : ','}${JSON.stringify(f.name)}:`));
+    const prefixes = specs.map((f, field) => enc.encode(`${field === 0 ? '{' : ','}${JSON.stringify(f.name)}:`));
+    this.scanDeclared = compileDeclared(this, prefixes, this.kinds);
     this.maxKeyLength = Math.max(0, ...this.keys.map((k) => k.length));
     this.first = new Int8Array((this.maxKeyLength + 1) << 7).fill(-1);
     this.next = new Int8Array(count).fill(-1);
@@ -76,34 +76,9 @@ export class FieldScanner<const Specs extends readonly FieldSpec[]> {
   /**
    * The common spelling only: every declared field once, in declaration order, no spaces, no
    * extra fields. It skips the key lookup and whitespace of scanAny; any other spelling answers
-   * false and scanAny reads the row.
+   * false and scanAny reads the row. Compiled from the declarations (see compileDeclared).
    */
-  private scanDeclared(b: Uint8Array, start: number, end: number): boolean {
-    const kinds = this.kinds;
-    const prefixes = this.prefixes;
-    let p = start;
-    for (let field = 0; field < prefixes.length; field++) {
-      const prefix = prefixes[field];
-      const length = prefix.length;
-      if (p + length > end) return false;
-      for (let i = 0; i < length; i++) if (b[p + i] !== prefix[i]) return false;
-      p += length;
-      const kind = kinds[field];
-      if (kind === KIND_STRING) {
-        if (p >= end || b[p] !== QUOTE) return false;
-        const valueStart = ++p;
-        p = plainStringEnd(b, p, end);
-        if (p <= valueStart) return false;
-        this.starts[field] = valueStart;
-        this.ends[field] = p;
-        p++;
-      } else if (kind === KIND_DECIMAL) {
-        p = this.decimalEnd(field, b, p, end);
-        if (p < 0) return false;
-      } else return false;
-    }
-    return p + 1 === end && b[p] === CLOSE;
-  }
+  private readonly scanDeclared: (b: Uint8Array, start: number, end: number) => boolean;
 
   private scanAny(b: Uint8Array, start: number, end: number): boolean {
     const kinds = this.kinds;
@@ -177,7 +152,7 @@ export class FieldScanner<const Specs extends readonly FieldSpec[]> {
    * the end of its token, or -1 for anything the reference should judge (including every value it
    * rejects: digits beyond the scale, too large for exact units).
    */
-  private decimalEnd(field: number, b: Uint8Array, p: number, end: number): number {
+  decimalEnd(field: number, b: Uint8Array, p: number, end: number): number {
     const scale = this.scales[field];
     const intStart = p;
     let value = 0;
@@ -233,4 +208,37 @@ export class FieldScanner<const Specs extends readonly FieldSpec[]> {
     }
     return record as RecordOf<Specs>;
   }
+}
+
+type CompiledScan = (scanner: FieldScanner<readonly FieldSpec[]>, starts: Int32Array, ends: Int32Array, b: Uint8Array, start: number, end: number) => boolean;
+
+/**
+ * One function per declaration, however many scanners read it (every table load makes its own):
+ * a new function would start cold, its feedback and optimized code not shared with the last.
+ */
+const compiled = new Map<string, CompiledScan>();
+
+/**
+ * A scanner's scanDeclared as straight-line code, one block per field: its prefix (`{"name":`
+ * first, `,"name":` after) compared byte by byte against constants, then its value. Driven by
+ * per-field tables instead (a loop over the prefixes, a kind per field), the same reading of
+ * 100,000 subscription rows took ~1.3× as long.
+ */
+function compileDeclared(scanner: FieldScanner<readonly FieldSpec[]>, prefixes: readonly Uint8Array[], kinds: Uint8Array): (b: Uint8Array, start: number, end: number) => boolean {
+  const body = ['let p = start, c = 0, from = 0;'];
+  prefixes.forEach((prefix, field) => {
+    body.push(prefixCode(prefix, 0));
+    if (kinds[field] === KIND_STRING) body.push(plainStringCode(false), `starts[${field}] = from;`, `ends[${field}] = p;`, 'p++;');
+    else if (kinds[field] === KIND_DECIMAL) body.push(`p = scanner.decimalEnd(${field}, b, p, end);`, 'if (p < 0) return false;');
+    else body.push('return false;');
+  });
+  body.push(`return p + 1 === end && b[p] === ${CLOSE};`);
+  const source = body.join('\n');
+  let scan = compiled.get(source);
+  if (scan === undefined) {
+    scan = new Function('scanner', 'starts', 'ends', 'b', 'start', 'end', source) as CompiledScan;
+    compiled.set(source, scan);
+  }
+  const { starts, ends } = scanner;
+  return (b, start, end) => scan(scanner, starts, ends, b, start, end);
 }
