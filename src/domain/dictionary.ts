@@ -45,8 +45,12 @@ export class Dictionary {
   private ids = new Map<string, number>();
   /** Values from this id on were interned from bytes and are not in `ids` yet (see internPlain). */
   private mappedUpTo = 0;
-  /** By id: the value's string, or undefined while it is held only as bytes in `text`. */
-  private values: (string | undefined)[] = [];
+  /**
+   * By id: the value's string, or undefined while it is held only as bytes in `text`. Holey from
+   * the start, as adopt() makes it: a dictionary filled by interning and one adopted then share
+   * one array shape, so code that has seen one is not undone by the other ("wrong map").
+   */
+  private values: (string | undefined)[] = new Array(0);
   private text: Uint8Array = new Uint8Array(1 << 10);
   private textLength = 0;
   /** By id: where its bytes are in `text`, or -1 for a value interned as a string. */

@@ -18,7 +18,7 @@ export function decodeEventBatch(raw: RawBatch, dicts: Dictionaries, scanner: Ev
   const rawIndex = new Int32Array(raw.count);
   const { byName, bySlot } = allocateEventColumns(raw.count);
   const rejected: DeadLetter[] = [];
-  const count = decodeRows(raw, dicts, scanner, bySlot, rawIndex, rejected);
+  const count = decodeRows(raw, dicts, scanner, scanner.values, bySlot, bySlot.length, rawIndex, rejected);
   for (const r of raw.rejects ?? []) rejected.push({ table: 'events', origin: raw.origin, seq: r.seq, raw: r.raw, reason: r.reason, detail: r.detail });
   return { raw, count, rawIndex, ...byName, rejected };
 }
@@ -30,9 +30,7 @@ export function decodeEventBatch(raw: RawBatch, dicts: Dictionaries, scanner: Ev
  * (no feedback for what follows), back to the interpreter for the rest of that batch and the start
  * of the next: 137 deoptimizations in a 600,000-event run on two shards.
  */
-function decodeRows(raw: RawBatch, dicts: Dictionaries, scanner: EventScanner, bySlot: readonly ColumnArray[], rawIndex: Int32Array, rejected: DeadLetter[]): number {
-  const columnCount = bySlot.length;
-  const values = scanner.values;
+function decodeRows(raw: RawBatch, dicts: Dictionaries, scanner: EventScanner, values: Int32Array, bySlot: readonly ColumnArray[], columnCount: number, rawIndex: Int32Array, rejected: DeadLetter[]): number {
   let n = 0;
   for (let i = 0; i < raw.count; i++) {
     if (scanEvent(scanner, raw.buffers[i], raw.starts[i], raw.ends[i]) === ScanResult.Ok) {

@@ -13,14 +13,15 @@ import { recordStrategyBatch, type StrategyResult } from './strategy-result.ts';
  */
 export function enrichCachedBatch(batch: EventBatch, dims: Dimensions): EnrichedBatch {
   const out = new EnrichedBatchBuilder(batch.count);
-  out.count = enrichRows(batch, dims, out);
+  out.count = enrichRows(batch, dims.subscriptions, dims.adRates, dims.payouts, out, out.unmatched);
   return out.build();
 }
 
-/** enrichCachedBatch's loop, with nothing after it but `return` (see decodeRows in decode-events.ts for why). */
-function enrichRows(batch: EventBatch, dims: Dimensions, out: EnrichedBatchBuilder): number {
-  const { subscriptions, adRates, payouts } = dims;
-  const unmatched = out.unmatched;
+/**
+ * enrichCachedBatch's loop, with nothing before it but `let` and nothing after it but `return`
+ * (see decodeRows in decode-events.ts for why), so what it reads is passed in.
+ */
+function enrichRows(batch: EventBatch, subscriptions: Dimensions['subscriptions'], adRates: Dimensions['adRates'], payouts: Dimensions['payouts'], out: EnrichedBatchBuilder, unmatched: EnrichedBatchBuilder['unmatched']): number {
   let n = 0;
   for (let i = 0; i < batch.count; i++) {
     const subscription = subscriptions.get(batch.user[i]);

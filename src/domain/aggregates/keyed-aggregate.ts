@@ -86,7 +86,7 @@ export class KeyedAggregate<Name extends ReportName = ReportName> {
   private slots = new Int32Array(0);
 
   constructor(readonly declaration: AggregateDeclaration<Name>) {
-    this.columns = declaration.measures.map(() => []);
+    this.columns = declaration.measures.map((measure) => (measure.kind === 'distinct' ? [] : numberColumn([])));
   }
 
   get name(): Name {
@@ -214,7 +214,7 @@ export class KeyedAggregate<Name extends ReportName = ReportName> {
     const users = (state.users ?? []).map((user) => dicts.user.intern(user));
     this.columns = this.declaration.measures.map((measure) => {
       const saved = state.measures[measure.name];
-      if (measure.kind !== 'distinct') return [...(saved as readonly number[])];
+      if (measure.kind !== 'distinct') return numberColumn(saved as readonly number[]);
       return (saved as readonly string[]).map((bits) => {
         const set = new Bitset();
         Bitset.fromState(bits).forEach((local) => set.add(users[local]));
@@ -332,6 +332,17 @@ function addFloatSums(sums: number[], slots: Int32Array, values: Float64Array, n
 
 function addIntSums(sums: number[], slots: Int32Array, values: Int32Array, n: number): void {
   for (let i = 0; i < n; i++) sums[slots[i]] += values[i];
+}
+
+/**
+ * A count or sum column holding `values`, its array of doubles from the start: a sum outgrows the
+ * small integers mid-run, and the array's change of kind then undid the code adding into it.
+ */
+function numberColumn(values: readonly number[]): number[] {
+  const column = [0.5];
+  column.pop();
+  for (const value of values) column.push(value);
+  return column;
 }
 
 function addDistinct(sets: Bitset[], slots: Int32Array, users: Int32Array, n: number): void {

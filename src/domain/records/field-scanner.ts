@@ -42,6 +42,14 @@ export class FieldScanner<const Specs extends readonly FieldSpec[]> {
   private readonly next: Int8Array;
   private readonly maxKeyLength: number;
 
+  /**
+   * Reads row bytes [start, end) into starts/ends/units; false when the reference decoder must
+   * judge the row. The common spelling (every declared field once, in declaration order, no
+   * spaces, no extra fields) is read by code compiled from the declarations (see compileScan),
+   * without scanAny's key lookups and whitespace; any other spelling is scanAny's to read.
+   */
+  readonly scan: (b: Uint8Array, start: number, end: number) => boolean;
+
   constructor(readonly specs: Specs) {
     const count = specs.length;
     if (count === 0 || count > 31) throw new InternalError('the field scanner reads 1 to 31 declared fields');
@@ -53,7 +61,7 @@ export class FieldScanner<const Specs extends readonly FieldSpec[]> {
     this.scales = Uint8Array.from(specs, (f: FieldSpec) => (f.type === 'decimal' ? Math.min(f.scale, MAX_UNIT_DIGITS) : 0));
     this.allFields = 2 ** count - 1;
     const prefixes = specs.map((f, field) => enc.encode(`${field === 0 ? '{' : ','}${JSON.stringify(f.name)}:`));
-    this.scanDeclared = compileDeclared(this, prefixes, this.kinds);
+    this.scan = compileScan(prefixes, this.kinds);
     this.maxKeyLength = Math.max(0, ...this.keys.map((k) => k.length));
     this.first = new Int8Array((this.maxKeyLength + 1) << 7).fill(-1);
     this.next = new Int8Array(count).fill(-1);
@@ -68,17 +76,6 @@ export class FieldScanner<const Specs extends readonly FieldSpec[]> {
     }
   }
 
-  /** Reads row bytes [start, end) into starts/ends/units; false when the reference decoder must judge the row. */
-  scan(b: Uint8Array, start: number, end: number): boolean {
-    return this.scanDeclared(b, start, end) || this.scanAny(b, start, end);
-  }
-
-  /**
-   * The common spelling only: every declared field once, in declaration order, no spaces, no
-   * extra fields. It skips the key lookup and whitespace of scanAny; any other spelling answers
-   * false and scanAny reads the row. Compiled from the declarations (see compileDeclared).
-   */
-  private readonly scanDeclared: (b: Uint8Array, start: number, end: number) => boolean;
 
   private scanAny(b: Uint8Array, start: number, end: number): boolean {
     const kinds = this.kinds;
@@ -210,21 +207,23 @@ export class FieldScanner<const Specs extends readonly FieldSpec[]> {
   }
 }
 
-type CompiledScan = (scanner: FieldScanner<readonly FieldSpec[]>, starts: Int32Array, ends: Int32Array, b: Uint8Array, start: number, end: number) => boolean;
+type Scan = (this: FieldScanner<readonly FieldSpec[]>, b: Uint8Array, start: number, end: number) => boolean;
 
 /**
- * One function per declaration, however many scanners read it (every table load makes its own):
- * a new function would start cold, its feedback and optimized code not shared with the last.
+ * One scan function per declaration, however many scanners read it (every table load makes its
+ * own): a new function would start cold, its feedback and optimized code not shared with the last.
+ * Each table's code calls its own, so no call site sees two (V8 undid code that had seen one).
  */
-const compiled = new Map<string, CompiledScan>();
+const compiled = new Map<string, Scan>();
 
 /**
- * A scanner's scanDeclared as straight-line code, one block per field: its prefix (`{"name":`
- * first, `,"name":` after) compared byte by byte against constants, then its value. Driven by
- * per-field tables instead (a loop over the prefixes, a kind per field), the same reading of
- * 100,000 subscription rows took ~1.3× as long.
+ * A scanner's scan for the declarations: the common spelling as straight-line code, one block per
+ * field (its prefix, `{"name":` first and `,"name":` after, compared byte by byte against
+ * constants, then its value), and scanAny for any other. Driven by per-field tables instead (a
+ * loop over the prefixes, a kind per field), the same reading of 100,000 subscription rows took
+ * ~1.3× as long.
  */
-function compileDeclared(scanner: FieldScanner<readonly FieldSpec[]>, prefixes: readonly Uint8Array[], kinds: Uint8Array): (b: Uint8Array, start: number, end: number) => boolean {
+function compileScan(prefixes: readonly Uint8Array[], kinds: Uint8Array): Scan {
   const body = ['let p = start, c = 0, from = 0;'];
   prefixes.forEach((prefix, field) => {
     body.push(prefixCode(prefix, 0));
@@ -233,12 +232,18 @@ function compileDeclared(scanner: FieldScanner<readonly FieldSpec[]>, prefixes: 
     else body.push('return false;');
   });
   body.push(`return p + 1 === end && b[p] === ${CLOSE};`);
-  const source = body.join('\n');
+  const source = [
+    'const declared = (scanner, starts, ends, b, start, end) => {',
+    ...body,
+    '};',
+    'return function scan(b, start, end) {',
+    '  return declared(this, this.starts, this.ends, b, start, end) || this.scanAny(b, start, end);',
+    '};',
+  ].join('\n');
   let scan = compiled.get(source);
   if (scan === undefined) {
-    scan = new Function('scanner', 'starts', 'ends', 'b', 'start', 'end', source) as CompiledScan;
+    scan = new Function(source)() as Scan;
     compiled.set(source, scan);
   }
-  const { starts, ends } = scanner;
-  return (b, start, end) => scan(scanner, starts, ends, b, start, end);
+  return scan;
 }
