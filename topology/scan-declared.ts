@@ -2,6 +2,7 @@ import { HASH_MASK } from '../src/domain/byte-index.ts';
 import { CLOSE } from '../src/domain/records/json-bytes.ts';
 import { plainStringCode, prefixCode } from '../src/domain/records/scan-code.ts';
 import { FIELD_COUNT, FIELD_KIND, FIELD_MAX, FIELD_MIN, FIELD_SLOT, KIND_BOOLEAN, KIND_INTEGER, KIND_LOOKUP, KIND_TEXT, MISS_FALLS_BACK, PREFIXES } from './event-fields.ts';
+import type { ColumnArray } from '../src/domain/records/event-columns.ts';
 import type { EventScanner } from './event-scanner.ts';
 
 /**
@@ -16,28 +17,36 @@ import type { EventScanner } from './event-scanner.ts';
  * reads values) took 1.45× as long over 300,000 events: table loads, a switch and a call per field.
  * Every value in the generated source is a number from the declaration; no name or text of it is.
  */
-export const scanDeclared = compileDeclared() as (scanner: EventScanner, b: Uint8Array, start: number, end: number) => boolean;
+export const scanDeclared = compileDeclared((slot) => `values[${slot}]`) as (scanner: EventScanner, b: Uint8Array, start: number, end: number) => boolean;
 
-function compileDeclared(): (...args: unknown[]) => boolean {
+/**
+ * scanDeclared writing each value straight into row `row` of the batch columns (`columns`, in
+ * slot order) instead of scanner.values: no copy per value afterwards, and every store in the
+ * code is to one column, of one array type.
+ */
+export const scanDeclaredInto = compileDeclared((slot) => `columns[${slot}][row]`, ['columns', 'row']) as (scanner: EventScanner, b: Uint8Array, start: number, end: number, columns: readonly ColumnArray[], row: number) => boolean;
+
+/** The scan's code; `target(slot)` is where a slot's value is written. */
+function compileDeclared(target: (slot: number) => string, params: readonly string[] = []): (...args: unknown[]) => boolean {
   const body = [
     'const values = scanner.values;',
     'const lookups = scanner.lookups;',
     'let p = start, c = 0, h = 0, from = 0, n = 0, id = 0;',
-    ...Array.from({ length: FIELD_COUNT }, (_, field) => fieldCode(field)),
+    ...Array.from({ length: FIELD_COUNT }, (_, field) => fieldCode(field, target)),
     `if (p >= end || b[p] !== ${CLOSE}) return false;`,
     // whitespace after the object is JSON's too (a CRLF file's \r): not a reason to read the record again
     'p++;',
     'while (p < end && ((c = b[p]) === 0x20 || c === 0x0a || c === 0x0d || c === 0x09)) p++;',
     'return p === end;',
   ];
-  return new Function('scanner', 'b', 'start', 'end', body.join('\n')) as (...args: unknown[]) => boolean;
+  return new Function('scanner', 'b', 'start', 'end', ...params, body.join('\n')) as (...args: unknown[]) => boolean;
 }
 
 /** A field's code: its prefix, then its value read into its slot; `return false` wherever the reference must judge. */
-function fieldCode(field: number): string {
+function fieldCode(field: number, target: (slot: number) => string): string {
   const prefix = PREFIXES[field];
   const slot = FIELD_SLOT[field];
-  const store = (value: string): string[] => (slot >= 0 ? [`values[${slot}] = ${value};`] : []);
+  const store = (value: string): string[] => (slot >= 0 ? [`${target(slot)} = ${value};`] : []);
   const lines = [prefixCode(prefix, 1)];
   switch (FIELD_KIND[field]) {
     case KIND_TEXT:

@@ -7,7 +7,9 @@ import { recordText, type RawBatch } from '../../src/domain/records/raw-batch.ts
 import { Rejection, type DeadLetter } from '../../src/domain/records/rejection.ts';
 import type { RejectReason } from '../../src/errors.ts';
 import type { TopologyContext } from '../context.ts';
-import { scanEvent, ScanResult, type EventScanner } from '../event-scanner.ts';
+import type { EventScanner } from '../event-scanner.ts';
+import { scanAny } from '../scan-any.ts';
+import { scanDeclaredInto } from '../scan-declared.ts';
 
 /**
  * Raw event records to a columnar batch of dictionary ids, with rejects split off as dead letters.
@@ -33,7 +35,15 @@ export function decodeEventBatch(raw: RawBatch, dicts: Dictionaries, scanner: Ev
 function decodeRows(raw: RawBatch, dicts: Dictionaries, scanner: EventScanner, values: Int32Array, bySlot: readonly ColumnArray[], columnCount: number, rawIndex: Int32Array, rejected: DeadLetter[]): number {
   let n = 0;
   for (let i = 0; i < raw.count; i++) {
-    if (scanEvent(scanner, raw.buffers[i], raw.starts[i], raw.ends[i]) === ScanResult.Ok) {
+    const b = raw.buffers[i];
+    const start = raw.starts[i];
+    const end = raw.ends[i];
+    if (scanDeclaredInto(scanner, b, start, end, bySlot, n)) {
+      rawIndex[n++] = i;
+      continue;
+    }
+    // what the common spelling left in row n is written over, or the row is not counted
+    if (scanAny(scanner, b, start, end)) {
       for (let c = 0; c < columnCount; c++) bySlot[c][n] = values[c];
       rawIndex[n++] = i;
       continue;
