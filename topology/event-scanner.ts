@@ -18,7 +18,10 @@ export type ScanResult = (typeof ScanResult)[keyof typeof ScanResult];
 export type ScannedIds = { readonly [C in EventColumnName]: number };
 
 export interface EventScanner {
-  /** The last record's batch column values, in EVENT_COLUMNS (slot) order. */
+  /**
+   * The batch column values, in EVENT_COLUMNS (slot) order, of the last record read by scanEvent
+   * or scanAny (the batch decoder's common spelling is written straight into its columns instead).
+   */
   readonly values: Int32Array;
   readonly ids: ScannedIds;
   readonly lookups: readonly (ByteLookup | undefined)[];

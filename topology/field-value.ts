@@ -5,8 +5,10 @@ import type { EventScanner } from './event-scanner.ts';
 
 /**
  * Reads declared field `field`'s value starting at p into its batch column (scanner.values):
- * the end of the value's token, or -1 for anything the reference decoder must judge. Both
- * scanners read values alike, whichever way they found the key.
+ * the end of the value's token, or -1 for anything the reference decoder must judge. scanAny reads
+ * values here; the common spelling's compiled scan reads them by the same rules, written out as
+ * code per field (fieldCode in scan-declared.ts): a rule changed in one is changed in the other,
+ * and the scanner tests hold both to the reference decoder.
  */
 export function fieldValueEnd(scanner: EventScanner, field: number, b: Uint8Array, p: number, end: number): number {
   const slot = FIELD_SLOT[field];

@@ -16,20 +16,22 @@ import type { EventScanner } from './event-scanner.ts';
  * bounds written in. The same reading driven by the per-field tables (fieldValueEnd, as scanAny
  * reads values) took 1.45× as long over 300,000 events: table loads, a switch and a call per field.
  * Every value in the generated source is a number from the declaration; no name or text of it is.
+ * Where code may not be generated from strings (node --disallow-code-generation-from-strings) it
+ * answers false for every record, and scanAny reads them all: the same reading, slower.
  */
-export const scanDeclared = compileDeclared((slot) => `values[${slot}]`) as (scanner: EventScanner, b: Uint8Array, start: number, end: number) => boolean;
+export const scanDeclared = compileDeclared((slot) => `values[${slot}]`, ['const values = scanner.values;']) as (scanner: EventScanner, b: Uint8Array, start: number, end: number) => boolean;
 
 /**
  * scanDeclared writing each value straight into row `row` of the batch columns (`columns`, in
  * slot order) instead of scanner.values: no copy per value afterwards, and every store in the
  * code is to one column, of one array type.
  */
-export const scanDeclaredInto = compileDeclared((slot) => `columns[${slot}][row]`, ['columns', 'row']) as (scanner: EventScanner, b: Uint8Array, start: number, end: number, columns: readonly ColumnArray[], row: number) => boolean;
+export const scanDeclaredInto = compileDeclared((slot) => `columns[${slot}][row]`, [], ['columns', 'row']) as (scanner: EventScanner, b: Uint8Array, start: number, end: number, columns: readonly ColumnArray[], row: number) => boolean;
 
-/** The scan's code; `target(slot)` is where a slot's value is written. */
-function compileDeclared(target: (slot: number) => string, params: readonly string[] = []): (...args: unknown[]) => boolean {
+/** The scan's code; `target(slot)` is where a slot's value is written, `prologue` what it needs for that. */
+function compileDeclared(target: (slot: number) => string, prologue: readonly string[], params: readonly string[] = []): (...args: unknown[]) => boolean {
   const body = [
-    'const values = scanner.values;',
+    ...prologue,
     'const lookups = scanner.lookups;',
     'let p = start, c = 0, h = 0, from = 0, n = 0, id = 0;',
     ...Array.from({ length: FIELD_COUNT }, (_, field) => fieldCode(field, target)),
@@ -39,7 +41,12 @@ function compileDeclared(target: (slot: number) => string, params: readonly stri
     'while (p < end && ((c = b[p]) === 0x20 || c === 0x0a || c === 0x0d || c === 0x09)) p++;',
     'return p === end;',
   ];
-  return new Function('scanner', 'b', 'start', 'end', ...params, body.join('\n')) as (...args: unknown[]) => boolean;
+  try {
+    return new Function('scanner', 'b', 'start', 'end', ...params, body.join('\n')) as (...args: unknown[]) => boolean;
+  } catch (error) {
+    if (!(error instanceof EvalError)) throw error;
+    return () => false;
+  }
 }
 
 /** A field's code: its prefix, then its value read into its slot; `return false` wherever the reference must judge. */

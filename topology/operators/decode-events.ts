@@ -42,7 +42,8 @@ function decodeRows(raw: RawBatch, dicts: Dictionaries, scanner: EventScanner, v
       rawIndex[n++] = i;
       continue;
     }
-    // what the common spelling left in row n is written over, or the row is not counted
+    // what the common spelling left in row n is written over, or the row is not counted (rows
+    // from count on hold whatever a failed scan left: no reader goes past count)
     if (scanAny(scanner, b, start, end)) {
       for (let c = 0; c < columnCount; c++) bySlot[c][n] = values[c];
       rawIndex[n++] = i;
