@@ -1,6 +1,6 @@
 import { HASH_MASK } from '../src/domain/byte-index.ts';
 import { CLOSE } from '../src/domain/records/json-bytes.ts';
-import { plainStringCode, prefixCode } from '../src/domain/records/scan-code.ts';
+import { compiledFunction, plainStringCode, prefixCode } from '../src/domain/records/scan-code.ts';
 import { FIELD_COUNT, FIELD_KIND, FIELD_MAX, FIELD_MIN, FIELD_SLOT, KIND_BOOLEAN, KIND_INTEGER, KIND_LOOKUP, KIND_TEXT, MISS_FALLS_BACK, PREFIXES } from './event-fields.ts';
 import type { ColumnArray } from '../src/domain/records/event-columns.ts';
 import type { EventScanner } from './event-scanner.ts';
@@ -41,12 +41,7 @@ function compileDeclared(target: (slot: number) => string, prologue: readonly st
     'while (p < end && ((c = b[p]) === 0x20 || c === 0x0a || c === 0x0d || c === 0x09)) p++;',
     'return p === end;',
   ];
-  try {
-    return new Function('scanner', 'b', 'start', 'end', ...params, body.join('\n')) as (...args: unknown[]) => boolean;
-  } catch (error) {
-    if (!(error instanceof EvalError)) throw error;
-    return () => false;
-  }
+  return (compiledFunction(['scanner', 'b', 'start', 'end', ...params], body.join('\n')) as ((...args: unknown[]) => boolean) | null) ?? (() => false);
 }
 
 /** A field's code: its prefix, then its value read into its slot; `return false` wherever the reference must judge. */
@@ -78,8 +73,8 @@ function fieldCode(field: number, target: (slot: number) => string): string {
       break;
     case KIND_BOOLEAN:
       lines.push(
-        'if (p + 4 <= end && b[p] === 0x74 && b[p + 1] === 0x72 && b[p + 2] === 0x75 && b[p + 3] === 0x65) { n = 1; p += 4; }',
-        'else if (p + 5 <= end && b[p] === 0x66 && b[p + 1] === 0x61 && b[p + 2] === 0x6c && b[p + 3] === 0x73 && b[p + 4] === 0x65) { n = 0; p += 5; }',
+        `if (${literalAt('true')}) { n = 1; p += 4; }`,
+        `else if (${literalAt('false')}) { n = 0; p += 5; }`,
         'else return false;',
         ...store('n'),
       );
@@ -89,4 +84,9 @@ function fieldCode(field: number, target: (slot: number) => string): string {
       lines.push('return false;');
   }
   return lines.join('\n');
+}
+
+/** The test that the literal `word` (plain ASCII) is at p, before `end`. */
+function literalAt(word: string): string {
+  return [`p + ${word.length} <= end`, ...Array.from(word, (_, i) => `b[p + ${i}] === ${word.charCodeAt(i)}`)].join(' && ');
 }

@@ -1,11 +1,10 @@
 import { InternalError } from '../errors.ts';
+import { latin1Text } from './records/json-bytes.ts';
 import { ByteIndex, FNV_OFFSET, FNV_PRIME, HASH_MASK, type ByteIndexImage } from './byte-index.ts';
 import { grownCopy, shared } from './typed-copy.ts';
 
 /** What follows each value in the digest. */
 const NEWLINE = 0x0a;
-
-const latin1 = Buffer.prototype.latin1Slice as (this: Uint8Array, start: number, end: number) => string;
 
 /**
  * A dictionary as it stands, to be adopted by another thread's (see Dictionary.image): values
@@ -27,7 +26,7 @@ export interface DictionaryImage {
 
 /** A value's text in an image. */
 function imageValue(image: DictionaryImage, id: number): string {
-  return image.strings.get(id) ?? latin1.call(image.text, image.textStart[id], image.textEnd[id]);
+  return image.strings.get(id) ?? latin1Text(image.text, image.textStart[id], image.textEnd[id]);
 }
 
 /**
@@ -165,7 +164,7 @@ export class Dictionary {
   value(id: number): string {
     const value = this.values[id];
     if (value !== undefined) return value;
-    const made = latin1.call(this.text, this.textStart[id], this.textEnd[id]);
+    const made = latin1Text(this.text, this.textStart[id], this.textEnd[id]);
     this.values[id] = made;
     return made;
   }

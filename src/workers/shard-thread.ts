@@ -1,4 +1,4 @@
-import { parentPort, type MessagePort } from 'node:worker_threads';
+import type { MessagePort } from 'node:worker_threads';
 import { Subject } from 'rxjs';
 import type { SourcePosition } from '../domain/records/raw-batch.ts';
 import type { DeadLetter } from '../domain/records/rejection.ts';
@@ -14,7 +14,7 @@ import { unpackBatch } from './packed-batch.ts';
 import { RecordingMetrics } from './recording-metrics.ts';
 import { Publisher } from './publisher.ts';
 import type { FromShard, ItemDone, ToShard } from './shard-protocol.ts';
-import { initNow, listen } from './shard-inbox.ts';
+import { initNow, listen, shardPort } from './shard-inbox.ts';
 import { NO_USERS, numberUsers, type UserNumbering } from './user-numbering.ts';
 
 /**
@@ -23,13 +23,10 @@ import { NO_USERS, numberUsers, type UserNumbering } from './user-numbering.ts';
  * what the main thread needs at once (progress, dead letters, metrics), and publishes its partials
  * at batch boundaries, at most every `publishMs`, so queries never wait for a batch.
  */
-const port = parentPort;
-if (port === null) throw new InternalError('shard-thread.ts runs as a worker thread');
 const init = initNow();
-const channel = port;
 
 // nothing a shard posts is transferred: see packed-batch.ts for what one detached buffer costs
-const post = (message: FromShard): void => port.postMessage(message);
+const post = (message: FromShard): void => shardPort.postMessage(message);
 
 let deadLetters: DeadLetter[] = [];
 const metrics = new RecordingMetrics();
@@ -264,7 +261,7 @@ async function handle(message: Exclude<ToShard, { type: 'stop-reading' }>): Prom
         if (timer !== null) clearTimeout(timer);
         items.complete();
         merger?.close();
-        channel.close();
+        shardPort.close();
         break;
     }
   } catch (error) {

@@ -1,12 +1,11 @@
 import type { Dictionaries } from '../dictionary.ts';
+import { latin1Text } from '../records/json-bytes.ts';
 import { adRateKey, decodeAdRate, type AdRateRecord } from '../records/dimension-records.ts';
 import { FieldScanner } from '../records/field-scanner.ts';
 import { Rejection } from '../records/rejection.ts';
 import { AD_RATE_FIELDS } from '../records/schema.ts';
 
 const ABSENT = -1;
-
-const latin1Slice = Buffer.prototype.latin1Slice as (this: Uint8Array, start: number, end: number) => string;
 
 /**
  * Ad rates (48 rows in the reference data) as a broadcast table: a dense genre × device array of
@@ -40,7 +39,7 @@ export class AdRateTable {
     const device = this.dicts.device.internPlain(bytes, starts[this.deviceField], ends[this.deviceField]);
     // the scanner reads plain ASCII only: latin1 is the row's exact text
     const key = adRateKey(scanner.text(bytes, this.genreField), scanner.text(bytes, this.deviceField));
-    this.store(genre, device, scanner.units[this.cpmField], key, latin1Slice.call(bytes, start, end));
+    this.store(genre, device, scanner.units[this.cpmField], key, latin1Text(bytes, start, end));
     return true;
   }
 

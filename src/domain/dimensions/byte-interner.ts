@@ -1,7 +1,6 @@
 import { ByteIndex, fnv1a } from '../byte-index.ts';
+import { latin1Text } from '../records/json-bytes.ts';
 import type { Dictionary } from '../dictionary.ts';
-
-const latin1Slice = Buffer.prototype.latin1Slice as (this: Uint8Array, start: number, end: number) => string;
 
 /**
  * Dictionary ids by bytes: a value seen before is found without building a string; a new one is
@@ -17,7 +16,7 @@ export class ByteInterner {
     const hash = fnv1a(bytes, start, end);
     const cached = this.index.get(hash, bytes, start, end);
     if (cached >= 0) return cached;
-    const id = this.dict.intern(latin1Slice.call(bytes, start, end));
+    const id = this.dict.intern(latin1Text(bytes, start, end));
     this.index.set(hash, bytes, start, end, id);
     return id;
   }

@@ -1,12 +1,11 @@
 import type { Dictionaries } from '../dictionary.ts';
+import { latin1Text } from '../records/json-bytes.ts';
 import { decodePayout, type PayoutRecord } from '../records/dimension-records.ts';
 import { FieldScanner } from '../records/field-scanner.ts';
 import { Rejection } from '../records/rejection.ts';
 import { PAYOUT_FIELDS } from '../records/schema.ts';
 
 const ABSENT = -1;
-
-const latin1Slice = Buffer.prototype.latin1Slice as (this: Uint8Array, start: number, end: number) => string;
 
 /**
  * Artist payout rates (5,000 rows in the reference data) as a broadcast table indexed by the
@@ -22,6 +21,7 @@ export class PayoutTable {
   private readonly artistField = this.scanner.fieldIndex('artist_id');
   private readonly rateField = this.scanner.fieldIndex('per_stream_rate');
   private readonly labelField = this.scanner.fieldIndex('label_type');
+
   constructor(private readonly dicts: Dictionaries) {}
 
   get size(): number {
@@ -39,7 +39,7 @@ export class PayoutTable {
     const artist = this.dicts.artist.internPlain(bytes, scanner.starts[this.artistField], scanner.ends[this.artistField]);
     const label = this.dicts.label.internPlain(bytes, scanner.starts[this.labelField], scanner.ends[this.labelField]);
     // the scanner reads plain ASCII only: latin1 is the row's exact text
-    this.store(artist, scanner.units[this.rateField], label, latin1Slice.call(bytes, start, end));
+    this.store(artist, scanner.units[this.rateField], label, latin1Text(bytes, start, end));
     return true;
   }
 

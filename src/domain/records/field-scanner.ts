@@ -1,6 +1,6 @@
 import { InternalError } from '../../errors.ts';
-import { BACKSLASH, CLOSE, COLON, COMMA, isSpace, literalEnd, numberEnd, OPEN, plainStringEnd, QUOTE } from './json-bytes.ts';
-import { plainStringCode, prefixCode } from './scan-code.ts';
+import { BACKSLASH, CLOSE, COLON, COMMA, isSpace, latin1Text, literalEnd, numberEnd, OPEN, plainStringEnd, QUOTE } from './json-bytes.ts';
+import { compiledFunction, plainStringCode, prefixCode } from './scan-code.ts';
 import type { FieldSpec, RecordOf } from './schema.ts';
 
 /**
@@ -24,8 +24,6 @@ const MAX_UNIT_DIGITS = 15;
 const POW10 = Array.from({ length: MAX_UNIT_DIGITS + 1 }, (_, i) => 10 ** i);
 
 const enc = new TextEncoder();
-// Buffer's own latin1 decoder reads any Uint8Array, with no Buffer view allocated per value
-const latin1Slice = Buffer.prototype.latin1Slice as (this: Uint8Array, start: number, end: number) => string;
 
 export class FieldScanner<const Specs extends readonly FieldSpec[]> {
   /** Per field (declaration index), after a successful scan: its string value's bytes [start, end). */
@@ -194,7 +192,7 @@ export class FieldScanner<const Specs extends readonly FieldSpec[]> {
 
   /** A string field of the last row scanned, as a string (the bytes are plain ASCII, so latin1 is exact). */
   text(b: Uint8Array, field: number): string {
-    return latin1Slice.call(b, this.starts[field], this.ends[field]);
+    return latin1Text(b, this.starts[field], this.ends[field]);
   }
 
   /** The last row scanned as the reference decoder's record: strings, and decimals as units. */
@@ -244,23 +242,13 @@ function compileScan(prefixes: readonly Uint8Array[], kinds: Uint8Array, scanAny
   ].join('\n');
   let scan = compiled.get(source);
   if (scan === undefined) {
-    scan = compiledOrNot(source, scanAny, decimalEnd);
+    const make = compiledFunction(['scanAny', 'decimalEnd'], source) as ((scanAny: ScanAny, decimalEnd: DecimalEnd) => Scan) | null;
+    scan =
+      make?.(scanAny, decimalEnd) ??
+      function scan(b, start, end) {
+        return scanAny.call(this, b, start, end);
+      };
     compiled.set(source, scan);
   }
   return scan;
-}
-
-/**
- * The compiled scan, or where code may not be generated from strings (node
- * --disallow-code-generation-from-strings) scanAny alone: it reads the common spelling too, slower.
- */
-function compiledOrNot(source: string, scanAny: ScanAny, decimalEnd: DecimalEnd): Scan {
-  try {
-    return new Function('scanAny', 'decimalEnd', source)(scanAny, decimalEnd) as Scan;
-  } catch (error) {
-    if (!(error instanceof EvalError)) throw error;
-    return function scan(b, start, end) {
-      return scanAny.call(this, b, start, end);
-    };
-  }
 }

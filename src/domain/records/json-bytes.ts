@@ -10,6 +10,14 @@ export const COMMA = 0x2c;
 export const OPEN = 0x7b;
 export const CLOSE = 0x7d;
 
+// Buffer's own latin1 decoder reads any Uint8Array, with no Buffer view allocated per value
+const latin1Slice = Buffer.prototype.latin1Slice as (this: Uint8Array, start: number, end: number) => string;
+
+/** The text of bytes [start, end) read as latin1: exactly the text of the plain ASCII the scanners accept. */
+export function latin1Text(bytes: Uint8Array, start: number, end: number): string {
+  return latin1Slice.call(bytes, start, end);
+}
+
 export function isSpace(c: number): boolean {
   return c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
 }

@@ -34,3 +34,17 @@ export function plainStringCode(hashed: boolean): string {
     'if (p === from) return false;',
   ].join('\n');
 }
+
+/**
+ * The function of `params` and `body`, or null where code may not be generated from strings
+ * (node --disallow-code-generation-from-strings): the scanner then reads every record with its
+ * general, table-driven reading, which accepts the common spelling too.
+ */
+export function compiledFunction(params: readonly string[], body: string): ((...args: never[]) => unknown) | null {
+  try {
+    return new Function(...params, body) as (...args: never[]) => unknown;
+  } catch (error) {
+    if (error instanceof EvalError) return null;
+    throw error;
+  }
+}
