@@ -2,16 +2,20 @@ import type { OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import { STATUS_CODES } from 'node:http';
 import { COMMON_HEADERS, DATA_CSP } from './security-headers.ts';
 
-/** One whole answer: the security headers, never cached, its length known. */
+/** Every answer's headers: the security headers, never cached, its length known. */
+export function answerHeaders(type: string, length: number): OutgoingHttpHeaders {
+  return { ...COMMON_HEADERS, 'content-security-policy': DATA_CSP, 'content-type': type, 'cache-control': 'no-store', 'content-length': length };
+}
+
+/** The status line and header lines of an answer written as bytes, up to and with the blank line. */
+export function rawHead(status: number, headers: OutgoingHttpHeaders): string {
+  const lines = Object.entries(headers).map(([name, value]) => `${name}: ${String(value)}\r\n`);
+  return `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Error'}\r\n${lines.join('')}\r\n`;
+}
+
+/** One whole answer. */
 export function send(res: ServerResponse, status: number, type: string, body: string, headers: OutgoingHttpHeaders = {}): void {
-  res.writeHead(status, {
-    ...COMMON_HEADERS,
-    'content-security-policy': DATA_CSP,
-    'content-type': type,
-    'cache-control': 'no-store',
-    'content-length': Buffer.byteLength(body),
-    ...headers,
-  });
+  res.writeHead(status, { ...answerHeaders(type, Buffer.byteLength(body)), ...headers });
   res.end(body);
 }
 
@@ -19,7 +23,7 @@ export function send(res: ServerResponse, status: number, type: string, body: st
 export function sendParts(res: ServerResponse, status: number, type: string, parts: readonly (string | Uint8Array)[]): void {
   let length = 0;
   for (const part of parts) length += typeof part === 'string' ? Buffer.byteLength(part) : part.byteLength;
-  res.writeHead(status, { ...COMMON_HEADERS, 'content-security-policy': DATA_CSP, 'content-type': type, 'cache-control': 'no-store', 'content-length': length });
+  res.writeHead(status, answerHeaders(type, length));
   // one send for the whole answer, not one per part
   res.cork();
   for (let i = 0; i < parts.length - 1; i++) res.write(parts[i]);
@@ -27,8 +31,10 @@ export function sendParts(res: ServerResponse, status: number, type: string, par
   res.uncork();
 }
 
+export const JSON_TYPE = 'application/json; charset=utf-8';
+
 export function sendJson(res: ServerResponse, status: number, value: unknown, headers?: OutgoingHttpHeaders): void {
-  send(res, status, 'application/json; charset=utf-8', JSON.stringify(value), headers);
+  send(res, status, JSON_TYPE, JSON.stringify(value), headers);
 }
 
 /** An error answer; once headers are out the status cannot change, so the connection is cut instead. */
@@ -47,7 +53,5 @@ export function shortMessage(error: unknown, max = 200): string {
 /** A whole HTTP/1.1 answer as bytes, for a connection whose request could not be parsed (no ServerResponse exists). */
 export function rawAnswer(status: number, message: string): string {
   const body = JSON.stringify({ error: message });
-  const headers = { ...COMMON_HEADERS, 'content-security-policy': DATA_CSP, 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', 'content-length': Buffer.byteLength(body), connection: 'close' };
-  const lines = Object.entries(headers).map(([name, value]) => `${name}: ${String(value)}`);
-  return `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Error'}\r\n${lines.join('\r\n')}\r\n\r\n${body}`;
+  return rawHead(status, { ...answerHeaders(JSON_TYPE, Buffer.byteLength(body)), connection: 'close' }) + body;
 }

@@ -1,5 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { isReportName, renderCsv } from '../domain/reports/index.ts';
 import type { Strategy } from '../domain/run-progress.ts';
@@ -15,6 +15,7 @@ import { HostAllowList } from './host-allow-list.ts';
 import { PARTIALS_PATH, partialsResponse } from '../peers/index.ts';
 import { groupSnapshot, type GroupQuery, type GroupSnapshot } from './group-reports.ts';
 import { livePageAsset } from './live-page.ts';
+import { ReportsFastPath } from './reports-fast-path.ts';
 import { LIVE_PAGE_CSP } from './security-headers.ts';
 
 export interface ReportServerOptions {
@@ -223,10 +224,40 @@ function answerClientError(): (error: NodeJS.ErrnoException, socket: Duplex) => 
   };
 }
 
+/**
+ * Where the pipeline writes /reports as bytes (and no group merges it per query), each connection
+ * starts on the fast path for plain polls of /reports (reports-fast-path.ts) and moves to node:http
+ * at its first other request; the sockets still on it, for close() to end. Null: node:http only.
+ */
+function fastPathFor(server: Server, options: ReportServerOptions, hosts: HostAllowList): Set<Socket> | null {
+  const { pipeline, metrics } = options;
+  const snapshotJson = pipeline.snapshotJson?.bind(pipeline);
+  if (snapshotJson === undefined || options.group !== undefined) return null;
+  const fast = new Set<Socket>();
+  const toNode = server.listeners('connection') as ((socket: Socket) => void)[];
+  server.removeAllListeners('connection');
+  const reports = {
+    allows: (host: string) => hosts.allows(host),
+    body: () => snapshotJson(pipeline.primary),
+    timed: (seconds: number) => metrics?.snapshotSeconds.observe({ report: 'all' }, seconds),
+  };
+  const handOver = (socket: Socket): void => {
+    fast.delete(socket);
+    for (const listener of toNode) listener.call(server, socket);
+  };
+  server.on('connection', (socket: Socket) => {
+    fast.add(socket);
+    socket.once('close', () => fast.delete(socket));
+    new ReportsFastPath(socket, reports, handOver, server.keepAliveTimeout);
+  });
+  return fast;
+}
+
 /** Starts the server on host:port (port 0 picks a free one); rejects with a clear error when taken. */
 export function startReportServer(options: ReportServerOptions): Promise<RunningServer> {
   const hosts = new HostAllowList(options.host, options.allowHosts);
   const server = createServer({ headersTimeout: HEADERS_TIMEOUT_MS, requestTimeout: REQUEST_TIMEOUT_MS }, answering(options, hosts));
+  const fast = fastPathFor(server, options, hosts);
   server.on('clientError', answerClientError());
   // without a listener Node drops a CONNECT's connection unanswered; this server proxies nothing
   server.on('connect', (_req: IncomingMessage, socket: Duplex) => {
@@ -249,6 +280,7 @@ export function startReportServer(options: ReportServerOptions): Promise<Running
         close: () =>
           new Promise<void>((done) => {
             server.closeAllConnections();
+            for (const socket of fast ?? []) socket.destroy();
             server.close(() => done());
           }),
       });

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateDataset, Prng } from '../../src/generator/index.ts';
 import { startReportServer, type RunningServer } from '../../src/http/report-server.ts';
 import { PrometheusMetrics } from '../../src/metrics/prometheus-metrics.ts';
+import type { LivePipeline } from '../../src/live-pipeline.ts';
 import { Pipeline } from '../../src/pipeline.ts';
 import { DeadLetterLog } from '../../src/sources/dead-letter-log.ts';
 import { readInputLayout, resolveInputDir } from '../../src/sources/input-dir.ts';
@@ -114,7 +115,18 @@ beforeAll(async () => {
   await generateDataset({ outDir: dir, seed: 19, events: EVENTS, users: 2_000, artists: 200 });
   const metrics = new PrometheusMetrics();
   pipeline = new Pipeline({ strategies: ['cached', 'naive'], cacheSize: 500, metrics, deadLetters: new DeadLetterLog(null) });
-  server = await startReportServer({ host: '127.0.0.1', port: 0, pipeline, metrics, deadLetters: new DeadLetterLog(null), onError: () => {} });
+  // /reports as bytes, as the sharded pipeline gives it: every connection starts on the fast path
+  // for plain polls (reports-fast-path.ts) and each case that is anything else meets node:http after it
+  const served: LivePipeline = {
+    strategies: pipeline.strategies,
+    primary: pipeline.primary,
+    progress: pipeline.progress,
+    run: (source, onBatch) => pipeline.run(source, onBatch),
+    snapshot: (strategy) => pipeline.snapshot(strategy),
+    snapshotJson: (strategy) => [JSON.stringify(pipeline.snapshot(strategy))],
+    planAdRevenue: (strategy) => pipeline.planAdRevenue(strategy),
+  };
+  server = await startReportServer({ host: '127.0.0.1', port: 0, pipeline: served, metrics, deadLetters: new DeadLetterLog(null), onError: () => {} });
   port = Number(new URL(server.url).port);
   run = pipeline.run(paced(readInputLayout(await resolveInputDir(dir), BATCH)));
 });

@@ -5,6 +5,7 @@ import { PrometheusMetrics } from '../../src/metrics/prometheus-metrics.ts';
 import { readInputLayout, resolveInputDir } from '../../src/sources/input-dir.ts';
 import { ShardedPipeline } from '../../src/workers/index.ts';
 import type { SourceItem } from '../../topology/ports.ts';
+import { rawHeader, rawRequest, type RawAnswer } from '../helpers/raw-http.ts';
 import { makeTempDir, removeTempDir } from '../helpers/temp-dir.ts';
 
 let dir: string;
@@ -71,4 +72,43 @@ describe('/reports served from the shards\' publishes', () => {
     const text = await (await fetch(`${server.url}/metrics`)).text();
     expect(text).toMatch(/streampulse_events_read_total(\{[^}]*\})? 20000/);
   });
+
+  it('answers a plain poll on the fast path with node\'s answer, byte for byte but the Date', async () => {
+    const { port } = new URL(server.url);
+    const withoutDate = (a: RawAnswer): string => a.text.replace(/\r\nDate: [^\r]*/, '');
+    const before = await metricCount();
+    // `/reports?` is the same route to the handler, but not a plain poll: node:http answers it
+    const fast = await rawRequest(Number(port), `GET /reports HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nAccept: */*\r\n\r\n`);
+    const node = await rawRequest(Number(port), `GET /reports? HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nAccept: */*\r\n\r\n`);
+    expect(fast.status).toBe(200);
+    expect(withoutDate(fast)).toBe(withoutDate(node));
+    expect(rawHeader(fast, 'date')).toMatch(/GMT$/);
+    // each answer is timed in the snapshot histogram, whichever path wrote it
+    expect(await metricCount()).toBe(before + 2);
+  });
+
+  it('leaves to node what is not a plain poll: a foreign Host, Connection: close, a second request of another kind', async () => {
+    const { port } = new URL(server.url);
+    expect((await rawRequest(Number(port), 'GET /reports HTTP/1.1\r\nHost: evil.example\r\n\r\n')).status).toBe(421);
+    const closing = await rawRequest(Number(port), `GET /reports HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n`);
+    expect(closing.status).toBe(200);
+    expect(rawHeader(closing, 'connection')).toBe('close');
+    const both = await rawRequest(Number(port), `GET /reports HTTP/1.1\r\nHost: localhost\r\n\r\nGET /nope HTTP/1.1\r\nHost: localhost\r\n\r\n`);
+    expect([...both.text.matchAll(/HTTP\/1\.1 (\d{3})/g)].map((m) => m[1])).toEqual(['200', '404']);
+  });
+
+  it('ends the connections still on the fast path when the server closes', async () => {
+    const other = await startReportServer({ host: '127.0.0.1', port: 0, pipeline, metrics });
+    const response = await fetch(`${other.url}/reports`);
+    await response.text();
+    const closed = other.close().then(() => 'closed');
+    expect(await Promise.race([closed, new Promise((resolve) => setTimeout(() => resolve('still open'), 2_000))])).toBe('closed');
+  });
 });
+
+/** How many /reports answers the snapshot histogram has timed. */
+async function metricCount(): Promise<number> {
+  const text = await (await fetch(`${server.url}/metrics`)).text();
+  return Number(/streampulse_snapshot_seconds_count\{report="all"\} (\d+)/.exec(text)?.[1] ?? 0);
+}
+
