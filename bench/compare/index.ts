@@ -9,7 +9,7 @@ import type { Reports } from '../../src/domain/reports/report-rows.ts';
 import { disagreements } from './agreement.ts';
 import { renderChart } from './chart.ts';
 import { BIN, duckdbNode, duckdbPython, hasWorkersFlag, kafka, log, ROOT, spark, streampulse, type EngineRun } from './engines.ts';
-import { mergeCost } from './merge-cost.ts';
+import { mergeCostInChild } from './merge-cost.ts';
 import { CLIENTS, PAIRS, POLL_MS, queryLoad } from './query-load.ts';
 import { pairedRatio, pairedRatioRow, RATIO_PAIRS, type RatioEngine } from './ratio-pairs.ts';
 import { scalingTable } from './scaling.ts';
@@ -153,8 +153,8 @@ export async function runCompare(quick: boolean): Promise<number> {
       results.push({ engine: 'StreamPulse with /reports clients', kind: 'other', seconds: 0, cpuSeconds: 0, peakRssMb: load.peakRssMb, eventsPerSecond: 0, agrees: false, problems: load.problems });
     }
     console.log(`--help: ${helpMs.toFixed(0)} ms whole process (median of 10)`);
-    log('merge cost: two shards publishing, a query after each publish…');
-    const merge = await mergeCost(dir);
+    log('merge cost (a process of its own): two shards publishing, a query after each publish…');
+    const merge = await mergeCostInChild(dir);
     const mergeRow = {
       users: fmt(merge.users),
       publishes: merge.publishes,
