@@ -123,8 +123,8 @@ function buildProgram(): Command {
       // the shards start before the rest of the run loads, so both start at once
       let shards: Shard[] | undefined;
       if (config.workers > 0) {
-        const [{ startShards }, { subscriptionsAhead }] = await Promise.all([import('../workers/shard.ts'), import('../workers/subscriptions-ahead.ts')]);
-        shards = startShards(config.workers, { strategies: config.strategies, cacheSize: config.cacheSize, publishMs: 100 }, await subscriptionsAhead(config));
+        const [{ PUBLISH_MS, startShards }, { subscriptionsAhead }] = await Promise.all([import('../workers/shard.ts'), import('../workers/subscriptions-ahead.ts')]);
+        shards = startShards(config.workers, { strategies: config.strategies, cacheSize: config.cacheSize, publishMs: PUBLISH_MS }, await subscriptionsAhead(config));
       } else (await import('../workers/shard-pool.ts')).endStarted();
       const { runCommand } = await import('./run-command.ts');
       await runCommand(config, process.stdout, shards);

@@ -282,6 +282,9 @@ export class Shard {
   }
 }
 
+/** Least time between two publishes of a shard: queries see every shard at most this far behind its batches. */
+export const PUBLISH_MS = 100;
+
 /**
  * Starts `count` shards, unreferenced: a run starts them first thing, so their start-up overlaps
  * the main thread's (loading the server and metrics, opening the input), and hands them to its
