@@ -64,6 +64,11 @@ export interface LivePipeline {
   settle?(): Promise<void>;
   /** Ends what the pipeline runs beside this thread (its worker threads), once nothing more is asked of it: after run(), or instead of it. */
   dispose?(): Promise<void>;
+  /**
+   * The queries answered so far were no client's (the server's answer to itself at start):
+   * what queries set going for clients (the merger's render pace) stops until the next one.
+   */
+  forgetQueries?(): void;
   /** Ad revenue per plan (not a report column), for the per-plan revenue gauge. */
   planAdRevenue(strategy?: Strategy): Map<string, number>;
 }

@@ -104,6 +104,9 @@ channel.on('message', (message: ToMerger) => guarded(() => {
       wantedUntil = performance.now() + WANTED_MS;
       consider();
       break;
+    case 'unwanted':
+      wantedUntil = -Infinity;
+      break;
     case 'final':
       final = message.seqs;
       consider();

@@ -86,6 +86,13 @@ export class Merger {
     this.post({ type: 'wanted' });
   }
 
+  /** The queries so far were no client's: the merger goes back to its idle pace, until the next. */
+  unwanted(): void {
+    if (this.closing) return;
+    this.lastWanted = -Infinity;
+    this.post({ type: 'unwanted' });
+  }
+
   /** Resolves with the render of every shard's publish `seqs[shard]` (and all before it). */
   final(seqs: readonly number[]): Promise<Rendered> {
     if (this.failure !== null) return Promise.reject(this.failure);

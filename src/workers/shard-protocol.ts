@@ -186,6 +186,8 @@ export type ToMerger =
   | { readonly type: 'shard'; readonly shard: number; readonly port: MessagePort }
   /** A query came: render the shards' publishes as they come, for a while. */
   | { readonly type: 'wanted' }
+  /** The queries so far were no client's (the server's answer to itself): back to the idle pace. */
+  | { readonly type: 'unwanted' }
   /** Render once every shard's publish `seqs[shard]` is in, and say so (the end of a run). */
   | { readonly type: 'final'; readonly seqs: readonly number[] }
   | { readonly type: 'close' };

@@ -338,6 +338,10 @@ export class ShardedPipeline implements LivePipeline {
     await Promise.all(this.dimensionsUncounted);
   }
 
+  forgetQueries(): void {
+    this.merger.unwanted();
+  }
+
   snapshot(strategy: Strategy = this.primary): ReportSnapshot {
     this.checkStrategy(strategy);
     this.merger.wanted();

@@ -15,16 +15,16 @@ async function listening<S extends Server | ReturnType<typeof createHttpServer>>
 }
 
 describe('answerOnce', () => {
-  it('asks the path once, with the server\'s own Host, reads the answer to its end and gives its status line', async () => {
+  it('asks the path twice (a plain poll, then one that closes), with the server\'s own Host, reads both answers to the end and gives the first status line', async () => {
     const asked: string[] = [];
     const url = await listening(
       createHttpServer((req, res) => {
-        asked.push(`${req.method} ${req.url} ${req.headers.host}`);
+        asked.push(`${req.method} ${req.url} ${req.headers.host} ${req.headers.connection ?? '-'}`);
         res.end('x'.repeat(200_000));
       }),
     );
     expect(await answerOnce(url, '/reports')).toBe('HTTP/1.1 200 OK');
-    expect(asked).toEqual([`GET /reports ${new URL(url).host}`]);
+    expect(asked).toEqual([`GET /reports ${new URL(url).host} -`, `GET /reports ${new URL(url).host} close`]);
   });
 
   it('gives null, without throwing, when nothing listens or nothing answers in time', async () => {

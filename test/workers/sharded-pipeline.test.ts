@@ -165,6 +165,36 @@ describe('ShardedPipeline: worker threads as partitions', () => {
     await asked.dispose();
   }, 60_000);
 
+  it('renders at the query pace after a query, and at the idle pace once the queries so far are forgotten', async () => {
+    const items: SourceItem[] = [];
+    for await (const item of readInputLayout(await resolveInputDir(dir), 500)) items.push(item);
+    /** The renders the main thread received while `items` were fed a batch every 10 ms (the final one not counted). */
+    const rendersWhileRunning = async (forget: boolean): Promise<number> => {
+      const sharded = new ShardedPipeline({ strategies: ['cached'], cacheSize: 1_000, workers: 2, publishMs: 5, renderMs: 20 });
+      sharded.snapshot();
+      if (forget) sharded.forgetQueries();
+      const merger = (sharded as unknown as { merger: { rendered: { generation: number; final: boolean } | null } }).merger;
+      const seen = new Set<number>();
+      const sampler = setInterval(() => {
+        const rendered = merger.rendered;
+        if (rendered !== null && !rendered.final) seen.add(rendered.generation);
+      }, 2);
+      async function* paced(): AsyncGenerator<SourceItem> {
+        for (const item of items) {
+          yield item;
+          if (item.kind === 'events') await new Promise((resolve) => setTimeout(resolve, 10));
+        }
+      }
+      await sharded.run(paced());
+      clearInterval(sampler);
+      await sharded.dispose();
+      return seen.size;
+    };
+    // about 40 batches over ~0.4 s: a render every 20 ms while wanted, one a second otherwise
+    expect(await rendersWhileRunning(false)).toBeGreaterThanOrEqual(5);
+    expect(await rendersWhileRunning(true)).toBeLessThanOrEqual(1);
+  }, 60_000);
+
   it('fails the run with the shard\'s error when a shard cannot start, and leaves no thread behind', async () => {
     const sharded = new ShardedPipeline({ strategies: ['cached'], cacheSize: 0, workers: 2 });
     const items: SourceItem[] = [{ kind: 'dimension', table: 'subscriptions', batch: rawBatchFromLines(['{}'], 'subscriptions') }];
