@@ -2,7 +2,7 @@ import { from, lastValueFrom, map, tap, type ObservableInput } from 'rxjs';
 import type { ReportSet } from './domain/aggregates/index.ts';
 import { PartitionedReports, SINGLE_PARTITION, type PartitionedReportsState, type PartitionOf } from './domain/partitioned-reports.ts';
 import { AD_REVENUE_SCALE, unitsToNumber } from './domain/records/fixed-point.ts';
-import { createDimensions, type Dimensions } from './domain/dimensions/index.ts';
+import { adoptSmallTable, createDimensions, type Dimensions, type SmallTableImage } from './domain/dimensions/index.ts';
 import type { SubscriptionImage } from './domain/dimensions/subscription-store.ts';
 import type { SourcePosition } from './domain/records/raw-batch.ts';
 import type { Reports } from './domain/reports/report-rows.ts';
@@ -161,6 +161,18 @@ export class Pipeline {
     this.dims.subscriptions.adopt(image);
     this.progress.dimensionBatch('subscriptions', applied, rejected, position, this.ctx.clock.now());
     this.ctx.metrics.dimensionRows('subscriptions', this.dims.subscriptions.size);
+  }
+
+  /**
+   * Takes a small table applied elsewhere (by shard 0, from its file) as if its file had been
+   * applied here: `applied` rows and `rejected` ones (dead-lettered there), read to `position`.
+   * Before any event only, as adoptSubscriptions.
+   */
+  adoptSmallTable(image: SmallTableImage, applied: number, rejected: number, position: SourcePosition): void {
+    if (this.progress.eventsReadTotal > 0) throw new InternalError('a dimension table can only be adopted before any event');
+    adoptSmallTable(this.dims, image);
+    this.progress.dimensionBatch(image.table, applied, rejected, position, this.ctx.clock.now());
+    this.ctx.metrics.dimensionRows(image.table, image.table === 'ad_rates' ? this.dims.adRates.size : this.dims.payouts.size);
   }
 
   /** One partition's reports, every strategy, as saved state: what moves with the partition. */

@@ -1,6 +1,7 @@
 import type { ReportSetPartial } from '../domain/aggregates/index.ts';
 import type { Dictionaries } from '../domain/dictionary.ts';
 import type { SubscriptionImage } from '../domain/dimensions/subscription-store.ts';
+import type { SmallTableImage } from '../domain/dimensions/small-table-image.ts';
 import type { SourcePosition } from '../domain/records/raw-batch.ts';
 import type { DeadLetter } from '../domain/records/rejection.ts';
 import type { DimensionName } from '../domain/records/schema.ts';
@@ -49,8 +50,13 @@ export type ToShard =
   | { readonly type: 'events'; readonly id: number; readonly partition: string; readonly batch: PackedBatch }
   /** Read a range of an NDJSON events file and fold it, answering each batch with a ReadBatch. */
   | { readonly type: 'read'; readonly id: number; readonly path: string; readonly range: ByteRange; readonly batchSize: number; readonly maxRecordBytes: number }
-  /** Read a whole NDJSON dimension table file and apply it, answering once at its end. */
-  | { readonly type: 'read-dimension'; readonly id: number; readonly table: DimensionName; readonly path: string; readonly batchSize: number; readonly maxRecordBytes: number }
+  /**
+   * Read a whole NDJSON dimension table file and apply it, answering once at its end (`image`:
+   * with the table's image, for the other shards to adopt, and the rows it applied and rejected).
+   */
+  | { readonly type: 'read-dimension'; readonly id: number; readonly table: DimensionName; readonly path: string; readonly batchSize: number; readonly maxRecordBytes: number; readonly image?: true }
+  /** Take a small table shard 0 applied from its file (its rows `applied` and `rejected`, read to `position`), answering once. */
+  | { readonly type: 'adopt-table'; readonly id: number; readonly image: SmallTableImage; readonly applied: number; readonly rejected: number; readonly position: SourcePosition }
   /**
    * Load a subscriptions file into the table of this shard's SubscriptionLoad, apart from its own
    * (every file so far, in the order sent), answered as 'subscriptions-read' for all to adopt.
@@ -126,6 +132,8 @@ export interface ItemDone {
   readonly buffer?: SharedArrayBuffer;
   /** After a dimension batch: how the shard numbers users (every shard must alike). */
   readonly users?: UserNumbering;
+  /** After a dimension file read for the others to adopt: the table, and the rows this file added to it and rejected. */
+  readonly table?: { readonly image: SmallTableImage; readonly applied: number; readonly rejected: number };
   /** After a dimension file: its lines; after a range read to its end: the range's lines (blank ones included). */
   readonly lines?: number;
 }

@@ -1,5 +1,6 @@
 import type { MessagePort } from 'node:worker_threads';
 import { Subject } from 'rxjs';
+import { isSmallTable, smallTableImage } from '../domain/dimensions/small-table-image.ts';
 import type { SourcePosition } from '../domain/records/raw-batch.ts';
 import type { DeadLetter } from '../domain/records/rejection.ts';
 import { CheckpointError, errorToData, InternalError } from '../errors.ts';
@@ -82,7 +83,7 @@ function publishSoon(): void {
 
 let numbered = NO_USERS;
 
-function done(id: number, events: number, extra: { buffer?: SharedArrayBuffer; users?: UserNumbering; dimensions?: ItemDone['dimensions']; lines?: number } = {}): void {
+function done(id: number, events: number, extra: { buffer?: SharedArrayBuffer; users?: UserNumbering; dimensions?: ItemDone['dimensions']; lines?: number; table?: ItemDone['table'] } = {}): void {
   const letters = deadLetters;
   deadLetters = [];
   post({ type: 'done', id, events, results: last?.results ?? [], deadLetters: letters, metrics: metrics.take(), ...extra });
@@ -136,6 +137,7 @@ async function readRange(message: Extract<ToShard, { type: 'read' }>): Promise<v
 /** Reads a whole dimension table file and applies it batch by batch, as if each batch had been sent. */
 async function readDimension(message: Extract<ToShard, { type: 'read-dimension' }>): Promise<void> {
   const { id, table, path, batchSize, maxRecordBytes } = message;
+  const before = pipeline.progress.view().dimensions[table];
   let lines = 0;
   for await (const batch of readNdjsonRecords(path, { batchSize, maxRecordBytes })) {
     items.next({ kind: 'dimension', table, batch });
@@ -143,7 +145,11 @@ async function readDimension(message: Extract<ToShard, { type: 'read-dimension' 
     lines = batch.position.seq;
   }
   numbered = numberUsers(pipeline.dims.dicts.user);
-  done(id, 0, { users: numbered, dimensions: pipeline.progress.view().dimensions, lines });
+  const dimensions = pipeline.progress.view().dimensions;
+  const after = dimensions[table];
+  const image = message.image === true && isSmallTable(table) ? smallTableImage(pipeline.dims, table) : undefined;
+  const tableDone = image === undefined ? {} : { table: { image, applied: after.rows_applied - before.rows_applied, rejected: after.rejected - before.rejected } };
+  done(id, 0, { users: numbered, dimensions, lines, ...tableDone });
 }
 
 /**
@@ -238,6 +244,11 @@ async function handle(message: Exclude<ToShard, { type: 'stop-reading' }>): Prom
         post({ type: 'subscriptions-read', id, ...loaded });
         break;
       }
+      case 'adopt-table':
+        pipeline.adoptSmallTable(message.image, message.applied, message.rejected, message.position);
+        numbered = numberUsers(pipeline.dims.dicts.user);
+        done(message.id, 0, { users: numbered, dimensions: pipeline.progress.view().dimensions });
+        break;
       case 'adopt-subscriptions':
         pipeline.adoptSubscriptions(message.image, message.applied, message.rejected, message.position);
         numbered = numberUsers(pipeline.dims.dicts.user);

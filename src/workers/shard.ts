@@ -93,7 +93,7 @@ export class Shard {
   }
 
   /** Has the shard read a whole NDJSON dimension table file and apply it; resolves when it is applied. */
-  readDimension(request: { table: DimensionName; path: string; batchSize: number; maxRecordBytes: number }): Promise<ItemDone> {
+  readDimension(request: { table: DimensionName; path: string; batchSize: number; maxRecordBytes: number; image?: true }): Promise<ItemDone> {
     return this.ask<ItemDone>((id) => ({ type: 'read-dimension', id, ...request }));
   }
 
@@ -136,6 +136,11 @@ export class Shard {
   /** The run's events have begun: no subscriptions file is taken from the load ahead any more, and its table goes. */
   dropPreload(): void {
     this.preloaded = null;
+  }
+
+  /** Hands the shard a small table shard 0 applied from its file (readDimension with `image`). */
+  adoptTable(request: Omit<Extract<ToShard, { type: 'adopt-table' }>, 'type' | 'id'>): Promise<ItemDone> {
+    return this.ask<ItemDone>((id) => ({ type: 'adopt-table', id, ...request }));
   }
 
   /** Hands the shard the subscription table one shard loaded (see SubscriptionLoad). */

@@ -1,4 +1,5 @@
 import type { SourcePosition } from '../domain/records/raw-batch.ts';
+import { isSmallTable, type SmallTableName } from '../domain/dimensions/small-table-image.ts';
 import { combineProgress, type RunProgressView, type Strategy } from '../domain/run-progress.ts';
 import { InternalError, type StreamPulseError } from '../errors.ts';
 import type { EventFileItem, LivePipeline, RunItem } from '../live-pipeline.ts';
@@ -131,6 +132,8 @@ export class ShardedPipeline implements LivePipeline {
   private subscriptionsAdoptable = true;
   /** Subscription files loading: an event batch dealt waits for them, as it waits behind dimension rows in each shard's order. */
   private loading: Promise<unknown> = Promise.resolve();
+  /** Settled once every small table's image is posted to the shards (see adoptSmallTable). */
+  private smallTables: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly options: ShardedPipelineOptions) {
     if (options.strategies.length === 0) throw new InternalError('a pipeline needs at least one strategy');
@@ -262,10 +265,28 @@ export class ShardedPipeline implements LivePipeline {
     return { counted, applied };
   }
 
-  /** The rows posted to every shard: each shard's answer to come, where the rows were read to, and the dead letters when one load stands for all. */
-  private async postDimension(
+  /**
+   * The rows posted to every shard: each shard's answer to come, where the rows were read to, and
+   * the dead letters when one load stands for all. Every shard takes the items in their order: an
+   * item after a small table being adopted is posted once that table's image is (adoptSmallTable).
+   */
+  private postDimension(
     item: Extract<RunItem, { kind: 'dimension' | 'dimension-file' }>,
   ): Promise<{ dones: Promise<ItemDone>[]; position: SourcePosition | ((first: ItemDone) => SourcePosition); letters?: readonly DeadLetter[] }> {
+    const before = this.smallTables;
+    if (item.kind === 'dimension-file' && isSmallTable(item.table) && this.shards.length > 1 && this.partitions === null) {
+      const adoption = this.adoptSmallTable(item, item.table, before);
+      this.smallTables = adoption.catch(() => {});
+      return adoption;
+    }
+    return this.postDimensionAfter(item, before);
+  }
+
+  private async postDimensionAfter(
+    item: Extract<RunItem, { kind: 'dimension' | 'dimension-file' }>,
+    before: Promise<unknown>,
+  ): Promise<{ dones: Promise<ItemDone>[]; position: SourcePosition | ((first: ItemDone) => SourcePosition); letters?: readonly DeadLetter[] }> {
+    await before;
     if (item.kind === 'dimension') {
       if (item.table === 'subscriptions') await this.afterSubscriptionsLoading();
       // one shared buffer read by every shard (never pooled: a shard's store may keep views of it)
@@ -278,6 +299,26 @@ export class ShardedPipeline implements LivePipeline {
     if (table === 'subscriptions') await this.afterSubscriptionsLoading();
     const dones = this.shards.map((shard) => shard.readDimension({ table, path, batchSize, maxRecordBytes }));
     return { dones, position: (first) => ({ origin: path, seq: first.lines ?? 0, bytes: item.bytes, totalBytes: item.bytes }) };
+  }
+
+  /**
+   * A small table's file (ad rates, payouts) applied by shard 0 and adopted by every other shard
+   * as its image. Each shard applying the file ran the table's code cold on each: the loading
+   * shard, which gets to its small tables only once the subscriptions are loaded, took 55-80 ms
+   * for 5,000 payout rows, all of it before its first event, where adopting takes ~1 ms. Resolves
+   * once the images are posted, so nothing posted after reaches a shard before its table.
+   */
+  private async adoptSmallTable(item: Extract<RunItem, { kind: 'dimension-file' }>, table: SmallTableName, before: Promise<unknown>): Promise<{ dones: Promise<ItemDone>[]; position: (first: ItemDone) => SourcePosition }> {
+    await before;
+    const { path, batchSize, maxRecordBytes } = item;
+    const position = (first: ItemDone): SourcePosition => ({ origin: path, seq: first.lines ?? 0, bytes: item.bytes, totalBytes: item.bytes });
+    const first = this.shards[0].readDimension({ table, path, batchSize, maxRecordBytes, image: true });
+    const adopted = first.then((done) => {
+      if (done.table === undefined) throw new InternalError(`shard 0 answered the ${table} file without its table`);
+      const { image, applied, rejected } = done.table;
+      return this.shards.slice(1).map((shard) => shard.adoptTable({ image, applied, rejected, position: position(done) }));
+    });
+    return { dones: [first, ...(await adopted)], position };
   }
 
   /**
@@ -297,7 +338,13 @@ export class ShardedPipeline implements LivePipeline {
   private async adoptSubscriptions(item: Extract<RunItem, { kind: 'dimension-file' }>): Promise<{ dones: Promise<ItemDone>[]; position: SourcePosition; letters: readonly DeadLetter[] }> {
     // the last shard: shard 0 takes the first range of the events
     const loader = this.shards[this.shards.length - 1];
-    const posted = loader.readSubscriptions({ path: item.path, batchSize: item.batchSize, maxRecordBytes: item.maxRecordBytes, bytes: item.bytes }).then((loaded) => {
+    const posted = loader.readSubscriptions({ path: item.path, batchSize: item.batchSize, maxRecordBytes: item.maxRecordBytes, bytes: item.bytes }).then(async (loaded) => {
+      // posted to every shard at once, after every small table read on shard 0 by now (and so
+      // before this message) is posted to the others: each shard takes the tables in one order
+      for (let posted = this.smallTables; ; posted = this.smallTables) {
+        await posted;
+        if (posted === this.smallTables) break;
+      }
       const position: SourcePosition = { origin: item.path, seq: loaded.lines, bytes: item.bytes, totalBytes: item.bytes };
       const adopt = { image: loaded.image, applied: loaded.applied, rejected: loaded.rejected.length, position };
       return { loaded, position, dones: this.shards.map((shard) => shard.adoptSubscriptions(adopt)) };

@@ -9,6 +9,7 @@ import { generateDataset } from '../../src/generator/index.ts';
 import type { RunItem } from '../../src/live-pipeline.ts';
 import { Pipeline } from '../../src/pipeline.ts';
 import { readInputLayout, resolveInputDir } from '../../src/sources/input-dir.ts';
+import { readNdjsonRecords } from '../../src/sources/ndjson-reader.ts';
 import { ShardedPipeline } from '../../src/workers/index.ts';
 import type { SourceItem } from '../../topology/ports.ts';
 import { computeReportsWithDuckDB } from '../helpers/duckdb-oracle.ts';
@@ -123,6 +124,31 @@ describe('ShardedPipeline: worker threads as partitions', () => {
     await singleAgain.run([...subscriptions, { kind: 'dimension', table: 'subscriptions', batch: later }, ...subscriptions, ...rest]);
     expect(again.snapshot().reports.subscription_analysis.map((r) => r.plan)).not.toContain('vip-new');
     expect(again.snapshot().reports).toEqual(singleAgain.snapshot().reports);
+  }, 60_000);
+
+  it('a small table\'s file applied by shard 0 and adopted by the others, then rows and files after it, bad rows dead-lettered once', async () => {
+    const lines = (await readFile(join(dir, 'payouts.ndjson'), 'utf8')).split('\n').filter((l) => l !== '');
+    const first = JSON.parse(lines[0]) as Record<string, unknown>;
+    const path = join(dir, 'payouts-with-bad-rows.ndjson');
+    // a later row for the first artist wins; two rows are bad
+    await writeFile(path, [...lines, '{"artist_id":', JSON.stringify({ ...first, per_stream_rate: 'x' }), JSON.stringify({ ...first, per_stream_rate: 0.5 })].join('\n') + '\n');
+    const later = rawBatchFromLines([JSON.stringify({ ...first, per_stream_rate: 0.25 })], 'payouts-later');
+    const fileItem: RunItem = { kind: 'dimension-file', table: 'payouts', path, bytes: (await stat(path)).size, batchSize: 500, maxRecordBytes: 10_000 };
+    const rest: SourceItem[] = [];
+    for await (const item of readInputLayout(await resolveInputDir(dir), 1_000)) if (item.kind !== 'dimension' || item.table !== 'payouts') rest.push(item);
+    const asFile: SourceItem[] = [];
+    for await (const item of readNdjsonRecords(path, { batchSize: 500, maxRecordBytes: 10_000 })) asFile.push({ kind: 'dimension', table: 'payouts', batch: item });
+    const letters: DeadLetter[] = [];
+    const sharded = new ShardedPipeline({ strategies: ['cached', 'naive'], cacheSize: 100, workers: 3, deadLetters: { write: (batch) => void letters.push(...batch) } });
+    await sharded.run([fileItem, { kind: 'dimension', table: 'payouts', batch: later }, fileItem, ...rest]);
+    const single = new Pipeline({ strategies: ['cached', 'naive'], cacheSize: 100 });
+    await single.run([...asFile, { kind: 'dimension', table: 'payouts', batch: later }, ...asFile, ...rest]);
+    // the second file comes after the row sent between, on every shard: its 0.5 wins again
+    expect(sharded.snapshot().reports).toEqual(single.snapshot().reports);
+    expect(sharded.snapshot().reports).toEqual(sharded.snapshot('naive').reports);
+    expect(sharded.snapshot().progress.dimensions.payouts).toEqual(single.snapshot().progress.dimensions.payouts);
+    // each file's two bad rows, once: not once per shard
+    expect(letters.filter((l) => l.table === 'payouts').map((l) => l.reason).sort()).toEqual(['not_json', 'not_json', 'wrong_type', 'wrong_type']);
   }, 60_000);
 
   it('dead-letters bad records with their reasons from every shard, and counts them', async () => {

@@ -7,6 +7,12 @@ import { AD_RATE_FIELDS } from '../records/schema.ts';
 
 const ABSENT = -1;
 
+/** An ad-rate table as it stands, for another thread's to adopt (ids are its dictionaries'). */
+export interface AdRateImage {
+  readonly cpmByGenre: readonly (readonly number[])[];
+  readonly rawByKey: readonly (readonly [string, string])[];
+}
+
 /**
  * Ad rates (48 rows in the reference data) as a broadcast table: a dense genre × device array of
  * cpm units, so the cached path joins with two array reads. The serialized rows are kept too,
@@ -56,6 +62,18 @@ export class AdRateTable {
     for (let d = row.length; d <= device; d++) row.push(ABSENT);
     row[device] = cpmUnits;
     this.rawByKey.set(key, raw);
+  }
+
+  image(): AdRateImage {
+    return { cpmByGenre: this.cpmByGenre.map((row) => [...row]), rawByKey: [...this.rawByKey] };
+  }
+
+  /** Becomes a copy of `image`, whatever it held; the genre and device dictionaries are adopted with it (small-table-image.ts). */
+  adopt(image: AdRateImage): void {
+    this.cpmByGenre.length = 0;
+    for (const row of image.cpmByGenre) this.cpmByGenre.push([...row]);
+    this.rawByKey.clear();
+    for (const [key, raw] of image.rawByKey) this.rawByKey.set(key, raw);
   }
 
   /** cpm units for dictionary ids, or -1 when no rate exists (the inner join drops the event). */

@@ -7,6 +7,14 @@ import { PAYOUT_FIELDS } from '../records/schema.ts';
 
 const ABSENT = -1;
 
+/** A payout table as it stands, for another thread's to adopt (ids are its dictionaries'). */
+export interface PayoutImage {
+  readonly rateUnitsByArtist: readonly number[];
+  readonly labelByArtist: readonly number[];
+  readonly rawByArtist: readonly (string | undefined)[];
+  readonly rows: number;
+}
+
 /**
  * Artist payout rates (5,000 rows in the reference data) as a broadcast table indexed by the
  * artist's dictionary id. Serialized rows are kept for the naive strategy's per-lookup decode.
@@ -57,6 +65,24 @@ export class PayoutTable {
     this.rateUnitsByArtist[artist] = rateUnits;
     this.labelByArtist[artist] = label;
     this.rawByArtist[artist] = raw;
+  }
+
+  image(): PayoutImage {
+    return { rateUnitsByArtist: [...this.rateUnitsByArtist], labelByArtist: [...this.labelByArtist], rawByArtist: [...this.rawByArtist], rows: this.rows };
+  }
+
+  /** Becomes a copy of `image`, whatever it held; the artist and label dictionaries are adopted with it (small-table-image.ts). */
+  adopt(image: PayoutImage): void {
+    const artists = image.rawByArtist.length;
+    this.rateUnitsByArtist.length = 0;
+    this.labelByArtist.length = 0;
+    this.rawByArtist.length = 0;
+    for (let a = 0; a < artists; a++) {
+      this.rateUnitsByArtist.push(image.rateUnitsByArtist[a]);
+      this.labelByArtist.push(image.labelByArtist[a]);
+      this.rawByArtist.push(image.rawByArtist[a]);
+    }
+    this.rows = image.rows;
   }
 
   /** Rate units for an artist id, or -1 when the artist has no payout row. */
