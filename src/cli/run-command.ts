@@ -128,14 +128,13 @@ async function run(config: RunConfig, out: NodeJS.WritableStream, shards: readon
   progress.stop();
   const finished = performance.now();
   const outcome = await source.close(failure);
-  /** `threads: false`: the threads are told to end but not waited for, since the process exits next and ends them. */
-  const shutdown = async ({ threads = true } = {}): Promise<void> => {
+  const shutdown = async (): Promise<void> => {
     signal.dispose();
     await server.close();
-    // the source is closed: nothing asks the pipeline's threads for anything more
-    const ended = pipeline.dispose?.();
-    if (threads) await ended;
-    else void ended?.catch(() => {});
+    // the source is closed: nothing asks the pipeline's threads for anything more; each is waited
+    // for, since a thread writes its code cache as it exits (cached-bundle.ts), and the process
+    // exiting first cut that write: every later run then compiled the thread's code again
+    await pipeline.dispose?.();
   };
   if (failure !== null) {
     await shutdown();
@@ -164,8 +163,7 @@ async function run(config: RunConfig, out: NodeJS.WritableStream, shards: readon
     out.write(`serving ${server.url}/reports until Ctrl-C\n`);
     await signal.promise;
   }
-  // everything is written: a thread's exit (its heap freed, 20-25 ms a run) is not waited for
-  await shutdown({ threads: false });
+  await shutdown();
   const unwritten = outcome.deadLettersUnwritten;
   const lost = [
     ...(outcome.checkpointed ? [] : ['the final checkpoint could not be written']),
