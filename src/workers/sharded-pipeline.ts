@@ -1,5 +1,4 @@
 import type { SourcePosition } from '../domain/records/raw-batch.ts';
-import { isSmallTable, type SmallTableName } from '../domain/dimensions/small-table-image.ts';
 import { combineProgress, type RunProgressView, type Strategy } from '../domain/run-progress.ts';
 import { InternalError, type StreamPulseError } from '../errors.ts';
 import type { EventFileItem, LivePipeline, RunItem } from '../live-pipeline.ts';
@@ -7,11 +6,11 @@ import type { ReportSnapshot } from '../pipeline.ts';
 import type { PartitionOf } from '../domain/partitioned-reports.ts';
 import type { BatchProgress } from '../../topology/graph.ts';
 import { noMetrics, systemClock, type Clock, type DeadLetterSink, type MetricsSink } from '../../topology/ports.ts';
-import { packBatch } from './packed-batch.ts';
 import { Merger } from './merger.ts';
 import { RenderedReports } from './rendered-reports.ts';
 import { replayMetrics } from './recording-metrics.ts';
 import { BufferPool } from './buffer-pool.ts';
+import { DimensionPosting } from './dimension-posting.ts';
 import { PUBLISH_MS, startShards, type Shard } from './shard.ts';
 import type { ItemDone, ReadBatch } from './shard-protocol.ts';
 import type { DeadLetter } from '../domain/records/rejection.ts';
@@ -124,16 +123,8 @@ export class ShardedPipeline implements LivePipeline {
   /** The source's partitions on the shards (a Kafka run's); null when each shard is a partition. */
   readonly partitions: ShardPartitions | null;
   private readonly dealer: EventDealer;
-  /**
-   * Subscription files are loaded once, on one shard, for every shard to adopt, while no event and
-   * no subscription batch has reached them; false after that (a table adopted after events would
-   * rejoin them).
-   */
-  private subscriptionsAdoptable = true;
-  /** Subscription files loading: an event batch dealt waits for them, as it waits behind dimension rows in each shard's order. */
-  private loading: Promise<unknown> = Promise.resolve();
-  /** Settled once every small table's image is posted to the shards (see adoptSmallTable). */
-  private smallTables: Promise<unknown> = Promise.resolve();
+  /** The dimension rows on their way to the shards, each shard taking them in their order. */
+  private readonly dimensionPosts: DimensionPosting;
 
   constructor(private readonly options: ShardedPipelineOptions) {
     if (options.strategies.length === 0) throw new InternalError('a pipeline needs at least one strategy');
@@ -150,6 +141,7 @@ export class ShardedPipeline implements LivePipeline {
     if (this.shards.length !== options.workers) throw new InternalError(`${this.shards.length} shards started for ${options.workers} workers`);
     this.partitions = options.partitionOf === undefined ? null : new ShardPartitions(this.shards, options.partitionOf);
     this.dealer = new EventDealer(this.shards, this.partitions, MAX_IN_FLIGHT, this.pool);
+    this.dimensionPosts = new DimensionPosting(this.shards, this.partitions !== null);
     this.shards.forEach((shard, index) => {
       shard.listen((error) => this.failed(error));
       this.merger.connect(shard, index);
@@ -195,7 +187,7 @@ export class ShardedPipeline implements LivePipeline {
         // the events' time starts once the shards have applied the dimension rows before them
         if (!this.eventsDealt) {
           this.eventsDealt = true;
-          this.subscriptionsAdoptable = false;
+          this.dimensionPosts.eventsBegin();
           void this.settle().then(() => void (this.eventsSince ??= performance.now()), () => {});
           for (const shard of this.shards) shard.dropPreload();
         }
@@ -204,7 +196,7 @@ export class ShardedPipeline implements LivePipeline {
         // these events; they need not be applied by every shard yet (the loading shard applies
         // its own after the load: shard 0 would idle meanwhile)
         while (this.posting.size > 0) await Promise.allSettled([...this.posting]);
-        await this.loading;
+        await this.dimensionPosts.subscriptionsLoaded;
         this.merger.start();
         if (item.kind === 'event-file') {
           await this.readFile(item, onBatch, this.dimensionLetters);
@@ -248,7 +240,7 @@ export class ShardedPipeline implements LivePipeline {
     const turn = this.dimensionLetters;
     let written = (): void => {};
     this.dimensionLetters = new Promise((resolve) => (written = resolve));
-    const posted = this.postDimension(item).then((post) => {
+    const posted = this.dimensionPosts.post(item).then((post) => {
       // each answer is awaited below, but a failure may end the wait before the others are
       for (const done of post.dones) done.catch(() => {});
       return post;
@@ -263,100 +255,6 @@ export class ShardedPipeline implements LivePipeline {
     void counted.finally(written).catch(() => {});
     const applied = counted.then(async () => this.checkNumbering(await Promise.all((await posted).dones)));
     return { counted, applied };
-  }
-
-  /**
-   * The rows posted to every shard: each shard's answer to come, where the rows were read to, and
-   * the dead letters when one load stands for all. Every shard takes the items in their order: an
-   * item after a small table being adopted is posted once that table's image is (adoptSmallTable).
-   */
-  private postDimension(
-    item: Extract<RunItem, { kind: 'dimension' | 'dimension-file' }>,
-  ): Promise<{ dones: Promise<ItemDone>[]; position: SourcePosition | ((first: ItemDone) => SourcePosition); letters?: readonly DeadLetter[] }> {
-    const before = this.smallTables;
-    if (item.kind === 'dimension-file' && isSmallTable(item.table) && this.shards.length > 1 && this.partitions === null) {
-      const adoption = this.adoptSmallTable(item, item.table, before);
-      this.smallTables = adoption.catch(() => {});
-      return adoption;
-    }
-    return this.postDimensionAfter(item, before);
-  }
-
-  private async postDimensionAfter(
-    item: Extract<RunItem, { kind: 'dimension' | 'dimension-file' }>,
-    before: Promise<unknown>,
-  ): Promise<{ dones: Promise<ItemDone>[]; position: SourcePosition | ((first: ItemDone) => SourcePosition); letters?: readonly DeadLetter[] }> {
-    await before;
-    if (item.kind === 'dimension') {
-      if (item.table === 'subscriptions') await this.afterSubscriptionsLoading();
-      // one shared buffer read by every shard (never pooled: a shard's store may keep views of it)
-      const batch = packBatch(item.batch);
-      return { dones: this.shards.map((shard) => shard.send({ type: 'dimension', table: item.table, batch })), position: item.batch.position };
-    }
-    const { table, path, batchSize, maxRecordBytes } = item;
-    // not on a Kafka run's shards: a partition restored there numbers users the image does not
-    if (table === 'subscriptions' && this.subscriptionsAdoptable && this.partitions === null) return this.adoptSubscriptions(item);
-    if (table === 'subscriptions') await this.afterSubscriptionsLoading();
-    const dones = this.shards.map((shard) => shard.readDimension({ table, path, batchSize, maxRecordBytes }));
-    return { dones, position: (first) => ({ origin: path, seq: first.lines ?? 0, bytes: item.bytes, totalBytes: item.bytes }) };
-  }
-
-  /**
-   * A small table's file (ad rates, payouts) applied by shard 0 and adopted by every other shard
-   * as its image. Each shard applying the file ran the table's code cold on each: the loading
-   * shard, which gets to its small tables only once the subscriptions are loaded, took 55-80 ms
-   * for 5,000 payout rows, all of it before its first event, where adopting takes ~1 ms. Resolves
-   * once the images are posted, so nothing posted after reaches a shard before its table.
-   */
-  private async adoptSmallTable(item: Extract<RunItem, { kind: 'dimension-file' }>, table: SmallTableName, before: Promise<unknown>): Promise<{ dones: Promise<ItemDone>[]; position: (first: ItemDone) => SourcePosition }> {
-    await before;
-    const { path, batchSize, maxRecordBytes } = item;
-    const position = (first: ItemDone): SourcePosition => ({ origin: path, seq: first.lines ?? 0, bytes: item.bytes, totalBytes: item.bytes });
-    const first = this.shards[0].readDimension({ table, path, batchSize, maxRecordBytes, image: true });
-    const adopted = first.then((done) => {
-      if (done.table === undefined) throw new InternalError(`shard 0 answered the ${table} file without its table`);
-      const { image, applied, rejected } = done.table;
-      return this.shards.slice(1).map((shard) => shard.adoptTable({ image, applied, rejected, position: position(done) }));
-    });
-    return { dones: [first, ...(await adopted)], position };
-  }
-
-  /**
-   * Subscription rows (a batch, or a file not adopted) after a file still loading: sent once its
-   * table is posted, or the table would overwrite them; none is adopted after them.
-   */
-  private async afterSubscriptionsLoading(): Promise<void> {
-    this.subscriptionsAdoptable = false;
-    await this.loading;
-  }
-
-  /**
-   * A subscriptions file loaded once, on the last shard (into a table apart from its own: see
-   * SubscriptionLoad), and adopted by every shard as one image: the table is loaded once, not once
-   * per shard, and not on this thread, which answers queries meanwhile.
-   */
-  private async adoptSubscriptions(item: Extract<RunItem, { kind: 'dimension-file' }>): Promise<{ dones: Promise<ItemDone>[]; position: SourcePosition; letters: readonly DeadLetter[] }> {
-    // the last shard: shard 0 takes the first range of the events
-    const loader = this.shards[this.shards.length - 1];
-    const posted = loader.readSubscriptions({ path: item.path, batchSize: item.batchSize, maxRecordBytes: item.maxRecordBytes, bytes: item.bytes }).then(async (loaded) => {
-      // posted to every shard at once, after every small table read on shard 0 by now (and so
-      // before this message) is posted to the others: each shard takes the tables in one order
-      for (let posted = this.smallTables; ; posted = this.smallTables) {
-        await posted;
-        if (posted === this.smallTables) break;
-      }
-      const position: SourcePosition = { origin: item.path, seq: loaded.lines, bytes: item.bytes, totalBytes: item.bytes };
-      const adopt = { image: loaded.image, applied: loaded.applied, rejected: loaded.rejected.length, position };
-      return { loaded, position, dones: this.shards.map((shard) => shard.adoptSubscriptions(adopt)) };
-    });
-    // settled once every shard has the table in its order: what a batch dealt later waits for (and
-    // fails on, with the load's error, rather than fold events without the table); holding
-    // nothing once settled, since the image is the shards' to keep, not this thread's
-    const settled = posted.then(() => {});
-    settled.catch(() => {});
-    this.loading = settled;
-    const { loaded, position, dones } = await posted;
-    return { dones, position, letters: loaded.rejected };
   }
 
   /** The shards read the file themselves, each taking the next range of it as it ends one. */
