@@ -2,9 +2,10 @@ import { from, lastValueFrom, map, tap, type ObservableInput } from 'rxjs';
 import type { ReportSet } from './domain/aggregates/index.ts';
 import { PartitionedReports, SINGLE_PARTITION, type PartitionedReportsState, type PartitionOf } from './domain/partitioned-reports.ts';
 import { AD_REVENUE_SCALE, unitsToNumber } from './domain/records/fixed-point.ts';
-import { adoptSmallTable, createDimensions, type Dimensions, type SmallTableImage } from './domain/dimensions/index.ts';
+import { adoptSmallTable, createDimensions, tableRows, type Dimensions, type SmallTableImage } from './domain/dimensions/index.ts';
 import type { SubscriptionImage } from './domain/dimensions/subscription-store.ts';
 import type { SourcePosition } from './domain/records/raw-batch.ts';
+import type { DimensionName } from './domain/records/schema.ts';
 import type { Reports } from './domain/reports/report-rows.ts';
 import { RunProgress, type PartitionProgressState, type Strategy, type RunProgressView } from './domain/run-progress.ts';
 import { createEventScanner } from '../topology/event-scanner.ts';
@@ -157,10 +158,7 @@ export class Pipeline {
    * read to `position`. Before any event only, so no event was joined without the table.
    */
   adoptSubscriptions(image: SubscriptionImage, applied: number, rejected: number, position: SourcePosition): void {
-    if (this.progress.eventsReadTotal > 0) throw new InternalError('a subscription table can only be adopted before any event');
-    this.dims.subscriptions.adopt(image);
-    this.progress.dimensionBatch('subscriptions', applied, rejected, position, this.ctx.clock.now());
-    this.ctx.metrics.dimensionRows('subscriptions', this.dims.subscriptions.size);
+    this.adopt('subscriptions', () => this.dims.subscriptions.adopt(image), applied, rejected, position);
   }
 
   /**
@@ -169,10 +167,15 @@ export class Pipeline {
    * Before any event only, as adoptSubscriptions.
    */
   adoptSmallTable(image: SmallTableImage, applied: number, rejected: number, position: SourcePosition): void {
-    if (this.progress.eventsReadTotal > 0) throw new InternalError('a dimension table can only be adopted before any event');
-    adoptSmallTable(this.dims, image);
-    this.progress.dimensionBatch(image.table, applied, rejected, position, this.ctx.clock.now());
-    this.ctx.metrics.dimensionRows(image.table, image.table === 'ad_rates' ? this.dims.adRates.size : this.dims.payouts.size);
+    this.adopt(image.table, () => adoptSmallTable(this.dims, image), applied, rejected, position);
+  }
+
+  /** A table taken whole from elsewhere, counted as its file applied here would be. */
+  private adopt(table: DimensionName, take: () => void, applied: number, rejected: number, position: SourcePosition): void {
+    if (this.progress.eventsReadTotal > 0) throw new InternalError(`a ${table} table can only be adopted before any event`);
+    take();
+    this.progress.dimensionBatch(table, applied, rejected, position, this.ctx.clock.now());
+    this.ctx.metrics.dimensionRows(table, tableRows(this.dims, table));
   }
 
   /** One partition's reports, every strategy, as saved state: what moves with the partition. */

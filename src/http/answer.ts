@@ -19,11 +19,16 @@ export function send(res: ServerResponse, status: number, type: string, body: st
   res.end(body);
 }
 
-/** One whole answer in parts (text, or bytes kept from an earlier answer), written without joining them. */
-export function sendParts(res: ServerResponse, status: number, type: string, parts: readonly (string | Uint8Array)[]): void {
+/** The bytes of an answer in parts, text as UTF-8. */
+export function partsLength(parts: readonly (string | Uint8Array)[]): number {
   let length = 0;
   for (const part of parts) length += typeof part === 'string' ? Buffer.byteLength(part) : part.byteLength;
-  res.writeHead(status, answerHeaders(type, length));
+  return length;
+}
+
+/** One whole answer in parts (text, or bytes kept from an earlier answer), written without joining them. */
+export function sendParts(res: ServerResponse, status: number, type: string, parts: readonly (string | Uint8Array)[]): void {
+  res.writeHead(status, answerHeaders(type, partsLength(parts)));
   // one send for the whole answer, not one per part
   res.cork();
   for (let i = 0; i < parts.length - 1; i++) res.write(parts[i]);

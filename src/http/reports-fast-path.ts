@@ -1,5 +1,5 @@
 import type { Socket } from 'node:net';
-import { answerHeaders, JSON_TYPE, rawAnswer, rawHead } from './answer.ts';
+import { answerHeaders, JSON_TYPE, partsLength, rawAnswer, rawHead } from './answer.ts';
 
 /** What the fast path needs of the server: its Host check and /reports' answer. */
 export interface FastReports {
@@ -25,7 +25,7 @@ const HEAD_START = ((): string => {
 const REQUEST_LINE = 'GET /reports HTTP/1.1\r\n';
 /** A header field as RFC 9110 spells it (a token, then visible ASCII): anything else is node's to judge. */
 const FIELD = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+:[\t ]*(?:[\x21-\x7e](?:[\t \x21-\x7e]*[\x21-\x7e])?)?[\t ]*$/;
-/** Fields that give a request a body, change the protocol or ask for an interim answer: node's to handle. */
+/** The fields the check reads: Host (once) and Connection (keep-alive only); the others give a request a body, change the protocol or ask for an interim answer, and make it node's. */
 const NODE_FIELDS = new Set(['content-length', 'transfer-encoding', 'expect', 'upgrade', 'connection', 'host']);
 
 /**
@@ -72,7 +72,7 @@ function httpDate(): string {
  * head cut across reads) the socket goes to node:http with every byte not yet answered, and stays
  * there: what node judges, it still judges. A connection idle for node's keep-alive time is closed,
  * from its start (node gives a new one its headers timeout instead): a client that has sent
- * nothing loses nothing by it, and one that has sent part of a head is node's by then.
+ * nothing loses nothing by it, and one that has sent part of a head is node's already.
  */
 export class ReportsFastPath {
   private pending: Buffer = Buffer.alloc(0);
@@ -128,10 +128,8 @@ export class ReportsFastPath {
   }
 
   private write(body: readonly (string | Uint8Array)[]): void {
-    let length = 0;
-    for (const part of body) length += typeof part === 'string' ? Buffer.byteLength(part) : part.byteLength;
     // the fields node adds after the handler's, as it writes them
-    const head = `${HEAD_START}content-length: ${length}\r\nDate: ${httpDate()}\r\nConnection: keep-alive\r\n${this.keepAlive}\r\n`;
+    const head = `${HEAD_START}content-length: ${partsLength(body)}\r\nDate: ${httpDate()}\r\nConnection: keep-alive\r\n${this.keepAlive}\r\n`;
     // one send for the whole answer
     this.socket.cork();
     this.socket.write(head, 'latin1');
@@ -157,7 +155,7 @@ export class ReportsFastPath {
     else this.socket.end();
   };
 
-  /** Idle for the keep-alive time: closed, as node closes an idle keep-alive connection. */
+  /** Idle for the keep-alive time: closed, as node closes an idle keep-alive connection; polls still waiting for a client that stopped reading go to node. */
   private readonly onTimeout = (): void => {
     if (this.pending.length > 0) return this.handOver();
     this.socket.destroy();

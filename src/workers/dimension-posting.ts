@@ -8,6 +8,12 @@ import type { Shard } from './shard.ts';
 import type { ItemDone } from './shard-protocol.ts';
 
 type DimensionItem = Extract<RunItem, { kind: 'dimension' | 'dimension-file' }>;
+type DimensionFile = Extract<DimensionItem, { kind: 'dimension-file' }>;
+
+/** Where a dimension file is read to once a shard answers it: its lines, and all its bytes. */
+const readTo =
+  (item: DimensionFile) =>
+  (first: ItemDone): SourcePosition => ({ origin: item.path, seq: first.lines ?? 0, bytes: item.bytes, totalBytes: item.bytes });
 
 /** Dimension rows posted: each shard's answer to come, where the rows were read to, and the dead letters when one load stands for all. */
 export interface PostedDimension {
@@ -78,7 +84,7 @@ export class DimensionPosting {
     if (table === 'subscriptions' && this.subscriptionsAdoptable && !this.partitionsMove) return this.adoptSubscriptions(item);
     if (table === 'subscriptions') await this.afterSubscriptionsLoading();
     const dones = this.shards.map((shard) => shard.readDimension({ table, path, batchSize, maxRecordBytes }));
-    return { dones, position: (first) => ({ origin: path, seq: first.lines ?? 0, bytes: item.bytes, totalBytes: item.bytes }) };
+    return { dones, position: readTo(item) };
   }
 
   /**
@@ -88,10 +94,10 @@ export class DimensionPosting {
    * for 5,000 payout rows, all of it before its first event, where adopting takes 1-20 ms. Resolves
    * once the images are posted, so nothing posted after reaches a shard before its table.
    */
-  private async adoptSmallTable(item: Extract<DimensionItem, { kind: 'dimension-file' }>, table: SmallTableName, before: Promise<unknown>): Promise<PostedDimension> {
+  private async adoptSmallTable(item: DimensionFile, table: SmallTableName, before: Promise<unknown>): Promise<PostedDimension> {
     await before;
     const { path, batchSize, maxRecordBytes } = item;
-    const position = (first: ItemDone): SourcePosition => ({ origin: path, seq: first.lines ?? 0, bytes: item.bytes, totalBytes: item.bytes });
+    const position = readTo(item);
     const first = this.shards[0].readDimension({ table, path, batchSize, maxRecordBytes, image: true });
     const adopted = first.then((done) => {
       if (done.table === undefined) throw new InternalError(`shard 0 answered the ${table} file without its table`);
@@ -115,7 +121,7 @@ export class DimensionPosting {
    * SubscriptionLoad), and adopted by every shard as one image: the table is loaded once, not once
    * per shard, and not on this thread, which answers queries meanwhile.
    */
-  private async adoptSubscriptions(item: Extract<DimensionItem, { kind: 'dimension-file' }>): Promise<PostedDimension> {
+  private async adoptSubscriptions(item: DimensionFile): Promise<PostedDimension> {
     // the last shard: shard 0 takes the first range of the events
     const loader = this.shards[this.shards.length - 1];
     const posted = loader.readSubscriptions({ path: item.path, batchSize: item.batchSize, maxRecordBytes: item.maxRecordBytes, bytes: item.bytes }).then(async (loaded) => {

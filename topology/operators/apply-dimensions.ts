@@ -1,7 +1,6 @@
 import { filter, map, type OperatorFunction } from 'rxjs';
-import { applyDimensionBatch } from '../../src/domain/dimensions/index.ts';
+import { applyDimensionBatch, tableRows } from '../../src/domain/dimensions/index.ts';
 import type { RawBatch } from '../../src/domain/records/raw-batch.ts';
-import type { DimensionName } from '../../src/domain/records/schema.ts';
 import type { TopologyContext } from '../context.ts';
 import type { SourceItem } from '../ports.ts';
 
@@ -14,15 +13,9 @@ export function applyDimensions(ctx: TopologyContext): OperatorFunction<SourceIt
         const { applied, rejected } = applyDimensionBatch(ctx.dims, item.table, item.batch);
         if (rejected.length > 0) ctx.deadLetters.write(rejected);
         ctx.progress.dimensionBatch(item.table, applied, rejected.length, item.batch.position, ctx.clock.now());
-        ctx.metrics.dimensionRows(item.table, tableSize(ctx, item.table));
+        ctx.metrics.dimensionRows(item.table, tableRows(ctx.dims, item.table));
         return false;
       }),
       map((item) => item.batch),
     );
-}
-
-function tableSize(ctx: TopologyContext, table: DimensionName): number {
-  if (table === 'subscriptions') return ctx.dims.subscriptions.size;
-  if (table === 'ad_rates') return ctx.dims.adRates.size;
-  return ctx.dims.payouts.size;
 }

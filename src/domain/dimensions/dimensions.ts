@@ -25,6 +25,13 @@ export function createDimensions(options: { cacheSize: number }): Dimensions {
   };
 }
 
+/** The rows a table holds: what the dimension-rows gauge shows. */
+export function tableRows(dims: Dimensions, table: DimensionName): number {
+  if (table === 'subscriptions') return dims.subscriptions.size;
+  if (table === 'ad_rates') return dims.adRates.size;
+  return dims.payouts.size;
+}
+
 export interface DimensionApplyResult {
   readonly applied: number;
   readonly rejected: DeadLetter[];
