@@ -104,13 +104,7 @@ export class KeyedAggregate<Name extends ReportName = ReportName> {
     if (this.slots.length < n) this.slots = new Int32Array(n);
     const slots = this.slots;
     const [first, second] = this.declaration.key;
-    const a = b[first];
-    const pairs = this.pairs;
-    if (second === undefined) for (let i = 0; i < n; i++) slots[i] = pairs.slot(a[i], 0);
-    else {
-      const c = b[second];
-      for (let i = 0; i < n; i++) slots[i] = pairs.slot(a[i], c[i]);
-    }
+    groupSlots(this.pairs, b[first], second === undefined ? null : b[second], slots, n);
     this.grow();
     const measures = this.declaration.measures;
     for (let m = 0; m < measures.length; m++) {
@@ -312,4 +306,15 @@ export class PublishedView {
   slots = new Int32Array(16);
   size = 0;
   readonly previous: Float64Array[] = [];
+}
+
+/**
+ * Each row's group slot, by its key (one column, or a pair). On its own rather than in add(): V8
+ * compiled add's first loop on stack replacement in its first call, before the code after the
+ * loop had run, and undid that code when it got there (no feedback for the group growth), once
+ * per shard.
+ */
+function groupSlots(pairs: PairIndex, a: ArrayLike<number>, c: ArrayLike<number> | null, slots: Int32Array, n: number): void {
+  if (c === null) for (let i = 0; i < n; i++) slots[i] = pairs.slot(a[i], 0);
+  else for (let i = 0; i < n; i++) slots[i] = pairs.slot(a[i], c[i]);
 }

@@ -48,12 +48,26 @@ export function recordText(batch: RawBatch, i: number): string {
   return decoder.decode(batch.buffers[i].subarray(batch.starts[i], batch.ends[i]));
 }
 
-/** Collects records into a RawBatch; used by every source and by tests. */
+/** An empty array of objects: pushing a buffer into it changes no elements kind (a literal [] holds small integers until then). */
+function bufferList(): Uint8Array[] {
+  const list: Uint8Array[] = [EMPTY];
+  list.pop();
+  return list;
+}
+const EMPTY = new Uint8Array(0);
+
+/**
+ * Collects records into a RawBatch; used by every source and by tests. A record's start, end and
+ * number go straight into typed arrays that become the batch's: four growing number arrays per
+ * batch, copied into typed ones at its end, were 8,192 pushes each per batch and the garbage of
+ * them; and a literal [] for the buffers changed its elements kind at its first push, which undid
+ * the line loop's optimized code on every shard ("not a Smi").
+ */
 export class RawBatchBuilder {
-  private buffers: Uint8Array[] = [];
-  private starts: number[] = [];
-  private ends: number[] = [];
-  private seqs: number[] = [];
+  private buffers: Uint8Array[] = bufferList();
+  private starts = new Int32Array(64);
+  private ends = new Int32Array(64);
+  private seqs = new Float64Array(64);
   private rejects: SourceReject[] = [];
 
   get count(): number {
@@ -70,10 +84,12 @@ export class RawBatchBuilder {
   }
 
   add(buffer: Uint8Array, start: number, end: number, seq: number): void {
+    const i = this.buffers.length;
+    if (i === this.starts.length) this.grow();
     this.buffers.push(buffer);
-    this.starts.push(start);
-    this.ends.push(end);
-    this.seqs.push(seq);
+    this.starts[i] = start;
+    this.ends[i] = end;
+    this.seqs[i] = seq;
   }
 
   addText(text: string, seq: number): void {
@@ -82,22 +98,38 @@ export class RawBatchBuilder {
   }
 
   build(origin: string, position: SourcePosition): RawBatch {
+    const count = this.buffers.length;
     const batch: RawBatch = {
-      count: this.buffers.length,
+      count,
       buffers: this.buffers,
-      starts: Int32Array.from(this.starts),
-      ends: Int32Array.from(this.ends),
+      starts: this.starts.subarray(0, count),
+      ends: this.ends.subarray(0, count),
       origin,
-      seqs: Float64Array.from(this.seqs),
+      seqs: this.seqs.subarray(0, count),
       position,
       ...(this.rejects.length > 0 ? { rejects: this.rejects } : {}),
     };
+    // the batch keeps these; the next one starts with room for as many records
+    const room = Math.max(64, count);
     this.rejects = [];
-    this.buffers = [];
-    this.starts = [];
-    this.ends = [];
-    this.seqs = [];
+    this.buffers = bufferList();
+    this.starts = new Int32Array(room);
+    this.ends = new Int32Array(room);
+    this.seqs = new Float64Array(room);
     return batch;
+  }
+
+  private grow(): void {
+    const size = this.starts.length * 2;
+    const starts = new Int32Array(size);
+    starts.set(this.starts);
+    const ends = new Int32Array(size);
+    ends.set(this.ends);
+    const seqs = new Float64Array(size);
+    seqs.set(this.seqs);
+    this.starts = starts;
+    this.ends = ends;
+    this.seqs = seqs;
   }
 }
 
