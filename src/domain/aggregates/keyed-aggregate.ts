@@ -247,7 +247,7 @@ export class KeyedAggregate<Name extends ReportName = ReportName> {
       if (whole) for (const set of sets) set.markAll();
       let total = 0;
       for (const set of sets) total += set.changedWords;
-      const changes: SetChanges = { offsets: new Int32Array(size + 1), index: new Int32Array(total), words: new Uint32Array(total) };
+      const changes: SetChanges = { offsets: new Int32Array(size + 1), index: new Int32Array(total), words: new Int32Array(total) };
       let at = 0;
       for (let s = 0; s < size; s++) {
         changes.offsets[s] = at;
