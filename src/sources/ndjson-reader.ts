@@ -3,6 +3,7 @@ import { stat } from 'node:fs/promises';
 import { RawBatchBuilder, type RawBatch } from '../domain/records/raw-batch.ts';
 import { InputError, IoError } from '../errors.ts';
 import { DEFAULT_MAX_RECORD_BYTES, tooLongReject } from './record-limit.ts';
+import { reusedChunks } from './reused-chunks.ts';
 
 const NEWLINE = 0x0a;
 
@@ -116,6 +117,11 @@ export async function* readNdjsonRecords(
     range?: ByteRange;
     /** Called once the file (or range) is read to its end: its lines, blank ones and those after its last record included. */
     onEnd?: (lines: number) => void;
+    /**
+     * Read every chunk into one buffer (see reusedChunks): for a consumer done with each batch,
+     * and with every view of its records, before it asks for the next.
+     */
+    reuseChunks?: boolean;
   },
 ): AsyncGenerator<RawBatch> {
   let totalBytes: number;
@@ -133,7 +139,8 @@ export async function* readNdjsonRecords(
   }
   // a range after the first starts at the line after the first newline at or after start - 1:
   // the line running through start belongs to the range it started in
-  const stream = chunksOf(path, options.chunkBytes ?? 1 << 20, start === 0 ? 0 : start - 1);
+  const from = start === 0 ? 0 : start - 1;
+  const stream = options.reuseChunks === true ? reusedChunks(path, options.chunkBytes ?? 1 << 20, from) : chunksOf(path, options.chunkBytes ?? 1 << 20, from);
   let leading = start > 0;
   // The unfinished last line of earlier chunks, kept as pieces and joined once when its newline
   // arrives, so a line spanning many chunks costs linear time. Never more than max bytes.
@@ -181,7 +188,7 @@ export async function* readNdjsonRecords(
       if (nl < 0) {
         if (skipped >= 0) skipped += piece;
         else {
-          carry.push(chunk.subarray(pos));
+          carry.push(Buffer.from(chunk.subarray(pos)));
           carryBytes += piece;
         }
         continue;
@@ -215,7 +222,8 @@ export async function* readNdjsonRecords(
     if (pos < chunk.length) {
       if (chunk.length - pos > max) skipped = chunk.length - pos;
       else {
-        carry = [chunk.subarray(pos)];
+        // a copy: the chunk's buffer may be read into again (reuseChunks), and a view would keep all of it
+        carry = [Buffer.from(chunk.subarray(pos))];
         carryBytes = chunk.length - pos;
       }
     }

@@ -109,7 +109,7 @@ async function readRange(message: Extract<ToShard, { type: 'read' }>): Promise<v
   let total: number | undefined;
   if (!stopReading) {
     // half a megabyte a read: a range reads past its end by at most that much
-    for await (const batch of readNdjsonRecords(path, { batchSize, maxRecordBytes, range, chunkBytes: 1 << 19, onEnd: (n) => (total = n) })) {
+    for await (const batch of readNdjsonRecords(path, { batchSize, maxRecordBytes, range, chunkBytes: 1 << 19, onEnd: (n) => (total = n), reuseChunks: true })) {
       last = null;
       items.next({ kind: 'events', batch });
       if (failed) return;

@@ -50,7 +50,7 @@ export class SubscriptionLoad {
     let applied = 0;
     let lines = 0;
     let bytes = 0;
-    for await (const batch of readNdjsonRecords(path, { batchSize, maxRecordBytes })) {
+    for await (const batch of readNdjsonRecords(path, { batchSize, maxRecordBytes, reuseChunks: true })) {
       const result = applyDimensionBatch(this.dims, 'subscriptions', batch);
       applied += result.applied;
       for (const letter of result.rejected) rejected.push(ownedLetter(letter));

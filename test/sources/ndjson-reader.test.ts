@@ -100,6 +100,25 @@ describe('readNdjsonRecords', () => {
     expect(await readAll(path, 10)).toEqual([]);
   });
 
+  it('reads the same records and rejects into one reused buffer, read before the next chunk, lines spanning any number of chunks', async () => {
+    const lines = Array.from({ length: 300 }, (_, i) => (i % 50 === 7 ? JSON.stringify({ n: i, pad: 'z'.repeat(400) }) : JSON.stringify({ n: i, pad: 'x'.repeat(i % 23) })));
+    const path = join(dir, 'reused.ndjson');
+    await writeFile(path, `${lines.join('\n')}\n${'w'.repeat(900)}\n{"last":true}`);
+    for (const chunkBytes of [1, 7, 64, 1 << 20]) {
+      const fresh = records(await readAll(path, 16, chunkBytes, 500));
+      // each batch's texts taken as it comes: the buffer under its records is read into again after
+      const reused: { text: string; line: number }[] = [];
+      const rejects: number[] = [];
+      for await (const batch of readNdjsonRecords(path, { batchSize: 16, chunkBytes, maxRecordBytes: 500, reuseChunks: true })) {
+        reused.push(...records([batch]));
+        rejects.push(...(batch.rejects ?? []).map((r) => r.seq));
+      }
+      expect(reused).toEqual(fresh);
+      expect(reused.map((r) => r.text)).toEqual([...lines, '{"last":true}']);
+      expect(rejects).toEqual([lines.length + 1]);
+    }
+  });
+
   describe('a byte range of the file', () => {
     const short = (n: number): string => JSON.stringify({ n, pad: 'p'.repeat(n % 13) });
     const long = JSON.stringify({ pad: 'y'.repeat(300) });
