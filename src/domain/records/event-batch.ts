@@ -42,7 +42,10 @@ export interface EnrichedBatch {
   readonly unmatched: UnmatchedCounts;
 }
 
-/** Column storage for an EnrichedBatch being filled by an enrichment strategy. */
+/**
+ * Column storage for an EnrichedBatch being filled by an enrichment strategy; restart() fills the
+ * same columns again for the next batch, for a caller done with the last one.
+ */
 export class EnrichedBatchBuilder {
   count = 0;
   readonly user: Int32Array;
@@ -57,7 +60,8 @@ export class EnrichedBatchBuilder {
   readonly label: Int32Array;
   readonly cpmUnits: Float64Array;
   readonly rateUnits: Float64Array;
-  readonly unmatched: UnmatchedCounts = { no_subscription: 0, no_ad_rate: 0, no_payout: 0 };
+  /** A new object at each restart(): a batch's result may keep its counts. */
+  unmatched: UnmatchedCounts = { no_subscription: 0, no_ad_rate: 0, no_payout: 0 };
 
   constructor(capacity: number) {
     this.user = new Int32Array(capacity);
@@ -72,6 +76,17 @@ export class EnrichedBatchBuilder {
     this.label = new Int32Array(capacity);
     this.cpmUnits = new Float64Array(capacity);
     this.rateUnits = new Float64Array(capacity);
+  }
+
+  /** The rows its columns hold. */
+  get capacity(): number {
+    return this.user.length;
+  }
+
+  /** Empty again, for the next batch in the same columns: the last one's rows are overwritten. */
+  restart(): void {
+    this.count = 0;
+    this.unmatched = { no_subscription: 0, no_ad_rate: 0, no_payout: 0 };
   }
 
   build(): EnrichedBatch {
