@@ -20,12 +20,15 @@ export class Bitset {
   private words: Int32Array;
   private members = 0;
   /**
-   * A bit per word, set when it changed since the last takeChanges(); `changed` lists those words.
+   * A bit per word, set when it changed since the last takeChanges(); `changed` lists those words
+   * (the first `changedCount` of it), in an array kept from one publish to the next: a fresh one
+   * each time grew again element by element over every publish interval.
    * Bits, not a byte per word: a day's marks (3,125 words at 100,000 users) then take 392 bytes, so
    * a new member's mark is no second cache miss beside its word's.
    */
   private marks: Int32Array;
-  private changed: number[] = [];
+  private changed = new Int32Array(8);
+  private changedCount = 0;
 
   constructor(initialBits = 1024) {
     this.words = new Int32Array(Math.max(1, (initialBits + 31) >>> 5));
@@ -49,7 +52,7 @@ export class Bitset {
     const bit = 1 << (word & 31);
     if ((marked & bit) === 0) {
       this.marks[word >>> 5] = marked | bit;
-      this.changed.push(word);
+      this.listChanged(word);
     }
     return true;
   }
@@ -113,7 +116,7 @@ export class Bitset {
 
   /** How many words changed since the last takeChanges(). */
   get changedWords(): number {
-    return this.changed.length;
+    return this.changedCount;
   }
 
   /**
@@ -122,12 +125,14 @@ export class Bitset {
    * the members new since the previous one, not every member. Returns the position after them.
    */
   takeChanges(index: Int32Array, words: Int32Array, at: number): number {
-    for (const w of this.changed) {
+    const changed = this.changed;
+    for (let c = 0; c < this.changedCount; c++) {
+      const w = changed[c];
       index[at] = w;
       words[at++] = this.words[w];
       this.marks[w >>> 5] = 0;
     }
-    this.changed = [];
+    this.changedCount = 0;
     return at;
   }
 
@@ -162,7 +167,16 @@ export class Bitset {
     const bit = 1 << (word & 31);
     if ((this.marks[word >>> 5] & bit) !== 0) return;
     this.marks[word >>> 5] |= bit;
-    this.changed.push(word);
+    this.listChanged(word);
+  }
+
+  private listChanged(word: number): void {
+    if (this.changedCount === this.changed.length) {
+      const changed = new Int32Array(this.changed.length * 2);
+      changed.set(this.changed);
+      this.changed = changed;
+    }
+    this.changed[this.changedCount++] = word;
   }
 
   private grow(word: number): void {
