@@ -10,6 +10,7 @@ import { rawBatchFromLines } from '../../src/domain/records/raw-batch.ts';
 import type { DimensionName } from '../../src/domain/records/schema.ts';
 import type { Reports } from '../../src/domain/reports/report-rows.ts';
 import type { Strategy } from '../../src/domain/run-progress.ts';
+import type { BatchProgress } from '../../topology/graph.ts';
 import type { SourceItem } from '../../topology/ports.ts';
 
 const dim = (table: DimensionName, rows: readonly object[]): SourceItem => ({
@@ -139,8 +140,15 @@ describe('dimension updates apply to later events only', () => {
     // a one-row cache: U1's old row must not survive in it either
     const pipeline = new Pipeline({ strategies, cacheSize: 1 });
     const afterBatch: Reports[][] = [];
-    await pipeline.run(source(items()), () => afterBatch.push(strategies.map((s) => pipeline.snapshot(s).reports)));
+    const results: BatchProgress['results'][] = [];
+    await pipeline.run(source(items()), (p) => {
+      afterBatch.push(strategies.map((s) => pipeline.snapshot(s).reports));
+      results.push(p.results);
+    });
     expect(afterBatch).toHaveLength(2);
+    // each batch's result keeps its own counts (the cached join refills one set of columns)
+    expect(results.map((r) => r.map((one) => one.unmatched.no_subscription))).toEqual([strategies.map(() => 1), strategies.map(() => 0)]);
+    expect(results.map((r) => r.map((one) => one.counted))).toEqual([strategies.map(() => 3), strategies.map(() => 3)]);
     for (const [i, strategy] of strategies.entries()) {
       expect(afterBatch[0][i], `${strategy} after the first batch`).toEqual(AFTER_FIRST);
       expect(afterBatch[1][i], `${strategy} after the second batch`).toEqual(FINAL);
