@@ -140,7 +140,8 @@ export async function* readNdjsonRecords(
   // a range after the first starts at the line after the first newline at or after start - 1:
   // the line running through start belongs to the range it started in
   const from = start === 0 ? 0 : start - 1;
-  const stream = options.reuseChunks === true ? reusedChunks(path, options.chunkBytes ?? 1 << 20, from) : chunksOf(path, options.chunkBytes ?? 1 << 20, from);
+  const chunkBytes = options.chunkBytes ?? 1 << 20;
+  const stream = options.reuseChunks === true ? reusedChunks(path, chunkBytes, from) : chunksOf(path, chunkBytes, from);
   let leading = start > 0;
   // The unfinished last line of earlier chunks, kept as pieces and joined once when its newline
   // arrives, so a line spanning many chunks costs linear time. Never more than max bytes.

@@ -1,4 +1,4 @@
-import { open } from 'node:fs/promises';
+import { open, type FileHandle } from 'node:fs/promises';
 import { IoError } from '../errors.ts';
 
 /** Read buffers free for the next read in this thread, by size: one read at a time holds each. */
@@ -13,27 +13,20 @@ const free = new Map<number, Buffer[]>();
  * gave back. A read failure (permissions, the file gone) is an IoError naming the file.
  */
 export async function* reusedChunks(path: string, size: number, start: number): AsyncGenerator<Buffer> {
-  let handle;
+  const buffer = free.get(size)?.pop() ?? Buffer.allocUnsafeSlow(size);
+  let handle: FileHandle | undefined;
   try {
     handle = await open(path, 'r');
-  } catch (error) {
-    throw new IoError(`failed reading NDJSON file ${path}: ${(error as Error).message}`, { cause: error });
-  }
-  const buffer = free.get(size)?.pop() ?? Buffer.allocUnsafeSlow(size);
-  try {
     for (let position = start; ; ) {
-      let bytesRead: number;
-      try {
-        ({ bytesRead } = await handle.read(buffer, 0, size, position));
-      } catch (error) {
-        throw new IoError(`failed reading NDJSON file ${path}: ${(error as Error).message}`, { cause: error });
-      }
+      const { bytesRead } = await handle.read(buffer, 0, size, position);
       if (bytesRead === 0) return;
       position += bytesRead;
       yield buffer.subarray(0, bytesRead);
     }
+  } catch (error) {
+    throw new IoError(`failed reading NDJSON file ${path}: ${(error as Error).message}`, { cause: error });
   } finally {
-    await handle.close().catch(() => {});
+    await handle?.close().catch(() => {});
     const list = free.get(size) ?? [];
     list.push(buffer);
     free.set(size, list);

@@ -1,3 +1,5 @@
+import { grownCopy } from '../typed-copy.ts';
+
 /**
  * The changed words of several sets, one after the other: set g's are [offsets[g], offsets[g+1])
  * of `index` (the word's position) and `words` (its whole value now).
@@ -171,23 +173,15 @@ export class Bitset {
   }
 
   private listChanged(word: number): void {
-    if (this.changedCount === this.changed.length) {
-      const changed = new Int32Array(this.changed.length * 2);
-      changed.set(this.changed);
-      this.changed = changed;
-    }
+    if (this.changedCount === this.changed.length) this.changed = grownCopy(this.changed, this.changed.length * 2);
     this.changed[this.changedCount++] = word;
   }
 
   private grow(word: number): void {
     let length = this.words.length * 2;
     while (length <= word) length *= 2;
-    const words = new Int32Array(length);
-    words.set(this.words);
-    this.words = words;
-    const marks = new Int32Array((length + 31) >>> 5);
-    marks.set(this.marks);
-    this.marks = marks;
+    this.words = grownCopy(this.words, length);
+    this.marks = grownCopy(this.marks, (length + 31) >>> 5);
   }
 }
 

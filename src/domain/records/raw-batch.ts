@@ -40,6 +40,7 @@ export interface SourcePosition {
 }
 
 import type { RejectReason } from '../../errors.ts';
+import { grownCopy } from '../typed-copy.ts';
 
 // ignoreBOM keeps a stray BOM in the text, so the record is judged (and dead-lettered) as it is
 const decoder = new TextDecoder('utf-8', { fatal: false, ignoreBOM: true });
@@ -121,15 +122,9 @@ export class RawBatchBuilder {
 
   private grow(): void {
     const size = this.starts.length * 2;
-    const starts = new Int32Array(size);
-    starts.set(this.starts);
-    const ends = new Int32Array(size);
-    ends.set(this.ends);
-    const seqs = new Float64Array(size);
-    seqs.set(this.seqs);
-    this.starts = starts;
-    this.ends = ends;
-    this.seqs = seqs;
+    this.starts = grownCopy(this.starts, size);
+    this.ends = grownCopy(this.ends, size);
+    this.seqs = grownCopy(this.seqs, size);
   }
 }
 
